@@ -1,0 +1,27 @@
+use ivej_model::ValidationErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    #[error("invalid record: {0}")]
+    Invalid(#[from] ValidationErrors),
+    #[error("the document is damaged: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+    #[error("a record in the document has an unexpected shape: {0}")]
+    Hydrate(#[from] autosurgeon::HydrateError),
+    #[error("could not write the record: {0}")]
+    Reconcile(#[from] autosurgeon::ReconcileError),
+    #[error("the document has schema version {found}; this version of Industrivej reads up to {supported}")]
+    NewerSchema { found: u64, supported: u64 },
+    #[error("expected a {expected} document, found {found}")]
+    WrongKind {
+        expected: &'static str,
+        found: String,
+    },
+    #[error("the document has no `{0}`")]
+    MissingField(&'static str),
+    #[error("no {collection} record with id `{id}`")]
+    NotFound {
+        collection: &'static str,
+        id: String,
+    },
+}

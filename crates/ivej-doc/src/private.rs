@@ -1,0 +1,97 @@
+use std::ops::{Deref, DerefMut};
+
+use automerge::transaction::Transactable;
+use automerge::ROOT;
+use autosurgeon::{Hydrate, Reconcile};
+use ivej_model::{Post, Problem, Validate, ValidationErrors};
+
+use crate::document::{DocKind, Document};
+use crate::error::DocError;
+
+/// An unsaved editor's content, kept so nothing typed is lost across a restart or an error.
+/// The content is the editor's own serialized state; this crate does not read it.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct Draft {
+    pub content: String,
+    pub updated_at: i64,
+}
+
+impl Validate for Draft {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        if self.content.len() > 256 * 1024 {
+            return Err(ValidationErrors::single(
+                "content",
+                Problem::TooLong {
+                    max: 256 * 1024,
+                    actual: self.content.len(),
+                },
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What only one company's own devices share: drafts and private notes.
+#[derive(Debug)]
+pub struct PrivateDoc(Document);
+
+impl PrivateDoc {
+    pub fn create(org_id: &str) -> Result<Self, DocError> {
+        let mut doc = Document::new(DocKind::Private)?;
+        let am = doc.automerge_mut();
+        am.put(ROOT, "org_id", org_id)?;
+        am.commit();
+        Ok(PrivateDoc(doc))
+    }
+
+    pub fn load(bytes: &[u8]) -> Result<Self, DocError> {
+        Ok(PrivateDoc(Document::load(DocKind::Private, bytes)?))
+    }
+
+    pub fn org_id(&self) -> Result<String, DocError> {
+        let id: Option<String> = autosurgeon::hydrate_prop(self.0.automerge(), ROOT, "org_id")?;
+        id.ok_or(DocError::MissingField("org_id"))
+    }
+
+    pub fn put_draft(&mut self, key: &str, draft: &Draft) -> Result<(), DocError> {
+        self.0.put_in("drafts", key, draft)
+    }
+
+    pub fn draft(&self, key: &str) -> Result<Option<Draft>, DocError> {
+        self.0.get_in("drafts", key)
+    }
+
+    pub fn remove_draft(&mut self, key: &str) -> Result<bool, DocError> {
+        self.0.remove_in("drafts", key)
+    }
+
+    /// A post of private visibility: kept here so it never leaves the company's devices.
+    pub fn put_post(&mut self, post: &Post) -> Result<(), DocError> {
+        self.0.put_in("posts", &post.id, post)
+    }
+
+    pub fn get_post(&self, id: &str) -> Result<Option<Post>, DocError> {
+        self.0.get_in("posts", id)
+    }
+
+    pub fn remove_post(&mut self, id: &str) -> Result<bool, DocError> {
+        self.0.remove_in("posts", id)
+    }
+
+    pub fn posts(&self) -> Vec<Post> {
+        self.0.all_in("posts")
+    }
+}
+
+impl Deref for PrivateDoc {
+    type Target = Document;
+    fn deref(&self) -> &Document {
+        &self.0
+    }
+}
+
+impl DerefMut for PrivateDoc {
+    fn deref_mut(&mut self) -> &mut Document {
+        &mut self.0
+    }
+}

@@ -1,0 +1,20 @@
+use serde::{Deserialize, Serialize};
+
+/// What changed in the node, for the UI to refresh live. Events name records, never carry
+/// them: the receiver asks for the current state, so a missed event costs nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum NodeEvent {
+    StreetOpened,
+    StreetChanged,
+    OrganisationChanged { id: String },
+    PostChanged { id: String },
+    InterestChanged { id: String },
+    MeetingChanged { id: String },
+    MinutesChanged { meeting_id: String },
+    ActionChanged { id: String },
+    CollaborationChanged { id: String },
+    RelationshipChanged { key: String },
+    ServiceChanged { id: String },
+    PrivateChanged,
+}

@@ -1,0 +1,51 @@
+//! Plain data types of Industrivej, shared by the frontend (wasm32) and the backend.
+//!
+//! This crate is what the UI may depend on: records of the street (organisations, posts,
+//! meetings, ...), their validation, the shipped reference data (post taxonomy, NACE
+//! industries), query and view types, events and error codes that cross the IPC boundary.
+//!
+//! It must never do IO, and must never depend on automerge, rusqlite or tokio. The optional
+//! `automerge` feature only derives autosurgeon's traits so the document crate can store these
+//! types as they are; the frontend never turns it on.
+
+mod collaboration;
+mod error;
+mod event;
+mod geo;
+mod ids;
+mod interest;
+mod lang;
+mod meeting;
+mod organisation;
+mod post;
+mod private;
+mod query;
+pub mod reference;
+mod service;
+mod street;
+mod text;
+mod time;
+mod validate;
+
+pub use collaboration::{
+    Collaboration, CollaborationKind, CollaborationValue, Origin, OriginKind, RelationKind,
+    Relationship, Stage, StageChange,
+};
+pub use error::{ApiError, ErrorCode};
+pub use event::NodeEvent;
+pub use geo::GeoPoint;
+pub use ids::{new_id_from_parts, ActionId, CollaborationId, DeviceId, InterestId, MeetingId, OrgId, PostId, SeriesId, StreetId};
+pub use interest::{Interest, InterestStatus};
+pub use lang::Lang;
+pub use meeting::{
+    ActionItem, AgendaItem, AgendaKind, Attendance, Decision, Meeting, MeetingSeries, MeetingState,
+};
+pub use organisation::{Contact, OrgType, Organisation, RegisterId, RegisterScheme, SizeBand};
+pub use post::{AvailabilityWindow, Direction, Post, PostStatus, PriceModel, Quantity, Recurrence, Visibility};
+pub use private::PrivateNote;
+pub use query::{PostFilter, PostSort, PostView, StreetSummary};
+pub use service::Service;
+pub use street::{KpiTargets, Street, StreetKind};
+pub use text::LongText;
+pub use time::{Date, LocalDateTime};
+pub use validate::{FieldError, Problem, Validate, ValidationErrors};

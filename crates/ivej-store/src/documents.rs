@@ -1,0 +1,130 @@
+use rusqlite::{params, OptionalExtension};
+
+use crate::error::StoreError;
+use crate::{Store, Writer};
+
+/// A document as stored: its kind and the byte chunks to load in order (the snapshot,
+/// then every change appended since). Automerge loads the concatenation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDocument {
+    pub kind: String,
+    pub chunks: Vec<Vec<u8>>,
+}
+
+impl StoredDocument {
+    pub fn change_count(&self) -> usize {
+        self.chunks.len().saturating_sub(1)
+    }
+}
+
+impl Store {
+    pub fn load_document(&self, doc_id: &str) -> Result<Option<StoredDocument>, StoreError> {
+        let conn = self.conn();
+        let Some((kind, snapshot)) = conn
+            .query_row(
+                "SELECT kind, snapshot FROM documents WHERE doc_id = ?1",
+                [doc_id],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<Vec<u8>>>(1)?)),
+            )
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let mut chunks: Vec<Vec<u8>> = snapshot.into_iter().collect();
+        let mut stmt =
+            conn.prepare_cached("SELECT bytes FROM doc_changes WHERE doc_id = ?1 ORDER BY seq")?;
+        for bytes in stmt.query_map([doc_id], |r| r.get::<_, Vec<u8>>(0))? {
+            chunks.push(bytes?);
+        }
+        Ok(Some(StoredDocument { kind, chunks }))
+    }
+
+    /// The ids of the stored documents of one kind.
+    pub fn document_ids(&self, kind: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT doc_id FROM documents WHERE kind = ?1 ORDER BY doc_id")?;
+        let ids = stmt
+            .query_map([kind], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(ids)
+    }
+}
+
+impl Writer<'_> {
+    /// Appends the bytes of new changes to a document (creating its row); returns how many
+    /// change chunks the document now has beyond its snapshot.
+    pub fn append_changes(
+        &mut self,
+        doc_id: &str,
+        kind: &str,
+        bytes: &[u8],
+    ) -> Result<usize, StoreError> {
+        self.tx.execute(
+            "INSERT INTO documents(doc_id, kind) VALUES (?1, ?2)
+             ON CONFLICT(doc_id) DO UPDATE SET updated_at = unixepoch()",
+            params![doc_id, kind],
+        )?;
+        if !bytes.is_empty() {
+            self.tx.execute(
+                "INSERT INTO doc_changes(doc_id, seq, bytes)
+                 VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM doc_changes WHERE doc_id = ?1), ?2)",
+                params![doc_id, bytes],
+            )?;
+        }
+        let count: i64 = self.tx.query_row(
+            "SELECT COUNT(*) FROM doc_changes WHERE doc_id = ?1",
+            [doc_id],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(count).unwrap_or(usize::MAX))
+    }
+
+    /// Replaces a document's snapshot with a full save and drops the appended changes it
+    /// contains. Call it only with a save that includes every stored change.
+    pub fn replace_snapshot(
+        &mut self,
+        doc_id: &str,
+        kind: &str,
+        full: &[u8],
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO documents(doc_id, kind, snapshot) VALUES (?1, ?2, ?3)
+             ON CONFLICT(doc_id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = unixepoch()",
+            params![doc_id, kind, full],
+        )?;
+        self.tx
+            .execute("DELETE FROM doc_changes WHERE doc_id = ?1", [doc_id])?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+
+    #[test]
+    fn changes_append_in_order_and_compact_into_a_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store
+            .write(|w| {
+                w.append_changes("d", "street", b"one")?;
+                w.append_changes("d", "street", b"two")
+            })
+            .unwrap();
+        let doc = store.load_document("d").unwrap().unwrap();
+        assert_eq!(doc.chunks, vec![b"one".to_vec(), b"two".to_vec()]);
+        store
+            .write(|w| w.replace_snapshot("d", "street", b"full"))
+            .unwrap();
+        store
+            .write(|w| w.append_changes("d", "street", b"three"))
+            .unwrap();
+        let doc = store.load_document("d").unwrap().unwrap();
+        assert_eq!(doc.chunks, vec![b"full".to_vec(), b"three".to_vec()]);
+        assert_eq!(doc.change_count(), 1);
+        assert_eq!(store.document_ids("street").unwrap(), vec!["d"]);
+        assert!(store.load_document("nope").unwrap().is_none());
+    }
+}

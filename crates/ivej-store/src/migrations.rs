@@ -1,0 +1,144 @@
+//! The database schema, one step per version, tracked in `PRAGMA user_version`.
+//! Opening an older data directory runs the missing steps in one transaction.
+
+use rusqlite::Connection;
+
+use crate::error::StoreError;
+
+/// Step `i` brings the schema from version `i` to `i + 1`.
+const STEPS: &[&str] = &[
+    // 1: document storage and settings.
+    "CREATE TABLE documents (
+        doc_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        snapshot BLOB,
+        updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+     );
+     CREATE TABLE doc_changes (
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        PRIMARY KEY (doc_id, seq)
+     );
+     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // 2: query projections of the street document, with full-text search.
+    "CREATE TABLE projection_state (doc_id TEXT PRIMARY KEY, heads TEXT NOT NULL);
+     CREATE TABLE organisations (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        lat REAL,
+        lon REAL,
+        is_member INTEGER NOT NULL,
+        json TEXT NOT NULL
+     );
+     CREATE TABLE org_industries (
+        org_id TEXT NOT NULL,
+        code TEXT NOT NULL,
+        division TEXT,
+        section TEXT
+     );
+     CREATE INDEX org_industries_by_section ON org_industries(section);
+     CREATE INDEX org_industries_by_division ON org_industries(division);
+     CREATE INDEX org_industries_by_org ON org_industries(org_id);
+     CREATE TABLE posts (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        root_kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        expires_on TEXT,
+        anonymous INTEGER NOT NULL,
+        lat REAL,
+        lon REAL,
+        created_at INTEGER NOT NULL,
+        json TEXT NOT NULL
+     );
+     CREATE INDEX posts_by_created ON posts(created_at DESC);
+     CREATE INDEX posts_by_org ON posts(org_id);
+     CREATE TABLE services (
+        id TEXT PRIMARY KEY,
+        provider_org TEXT NOT NULL,
+        json TEXT NOT NULL
+     );
+     CREATE VIRTUAL TABLE posts_fts USING fts5(
+        post_id UNINDEXED, title, body, kind_label, org_name,
+        tokenize = 'unicode61 remove_diacritics 2'
+     );
+     CREATE VIRTUAL TABLE organisations_fts USING fts5(
+        org_id UNINDEXED, name, cv, place, industries,
+        tokenize = 'unicode61 remove_diacritics 2'
+     );
+     CREATE VIRTUAL TABLE services_fts USING fts5(
+        service_id UNINDEXED, name, description, target_group,
+        tokenize = 'unicode61 remove_diacritics 2'
+     );",
+];
+
+/// The schema version this build creates.
+pub const CURRENT_VERSION: u32 = STEPS.len() as u32;
+
+pub(crate) fn version(conn: &Connection) -> Result<u32, StoreError> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
+/// Runs the steps from the database's version up to `target`.
+pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
+    let found = version(conn)?;
+    if found > CURRENT_VERSION {
+        return Err(StoreError::NewerVersion {
+            found,
+            supported: CURRENT_VERSION,
+        });
+    }
+    if found >= target {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+    for step in &STEPS[found as usize..target as usize] {
+        tx.execute_batch(step)?;
+    }
+    tx.pragma_update(None, "user_version", target)?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Store, DB_FILE};
+
+    #[test]
+    fn a_version_one_directory_is_migrated_and_keeps_its_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+            migrate(&mut conn, 1).unwrap();
+            conn.execute(
+                "INSERT INTO documents(doc_id, kind, snapshot) VALUES ('s', 'street', x'0102')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.schema_version().unwrap(), CURRENT_VERSION);
+        let doc = store.load_document("s").unwrap().unwrap();
+        assert_eq!(doc.chunks, vec![vec![1u8, 2]]);
+        // The new projections are there and empty: the node rebuilds them from documents.
+        assert_eq!(store.projected_heads("s").unwrap(), None);
+    }
+
+    #[test]
+    fn a_newer_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+            conn.pragma_update(None, "user_version", CURRENT_VERSION + 1)
+                .unwrap();
+        }
+        assert!(matches!(
+            Store::open(dir.path()),
+            Err(StoreError::NewerVersion { .. })
+        ));
+    }
+}

@@ -169,7 +169,10 @@ impl Document {
         key: &str,
     ) -> Result<Option<R>, DocError> {
         let map = self.collection(collection)?;
-        Ok(autosurgeon::hydrate_prop(&self.doc, &map, key)?)
+        if self.doc.get(&map, key)?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(autosurgeon::hydrate_prop(&self.doc, &map, key)?))
     }
 
     /// Like [`Document::get`], but a missing record is an error.

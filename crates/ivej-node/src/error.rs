@@ -1,0 +1,67 @@
+use ivej_doc::DocError;
+use ivej_model::{ApiError, ErrorCode, ValidationErrors};
+use ivej_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error("{0}")]
+    Invalid(#[from] ValidationErrors),
+    #[error("no street yet: create one, join one or open the demo street")]
+    NoStreet,
+    #[error("{0}")]
+    AlreadyExists(String),
+    #[error("no {what} with id `{id}`")]
+    NotFound { what: &'static str, id: String },
+    #[error("{0}")]
+    NotAllowed(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Doc(DocError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<DocError> for NodeError {
+    fn from(e: DocError) -> Self {
+        match e {
+            DocError::Invalid(v) => NodeError::Invalid(v),
+            DocError::NotFound { collection, id } => NodeError::NotFound {
+                what: collection,
+                id,
+            },
+            other => NodeError::Doc(other),
+        }
+    }
+}
+
+impl NodeError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            NodeError::Invalid(_) => ErrorCode::Validation,
+            NodeError::NoStreet => ErrorCode::NoStreet,
+            NodeError::AlreadyExists(_) => ErrorCode::AlreadyExists,
+            NodeError::NotFound { .. } => ErrorCode::NotFound,
+            NodeError::NotAllowed(_) => ErrorCode::NotAllowed,
+            NodeError::Store(StoreError::NewerVersion { .. })
+            | NodeError::Doc(DocError::NewerSchema { .. }) => ErrorCode::NewerVersion,
+            NodeError::Store(_) => ErrorCode::Storage,
+            NodeError::Doc(_) => ErrorCode::Document,
+            NodeError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The error as the UI receives it.
+    pub fn to_api(&self) -> ApiError {
+        ApiError {
+            code: self.code(),
+            message: self.to_string(),
+            fields: match self {
+                NodeError::Invalid(v) => v.0.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+pub type NodeResult<T> = Result<T, NodeError>;

@@ -1,0 +1,146 @@
+//! The application layer of Industrivej: one method per use case.
+//!
+//! A [`Node`] owns one data directory: the SQLite store, the automerge documents loaded
+//! from it, and an event stream of what changed. The desktop shell, the `ivej` CLI and the
+//! tests all use it the same way. It knows nothing of Tauri, yew or any UI.
+//!
+//! Invariants:
+//! - A write returns `Ok` only after its document change is durably stored; on any error
+//!   the documents and the store are as they were before the call.
+//! - Every record is validated before it is written.
+//! - Query projections always reflect the stored document heads (rebuilt on open if not).
+
+pub mod clock;
+pub mod demo;
+mod error;
+mod export;
+mod meetings;
+mod organisations;
+mod posts;
+mod results;
+mod state;
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use ivej_model::{NodeEvent, OrgId, StreetSummary};
+use tokio::sync::broadcast;
+
+pub use error::{NodeError, NodeResult};
+pub use export::Export;
+pub use meetings::{MeetingInput, MinutesView};
+pub use organisations::{OrgPatch, OrgProfile};
+pub use posts::{PostInput, PostPatch};
+pub use results::{CollaborationInput, ServiceInput};
+pub use state::COMPACT_AFTER_CHANGES;
+
+use state::State;
+
+/// Settings for opening a node.
+#[derive(Debug, Clone)]
+pub struct NodeOptions {
+    pub data_dir: PathBuf,
+    /// Whether to announce and look for peers on the LAN (mDNS). Off in tests that run in
+    /// the default network namespace.
+    pub lan_discovery: bool,
+}
+
+impl NodeOptions {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        NodeOptions {
+            data_dir: data_dir.into(),
+            lan_discovery: true,
+        }
+    }
+}
+
+/// One company's node over its data directory.
+#[derive(Debug)]
+pub struct Node {
+    state: Mutex<State>,
+    events: broadcast::Sender<NodeEvent>,
+    options: NodeOptions,
+}
+
+/// What a new street starts with.
+#[derive(Debug, Clone)]
+pub struct CreateStreet {
+    pub name: String,
+    pub kind: ivej_model::StreetKind,
+    pub region: String,
+    pub languages: Vec<String>,
+    /// The organisation of the person creating the street, who becomes its facilitator.
+    pub org: OrgProfile,
+}
+
+impl Node {
+    /// Opens (or creates) the data directory and loads its documents.
+    pub fn open(options: NodeOptions) -> NodeResult<Node> {
+        let state = State::open(&options.data_dir)?;
+        let (events, _) = broadcast::channel(1024);
+        Ok(Node {
+            state: Mutex::new(state),
+            events,
+            options,
+        })
+    }
+
+    pub fn options(&self) -> &NodeOptions {
+        &self.options
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.options.data_dir
+    }
+
+    /// A stream of what changes from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<NodeEvent> {
+        self.events.subscribe()
+    }
+
+    pub(crate) fn emit(&self, event: NodeEvent) {
+        // No receivers is fine: nobody is watching.
+        let _ = self.events.send(event);
+    }
+
+    pub(crate) fn lock(&self) -> NodeResult<MutexGuard<'_, State>> {
+        self.state
+            .lock()
+            .map_err(|_| NodeError::Internal("a previous operation failed midway".into()))
+    }
+
+    pub fn has_street(&self) -> NodeResult<bool> {
+        Ok(self.lock()?.street.is_some())
+    }
+
+    /// Creates a street with this device's organisation as its facilitator.
+    pub fn create_street(&self, input: CreateStreet) -> NodeResult<StreetSummary> {
+        let mut st = self.lock()?;
+        st.create_street(input)?;
+        drop(st);
+        self.emit(NodeEvent::StreetOpened);
+        self.summary()
+    }
+
+    /// The street at a glance.
+    pub fn summary(&self) -> NodeResult<StreetSummary> {
+        self.lock()?.summary()
+    }
+
+    /// This device's organisation.
+    pub fn own_org_id(&self) -> NodeResult<OrgId> {
+        self.lock()?.own_org_id().map(str::to_string)
+    }
+
+    /// This device's identity within the data directory.
+    pub fn device_id(&self) -> NodeResult<String> {
+        Ok(self.lock()?.device_id.clone())
+    }
+
+    /// Whether this device's organisation is the street's facilitator.
+    pub fn is_facilitator(&self) -> NodeResult<bool> {
+        self.lock()?.is_facilitator()
+    }
+}

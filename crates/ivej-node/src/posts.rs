@@ -1,0 +1,407 @@
+//! Use cases about offers and needs on the board, and interest in them.
+
+use ivej_model::{
+    AvailabilityWindow, Date, Direction, GeoPoint, Interest, InterestStatus, LongText, MeetingId,
+    NodeEvent, OrgId, Post, PostFilter, PostStatus, PostView, PriceModel, Problem, Quantity,
+    ValidationErrors, Visibility,
+};
+use ivej_store::{PostHit, PostQuery};
+use serde::{Deserialize, Serialize};
+
+use crate::clock;
+use crate::error::{NodeError, NodeResult};
+use crate::state::State;
+use crate::Node;
+
+/// Days a post stays open when nobody says otherwise.
+pub const DEFAULT_LIFETIME_DAYS: i64 = 60;
+
+/// A new offer or need as the editor sends it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostInput {
+    pub direction: Direction,
+    pub kind: String,
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub quantity: Option<Quantity>,
+    #[serde(default)]
+    pub location: Option<GeoPoint>,
+    #[serde(default)]
+    pub availability: Vec<AvailabilityWindow>,
+    pub price: PriceModel,
+    pub visibility: Visibility,
+    #[serde(default)]
+    pub visible_to: Vec<OrgId>,
+    #[serde(default)]
+    pub anonymous: bool,
+    /// Defaults to [`DEFAULT_LIFETIME_DAYS`] from today.
+    #[serde(default)]
+    pub expires_on: Option<Date>,
+    #[serde(default)]
+    pub origin_meeting: Option<MeetingId>,
+    /// Posting for another member (the facilitator capturing at a meeting).
+    #[serde(default)]
+    pub on_behalf_of: Option<OrgId>,
+    /// Save as a draft instead of opening it.
+    #[serde(default)]
+    pub draft: bool,
+}
+
+impl PostInput {
+    /// An open offer or need of `kind` visible to the whole street, with nothing else set.
+    pub fn new(direction: Direction, kind: &str, title: &str) -> Self {
+        PostInput {
+            direction,
+            kind: kind.to_string(),
+            title: title.to_string(),
+            body: String::new(),
+            quantity: None,
+            location: None,
+            availability: Vec::new(),
+            price: PriceModel::Negotiable,
+            visibility: Visibility::Street,
+            visible_to: Vec::new(),
+            anonymous: false,
+            expires_on: None,
+            origin_meeting: None,
+            on_behalf_of: None,
+            draft: false,
+        }
+    }
+}
+
+/// Changes to a post; `None` leaves a field as it is.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PostPatch {
+    pub kind: Option<String>,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub quantity: Option<Quantity>,
+    pub location: Option<GeoPoint>,
+    pub availability: Option<Vec<AvailabilityWindow>>,
+    pub price: Option<PriceModel>,
+    pub visibility: Option<Visibility>,
+    pub visible_to: Option<Vec<OrgId>>,
+    pub anonymous: Option<bool>,
+    pub expires_on: Option<Date>,
+    pub status: Option<PostStatus>,
+}
+
+impl PostPatch {
+    fn apply(self, post: &mut Post) {
+        macro_rules! set {
+            ($($field:ident),*) => {$(
+                if let Some(v) = self.$field { post.$field = v; }
+            )*};
+        }
+        set!(kind, title, availability, price, visibility, visible_to, anonymous, status);
+        if let Some(body) = self.body {
+            post.body = LongText(body);
+        }
+        if self.quantity.is_some() {
+            post.quantity = self.quantity;
+        }
+        if self.location.is_some() {
+            post.location = self.location;
+        }
+        if self.expires_on.is_some() {
+            post.expires_on = self.expires_on;
+        }
+    }
+}
+
+/// Whether `viewer` may see `post` (its visibility level).
+fn visible_to_viewer(post: &Post, viewer: Option<&str>, facilitator: bool) -> bool {
+    let own = viewer == Some(post.org_id.as_str());
+    match post.visibility {
+        Visibility::Street => true,
+        Visibility::Private => own,
+        Visibility::Facilitator => own || facilitator,
+        Visibility::Named => {
+            own || facilitator || viewer.is_some_and(|v| post.visible_to.iter().any(|o| o == v))
+        }
+    }
+}
+
+impl State {
+    /// The post, wherever it is kept: the street document, or the private one for posts
+    /// of private visibility (which never leave the company's own devices).
+    fn find_post(&self, id: &str) -> NodeResult<Post> {
+        if let Some(post) = self.street()?.get::<Post>(id)? {
+            return Ok(post);
+        }
+        if let Some(private) = &self.private {
+            if let Some(post) = private.get_post(id)? {
+                return Ok(post);
+            }
+        }
+        Err(NodeError::NotFound {
+            what: "post",
+            id: id.to_string(),
+        })
+    }
+
+    fn may_edit(&self, post: &Post) -> NodeResult<()> {
+        if self.own_org_id()? == post.org_id {
+            return Ok(());
+        }
+        self.require_facilitator("change another member's post")
+    }
+
+    /// Writes a post to the document its visibility belongs in and updates the board.
+    fn save_post(&mut self, post: &Post) -> NodeResult<()> {
+        let org_name = self.org_name(&post.org_id);
+        let project = |w: &mut ivej_store::Writer<'_>| w.upsert_post(post, org_name.as_deref());
+        if post.visibility == Visibility::Private {
+            let private = self.private.as_mut().ok_or(NodeError::NoStreet)?;
+            private.put_post(post)?;
+            self.persist_private(project)?;
+            // A post that was shared before and is now private leaves the street document
+            // (what peers already received cannot be recalled; the UI says so).
+            if self.street_mut()?.remove::<Post>(&post.id)? {
+                self.persist_street(|_| Ok(()))?;
+            }
+        } else {
+            self.street_mut()?.put(post)?;
+            self.persist_street(project)?;
+            let private = self.private.as_mut().ok_or(NodeError::NoStreet)?;
+            if private.remove_post(&post.id)? {
+                self.persist_private(|_| Ok(()))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn post_view(&self, hit: PostHit, today: Date) -> PostView {
+        let expiring_soon = hit.post.expires_within(today, 7);
+        PostView {
+            org_name: hit.org_name,
+            status: hit.status,
+            distance_km: hit.distance_km,
+            expiring_soon,
+            post: hit.post,
+        }
+    }
+}
+
+impl Node {
+    /// Posts an offer or a need (or saves it as a draft).
+    pub fn create_post(&self, input: PostInput) -> NodeResult<Post> {
+        let mut st = self.lock()?;
+        let own = st.own_org_id()?.to_string();
+        let org_id = match input.on_behalf_of {
+            Some(other) if other != own => {
+                st.require_facilitator("post for another member")?;
+                st.street()?.require::<ivej_model::Organisation>(&other)?;
+                other
+            }
+            _ => own,
+        };
+        let now = clock::now_ms();
+        let today = clock::today();
+        let post = Post {
+            id: clock::new_id(),
+            org_id,
+            direction: input.direction,
+            kind: input.kind.trim().to_string(),
+            title: input.title.trim().to_string(),
+            body: LongText(input.body),
+            quantity: input.quantity,
+            location: input.location,
+            availability: input.availability,
+            price: input.price,
+            visibility: input.visibility,
+            visible_to: input.visible_to,
+            anonymous: input.anonymous,
+            status: if input.draft {
+                PostStatus::Draft
+            } else {
+                PostStatus::Open
+            },
+            expires_on: Some(
+                input
+                    .expires_on
+                    .unwrap_or_else(|| today.add_days(DEFAULT_LIFETIME_DAYS)),
+            ),
+            origin_meeting: input.origin_meeting,
+            created_at: now,
+            updated_at: now,
+        };
+        st.save_post(&post)?;
+        drop(st);
+        self.emit(NodeEvent::PostChanged {
+            id: post.id.clone(),
+        });
+        Ok(post)
+    }
+
+    pub fn edit_post(&self, id: &str, patch: PostPatch) -> NodeResult<Post> {
+        self.change_post(id, |post| {
+            patch.apply(post);
+            Ok(())
+        })
+    }
+
+    /// Renews a post for `days` more days from today (default [`DEFAULT_LIFETIME_DAYS`])
+    /// and reopens it if it had expired.
+    pub fn renew_post(&self, id: &str, days: Option<u32>) -> NodeResult<Post> {
+        let days = i64::from(days.unwrap_or(DEFAULT_LIFETIME_DAYS as u32));
+        if !(1..=366).contains(&days) {
+            return Err(ValidationErrors::single("days", Problem::TooLarge { max: 366 }).into());
+        }
+        let today = clock::today();
+        self.change_post(id, |post| {
+            if matches!(post.status, PostStatus::Closed | PostStatus::Matched) {
+                return Err(NodeError::NotAllowed(format!(
+                    "the post is {}; reopen it by editing its status",
+                    post.status.code()
+                )));
+            }
+            post.expires_on = Some(today.add_days(days));
+            if post.status == PostStatus::Expired {
+                post.status = PostStatus::Open;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn close_post(&self, id: &str) -> NodeResult<Post> {
+        self.change_post(id, |post| {
+            if post.status == PostStatus::Closed {
+                return Err(NodeError::AlreadyExists("the post is already closed".into()));
+            }
+            post.status = PostStatus::Closed;
+            Ok(())
+        })
+    }
+
+    fn change_post(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut Post) -> NodeResult<()>,
+    ) -> NodeResult<Post> {
+        let mut st = self.lock()?;
+        let mut post = st.find_post(id)?;
+        st.may_edit(&post)?;
+        change(&mut post)?;
+        post.updated_at = clock::now_ms().max(post.created_at);
+        st.save_post(&post)?;
+        drop(st);
+        self.emit(NodeEvent::PostChanged { id: id.to_string() });
+        Ok(post)
+    }
+
+    /// The board: posts matching `filter` that this organisation may see.
+    pub fn list_posts(&self, filter: &PostFilter) -> NodeResult<Vec<PostView>> {
+        let st = self.lock()?;
+        let viewer = st.own_org.clone();
+        let facilitator = st.is_facilitator()?;
+        let today = clock::today();
+        let query = PostQuery {
+            filter,
+            today: today.to_string(),
+        };
+        let hits = st.store.query_posts(&query)?;
+        Ok(hits
+            .into_iter()
+            .filter(|h| visible_to_viewer(&h.post, viewer.as_deref(), facilitator))
+            .map(|h| st.post_view(h, today))
+            .collect())
+    }
+
+    /// One post in full.
+    pub fn post(&self, id: &str) -> NodeResult<PostView> {
+        let st = self.lock()?;
+        let post = st.find_post(id)?;
+        let facilitator = st.is_facilitator()?;
+        if !visible_to_viewer(&post, st.own_org.as_deref(), facilitator) {
+            return Err(NodeError::NotFound {
+                what: "post",
+                id: id.to_string(),
+            });
+        }
+        let today = clock::today();
+        let org_name = if post.anonymous && !facilitator && st.own_org.as_deref() != Some(&post.org_id) {
+            None
+        } else {
+            st.org_name(&post.org_id)
+        };
+        let hit = PostHit {
+            status: post.status_on(today),
+            org_name,
+            distance_km: None,
+            post,
+        };
+        Ok(st.post_view(hit, today))
+    }
+
+    /// "I am interested" in a post, with a short message to its author.
+    pub fn express_interest(&self, post_id: &str, message: &str) -> NodeResult<Interest> {
+        let mut st = self.lock()?;
+        let post = st.find_post(post_id)?;
+        let from = st.own_org_id()?.to_string();
+        if post.org_id == from {
+            return Err(NodeError::NotAllowed("this is your own post".into()));
+        }
+        if !post.status.is_active() {
+            return Err(NodeError::NotAllowed(format!(
+                "the post is {} and takes no more interest",
+                post.status.code()
+            )));
+        }
+        let interest = Interest {
+            id: clock::new_id(),
+            post_id: post_id.to_string(),
+            from_org: from,
+            message: message.trim().to_string(),
+            status: InterestStatus::Sent,
+            brokered: post.anonymous,
+            answer: String::new(),
+            created_at: clock::now_ms(),
+            answered_at: None,
+        };
+        st.street_mut()?.put(&interest)?;
+        st.persist_street(|_| Ok(()))?;
+        drop(st);
+        self.emit(NodeEvent::InterestChanged {
+            id: interest.id.clone(),
+        });
+        Ok(interest)
+    }
+
+    /// The author (or the facilitator, for brokered interest) accepts or declines.
+    pub fn answer_interest(&self, id: &str, accept: bool, answer: &str) -> NodeResult<Interest> {
+        let mut st = self.lock()?;
+        let mut interest: Interest = st.street()?.require(id)?;
+        let post = st.find_post(&interest.post_id)?;
+        st.may_edit(&post)?;
+        interest.status = if accept {
+            InterestStatus::Accepted
+        } else {
+            InterestStatus::Declined
+        };
+        interest.answer = answer.trim().to_string();
+        interest.answered_at = Some(clock::now_ms().max(interest.created_at));
+        st.street_mut()?.put(&interest)?;
+        st.persist_street(|_| Ok(()))?;
+        drop(st);
+        self.emit(NodeEvent::InterestChanged { id: id.to_string() });
+        Ok(interest)
+    }
+
+    /// Interest shown in a post, oldest first.
+    pub fn interests(&self, post_id: &str) -> NodeResult<Vec<Interest>> {
+        let st = self.lock()?;
+        let mut all: Vec<Interest> = st
+            .street()?
+            .all::<Interest>()
+            .into_iter()
+            .filter(|i| i.post_id == post_id)
+            .collect();
+        all.sort_by_key(|i| i.created_at);
+        Ok(all)
+    }
+}

@@ -1,0 +1,185 @@
+//! Use cases about what the street achieves: collaborations, relationships, services.
+
+use std::collections::BTreeMap;
+
+use ivej_model::{
+    Collaboration, CollaborationKind, CollaborationValue, LongText, NodeEvent, OrgId,
+    Organisation, Origin, RelationKind, Relationship, Service, Stage, StageChange,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::clock;
+use crate::error::{NodeError, NodeResult};
+use crate::Node;
+
+/// A collaboration to record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollaborationInput {
+    pub title: String,
+    pub kind: CollaborationKind,
+    pub orgs: Vec<OrgId>,
+    pub stage: Stage,
+    #[serde(default)]
+    pub value: CollaborationValue,
+    pub origin: Origin,
+}
+
+/// A service to list.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServiceInput {
+    pub name: String,
+    pub description: String,
+    pub target_group: String,
+    pub cost: String,
+    pub languages: Vec<String>,
+    pub contact: String,
+}
+
+impl Node {
+    pub fn add_collaboration(&self, input: CollaborationInput) -> NodeResult<Collaboration> {
+        let mut st = self.lock()?;
+        for org in &input.orgs {
+            st.street()?.require::<Organisation>(org)?;
+        }
+        let now = clock::now_ms();
+        let mut orgs = input.orgs;
+        orgs.dedup();
+        let collaboration = Collaboration {
+            id: clock::new_id(),
+            title: input.title.trim().to_string(),
+            kind: input.kind,
+            orgs,
+            stage: input.stage,
+            value: input.value,
+            origin: input.origin,
+            history: BTreeMap::from([(
+                clock::new_id(),
+                StageChange {
+                    stage: input.stage,
+                    at: now,
+                    note: String::new(),
+                },
+            )]),
+            created_at: now,
+        };
+        st.street_mut()?.put(&collaboration)?;
+        st.persist_street(|_| Ok(()))?;
+        drop(st);
+        self.emit(NodeEvent::CollaborationChanged {
+            id: collaboration.id.clone(),
+        });
+        Ok(collaboration)
+    }
+
+    /// Moves a collaboration to another stage, keeping the history of stages.
+    pub fn set_collaboration_stage(
+        &self,
+        id: &str,
+        stage: Stage,
+        note: &str,
+    ) -> NodeResult<Collaboration> {
+        let mut st = self.lock()?;
+        let mut c: Collaboration = st.street()?.require(id)?;
+        if c.stage == stage {
+            return Err(NodeError::AlreadyExists(format!(
+                "the collaboration is already at stage {}",
+                stage.code()
+            )));
+        }
+        c.stage = stage;
+        c.history.insert(
+            clock::new_id(),
+            StageChange {
+                stage,
+                at: clock::now_ms(),
+                note: note.trim().to_string(),
+            },
+        );
+        st.street_mut()?.put(&c)?;
+        st.persist_street(|_| Ok(()))?;
+        drop(st);
+        self.emit(NodeEvent::CollaborationChanged { id: id.to_string() });
+        Ok(c)
+    }
+
+    /// Every collaboration, newest first.
+    pub fn collaborations(&self) -> NodeResult<Vec<Collaboration>> {
+        let st = self.lock()?;
+        let mut all: Vec<Collaboration> = st.street()?.all();
+        all.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
+        Ok(all)
+    }
+
+    /// Records that two organisations know each other. `baseline` marks a relation that
+    /// existed before the member joined. A stronger kind replaces a weaker one.
+    pub fn record_relationship(
+        &self,
+        a: &str,
+        b: &str,
+        kind: RelationKind,
+        baseline: bool,
+    ) -> NodeResult<Relationship> {
+        let mut st = self.lock()?;
+        st.street()?.require::<Organisation>(a)?;
+        st.street()?.require::<Organisation>(b)?;
+        let key = Relationship::pair_key(a, b);
+        let existing: Option<Relationship> = st.street()?.get(&key)?;
+        let rel = match existing {
+            Some(mut r) => {
+                r.kind = r.kind.max(kind);
+                r.baseline |= baseline;
+                r
+            }
+            None => Relationship {
+                a: a.to_string(),
+                b: b.to_string(),
+                kind,
+                since: clock::today(),
+                baseline,
+            },
+        };
+        st.street_mut()?.put(&rel)?;
+        st.persist_street(|_| Ok(()))?;
+        drop(st);
+        self.emit(NodeEvent::RelationshipChanged { key });
+        Ok(rel)
+    }
+
+    pub fn relationships(&self) -> NodeResult<Vec<Relationship>> {
+        let st = self.lock()?;
+        let mut all: Vec<Relationship> = st.street()?.all();
+        all.sort_by_key(|r| r.key());
+        Ok(all)
+    }
+
+    /// A promoter's service (export advice, development cheques, mentoring).
+    pub fn add_service(&self, input: ServiceInput) -> NodeResult<Service> {
+        let mut st = self.lock()?;
+        let provider = st.own_org_id()?.to_string();
+        let service = Service {
+            id: clock::new_id(),
+            provider_org: provider,
+            name: input.name.trim().to_string(),
+            description: LongText(input.description),
+            target_group: input.target_group,
+            cost: input.cost,
+            languages: input.languages,
+            contact: input.contact,
+            created_at: clock::now_ms(),
+        };
+        st.street_mut()?.put(&service)?;
+        st.persist_street(|w| w.upsert_service(&service))?;
+        drop(st);
+        self.emit(NodeEvent::ServiceChanged {
+            id: service.id.clone(),
+        });
+        Ok(service)
+    }
+
+    pub fn search_services(&self, text: &str) -> NodeResult<Vec<Service>> {
+        let st = self.lock()?;
+        st.street()?;
+        Ok(st.store.search_services(text)?)
+    }
+}

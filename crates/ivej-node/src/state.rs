@@ -1,0 +1,352 @@
+//! What a node holds in memory, and the one path by which document changes reach disk.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use ivej_doc::{Document, MinutesDoc, PrivateDoc, StreetDoc};
+use ivej_model::{Organisation, Post, Service, StreetSummary};
+use ivej_store::{Store, StoreError, Writer};
+
+use crate::clock;
+use crate::error::{NodeError, NodeResult};
+use crate::CreateStreet;
+
+/// After this many appended change chunks a document is saved whole and the chunks dropped,
+/// which keeps opening fast.
+pub const COMPACT_AFTER_CHANGES: usize = 256;
+
+const SETTING_STREET: &str = "street_id";
+const SETTING_OWN_ORG: &str = "own_org_id";
+const SETTING_DEVICE: &str = "device_id";
+
+pub(crate) fn street_doc_id(street_id: &str) -> String {
+    format!("street:{street_id}")
+}
+
+pub(crate) fn private_doc_id(org_id: &str) -> String {
+    format!("private:{org_id}")
+}
+
+pub(crate) fn minutes_doc_id(meeting_id: &str) -> String {
+    format!("minutes:{meeting_id}")
+}
+
+#[derive(Debug)]
+pub(crate) struct State {
+    pub store: Store,
+    pub device_id: String,
+    pub street_id: Option<String>,
+    pub own_org: Option<String>,
+    pub street: Option<StreetDoc>,
+    pub private: Option<PrivateDoc>,
+    /// Minutes documents loaded so far (they are loaded on first use).
+    pub minutes: HashMap<String, MinutesDoc>,
+}
+
+/// Loads a stored document's chunks into one automerge document.
+fn load_chunks<T>(
+    store: &Store,
+    doc_id: &str,
+    load: impl FnOnce(&[u8]) -> Result<T, ivej_doc::DocError>,
+) -> NodeResult<Option<T>> {
+    let Some(stored) = store.load_document(doc_id)? else {
+        return Ok(None);
+    };
+    let bytes = stored.chunks.concat();
+    Ok(Some(load(&bytes)?))
+}
+
+impl State {
+    pub fn open(dir: &Path) -> NodeResult<State> {
+        let mut store = Store::open(dir)?;
+        let device_id = match store.setting(SETTING_DEVICE)? {
+            Some(id) => id,
+            None => {
+                let id = clock::new_id();
+                store.set_setting(SETTING_DEVICE, &id)?;
+                id
+            }
+        };
+        let street_id = store.setting(SETTING_STREET)?;
+        let own_org = store.setting(SETTING_OWN_ORG)?;
+        let mut state = State {
+            store,
+            device_id,
+            street_id,
+            own_org,
+            street: None,
+            private: None,
+            minutes: HashMap::new(),
+        };
+        if let Some(org) = state.own_org.clone() {
+            state.private = load_chunks(&state.store, &private_doc_id(&org), PrivateDoc::load)?;
+        }
+        if let Some(id) = state.street_id.clone() {
+            state.street = load_chunks(&state.store, &street_doc_id(&id), StreetDoc::load)?;
+            if state.street.is_none() {
+                return Err(NodeError::Internal(format!(
+                    "the data directory names street {id}, but its document is missing"
+                )));
+            }
+            state.ensure_projections()?;
+        }
+        Ok(state)
+    }
+
+    pub fn street(&self) -> NodeResult<&StreetDoc> {
+        self.street.as_ref().ok_or(NodeError::NoStreet)
+    }
+
+    pub fn street_mut(&mut self) -> NodeResult<&mut StreetDoc> {
+        self.street.as_mut().ok_or(NodeError::NoStreet)
+    }
+
+    pub fn own_org_id(&self) -> NodeResult<&str> {
+        self.own_org.as_deref().ok_or(NodeError::NoStreet)
+    }
+
+    pub fn is_facilitator(&self) -> NodeResult<bool> {
+        let street = self.street()?.street()?;
+        Ok(self.own_org.as_deref() == Some(street.facilitator_org.as_str()))
+    }
+
+    pub fn require_facilitator(&self, what: &str) -> NodeResult<()> {
+        if self.is_facilitator()? {
+            Ok(())
+        } else {
+            Err(NodeError::NotAllowed(format!(
+                "only the street's facilitator can {what}"
+            )))
+        }
+    }
+
+    pub fn org_name(&self, org_id: &str) -> Option<String> {
+        self.street
+            .as_ref()
+            .and_then(|s| s.get::<Organisation>(org_id).ok().flatten())
+            .map(|o| o.name)
+    }
+
+    pub fn create_street(&mut self, input: CreateStreet) -> NodeResult<()> {
+        if self.street.is_some() {
+            return Err(NodeError::AlreadyExists(
+                "this data directory already holds a street".into(),
+            ));
+        }
+        let now = clock::now_ms();
+        let org = input.org.into_organisation(clock::new_id(), now);
+        let street = ivej_model::Street {
+            id: clock::new_id(),
+            name: input.name.trim().to_string(),
+            kind: input.kind,
+            region: input.region.trim().to_string(),
+            cadence_days: input.kind.default_cadence_days(),
+            meeting_minutes: 60,
+            languages: input.languages,
+            funders: Vec::new(),
+            targets: Default::default(),
+            facilitator_org: org.id.clone(),
+            current_challenge: None,
+            created_at: now,
+        };
+        let mut doc = StreetDoc::create(&street)?;
+        doc.put(&org)?;
+        let private = PrivateDoc::create(&org.id)?;
+        self.adopt(street.id.clone(), org.id.clone(), doc, private)
+    }
+
+    /// Makes `street` and `private` this directory's documents, stored whole, with fresh
+    /// projections: the path for a new street, the demo street and an imported one.
+    pub fn adopt(
+        &mut self,
+        street_id: String,
+        own_org: String,
+        mut street: StreetDoc,
+        mut private: PrivateDoc,
+    ) -> NodeResult<()> {
+        let street_bytes = street.save();
+        let private_bytes = private.save();
+        let heads = street.heads_hex();
+        let orgs: Vec<Organisation> = street.all();
+        let mut posts: Vec<Post> = street.all();
+        posts.extend(private.posts());
+        let services: Vec<Service> = street.all();
+        self.store.write(|w| {
+            w.replace_snapshot(&street_doc_id(&street_id), "street", &street_bytes)?;
+            w.replace_snapshot(&private_doc_id(&own_org), "private", &private_bytes)?;
+            project_all(w, &orgs, &posts, &services)?;
+            w.set_projected_heads(&street_doc_id(&street_id), &heads)?;
+            w.set_setting(SETTING_STREET, &street_id)?;
+            w.set_setting(SETTING_OWN_ORG, &own_org)
+        })?;
+        self.street_id = Some(street_id);
+        self.own_org = Some(own_org);
+        self.street = Some(street);
+        self.private = Some(private);
+        self.minutes.clear();
+        Ok(())
+    }
+
+    /// Adds a minutes document created elsewhere (the demo, an import) to storage.
+    pub fn adopt_minutes(&mut self, meeting_id: &str, mut doc: MinutesDoc) -> NodeResult<()> {
+        let bytes = doc.save();
+        self.store
+            .write(|w| w.replace_snapshot(&minutes_doc_id(meeting_id), "minutes", &bytes))?;
+        self.minutes.insert(meeting_id.to_string(), doc);
+        Ok(())
+    }
+
+    /// Stores the street document's new changes together with `project`'s updates of the
+    /// query tables, in one transaction. On failure the in-memory document is reloaded
+    /// from disk, so memory never holds a change the disk does not.
+    pub fn persist_street(
+        &mut self,
+        project: impl FnOnce(&mut Writer<'_>) -> Result<(), StoreError>,
+    ) -> NodeResult<()> {
+        let street_id = self.street_id.clone().ok_or(NodeError::NoStreet)?;
+        let doc_id = street_doc_id(&street_id);
+        let doc = self.street.as_mut().ok_or(NodeError::NoStreet)?;
+        let result = persist(&mut self.store, &doc_id, "street", doc, |w, heads| {
+            project(w)?;
+            w.set_projected_heads(&doc_id, heads)
+        });
+        if result.is_err() {
+            self.street = load_chunks(&self.store, &doc_id, StreetDoc::load)?;
+        }
+        result
+    }
+
+    /// Like [`State::persist_street`], for the company's private document.
+    pub fn persist_private(
+        &mut self,
+        project: impl FnOnce(&mut Writer<'_>) -> Result<(), StoreError>,
+    ) -> NodeResult<()> {
+        let org = self.own_org.clone().ok_or(NodeError::NoStreet)?;
+        let doc_id = private_doc_id(&org);
+        let doc = self.private.as_mut().ok_or(NodeError::NoStreet)?;
+        let result = persist(&mut self.store, &doc_id, "private", doc, |w, _| project(w));
+        if result.is_err() {
+            self.private = load_chunks(&self.store, &doc_id, PrivateDoc::load)?;
+        }
+        result
+    }
+
+    /// The minutes document of a meeting, loading or creating it.
+    pub fn minutes_mut(&mut self, meeting_id: &str) -> NodeResult<&mut MinutesDoc> {
+        if !self.minutes.contains_key(meeting_id) {
+            let doc = match load_chunks(&self.store, &minutes_doc_id(meeting_id), MinutesDoc::load)? {
+                Some(doc) => doc,
+                None => MinutesDoc::create(meeting_id)?,
+            };
+            self.minutes.insert(meeting_id.to_string(), doc);
+        }
+        self.minutes
+            .get_mut(meeting_id)
+            .ok_or_else(|| NodeError::Internal("minutes vanished".into()))
+    }
+
+    pub fn persist_minutes(&mut self, meeting_id: &str) -> NodeResult<()> {
+        let doc_id = minutes_doc_id(meeting_id);
+        let Some(doc) = self.minutes.get_mut(meeting_id) else {
+            return Ok(());
+        };
+        let result = persist(&mut self.store, &doc_id, "minutes", doc, |_, _| Ok(()));
+        if result.is_err() {
+            self.minutes.remove(meeting_id);
+        }
+        result
+    }
+
+    /// Rebuilds the query tables when they do not reflect the stored street document
+    /// (after a migration, a crash between versions, or changes merged from elsewhere).
+    pub fn ensure_projections(&mut self) -> NodeResult<bool> {
+        let street_id = self.street_id.clone().ok_or(NodeError::NoStreet)?;
+        let doc_id = street_doc_id(&street_id);
+        let doc = self.street.as_mut().ok_or(NodeError::NoStreet)?;
+        let heads = doc.heads_hex();
+        if self.store.projected_heads(&doc_id)?.as_deref() == Some(heads.as_str()) {
+            return Ok(false);
+        }
+        let orgs: Vec<Organisation> = doc.all();
+        let mut posts: Vec<Post> = doc.all();
+        // Private posts are on the board of their own company's devices too.
+        posts.extend(self.private.iter().flat_map(|p| p.posts()));
+        let services: Vec<Service> = doc.all();
+        self.store.write(|w| {
+            w.clear_projections()?;
+            project_all(w, &orgs, &posts, &services)?;
+            w.set_projected_heads(&doc_id, &heads)
+        })?;
+        Ok(true)
+    }
+
+    pub fn summary(&self) -> NodeResult<StreetSummary> {
+        let doc = self.street()?;
+        let street = doc.street()?;
+        let today = clock::today();
+        let orgs: Vec<Organisation> = doc.all();
+        let own_org = self
+            .own_org
+            .as_deref()
+            .and_then(|id| orgs.iter().find(|o| o.id == id).cloned());
+        let active_posts = doc
+            .all::<Post>()
+            .iter()
+            .filter(|p| p.status_on(today).is_active())
+            .count();
+        Ok(StreetSummary {
+            street,
+            own_org,
+            members: count(orgs.iter().filter(|o| o.is_member()).count()),
+            active_posts: count(active_posts),
+            meetings: count(doc.keys::<ivej_model::Meeting>().len()),
+        })
+    }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Writes every record's projection (after a clear, or into a fresh store).
+fn project_all(
+    w: &mut Writer<'_>,
+    orgs: &[Organisation],
+    posts: &[Post],
+    services: &[Service],
+) -> Result<(), StoreError> {
+    for org in orgs {
+        w.upsert_organisation(org)?;
+    }
+    for post in posts {
+        let name = orgs.iter().find(|o| o.id == post.org_id).map(|o| o.name.as_str());
+        w.upsert_post(post, name)?;
+    }
+    for service in services {
+        w.upsert_service(service)?;
+    }
+    Ok(())
+}
+
+/// Appends a document's new changes and runs `project` in the same transaction; compacts
+/// the document into a snapshot once enough changes have piled up.
+fn persist(
+    store: &mut Store,
+    doc_id: &str,
+    kind: &str,
+    doc: &mut Document,
+    project: impl FnOnce(&mut Writer<'_>, &str) -> Result<(), StoreError>,
+) -> NodeResult<()> {
+    let bytes = doc.save_incremental();
+    let heads = doc.heads_hex();
+    let changes = store.write(|w| {
+        let n = w.append_changes(doc_id, kind, &bytes)?;
+        project(w, &heads)?;
+        Ok(n)
+    })?;
+    if changes >= COMPACT_AFTER_CHANGES {
+        let full = doc.save();
+        store.write(|w| w.replace_snapshot(doc_id, kind, &full))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,370 @@
+use ivej_model::{
+    Direction, GeoPoint, PostFilter, PostSort, PostStatus, Problem, StreetKind, Visibility,
+};
+
+use crate::{CreateStreet, Node, NodeError, NodeOptions, OrgPatch, OrgProfile, PostInput, PostPatch};
+
+fn new_node(dir: &std::path::Path) -> Node {
+    let mut options = NodeOptions::new(dir);
+    options.lan_discovery = false;
+    Node::open(options).unwrap()
+}
+
+fn street(node: &Node) {
+    node.create_street(CreateStreet {
+        name: "Industrivej Regstrup".into(),
+        kind: StreetKind::MiniNetwork,
+        region: "Region Sjælland".into(),
+        languages: vec!["da".into()],
+        org: OrgProfile {
+            name: "Regstrup Smedie".into(),
+            industries: vec!["25".into()],
+            geo: Some(GeoPoint::new(55.651, 11.613)),
+            ..Default::default()
+        },
+    })
+    .unwrap();
+}
+
+fn cnc_offer() -> PostInput {
+    let mut p = PostInput::new(Direction::Offer, "CAP.MACH.CNC", "Spare CNC hours on Fridays");
+    p.body = "Five-axis mill, operator included".into();
+    p
+}
+
+#[test]
+fn a_post_is_listed_filtered_and_found_after_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let node = new_node(dir.path());
+        street(&node);
+        node.create_post(cnc_offer()).unwrap();
+        node.create_post(PostInput::new(Direction::Need, "PUR", "Joint energy purchase"))
+            .unwrap();
+    }
+    let node = new_node(dir.path());
+    assert_eq!(node.list_posts(&PostFilter::default()).unwrap().len(), 2);
+    let offers = node
+        .list_posts(&PostFilter {
+            direction: Some(Direction::Offer),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(offers.len(), 1);
+    assert_eq!(offers[0].org_name.as_deref(), Some("Regstrup Smedie"));
+    let by_kind = node
+        .list_posts(&PostFilter {
+            kinds: vec!["CAP.MACH".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(by_kind.len(), 1, "a parent kind matches its children");
+    let by_industry = node
+        .list_posts(&PostFilter {
+            industries: vec!["C".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(by_industry.len(), 2);
+    let by_author = node
+        .list_posts(&PostFilter {
+            text: Some("smedie".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(by_author.len(), 2, "the author's name is searchable");
+    for text in ["five-axis", "cnc", "Maskintimer"] {
+        let hits = node
+            .list_posts(&PostFilter {
+                text: Some(text.into()),
+                sort: PostSort::Relevance,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(hits.len(), 1, "search for {text}");
+    }
+    let near = node
+        .list_posts(&PostFilter {
+            near: Some(GeoPoint::new(55.7167, 11.7167)),
+            within_km: Some(5.0),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(near.is_empty(), "Regstrup is ~9 km from Holbæk");
+    let near = node
+        .list_posts(&PostFilter {
+            near: Some(GeoPoint::new(55.7167, 11.7167)),
+            within_km: Some(15.0),
+            sort: PostSort::Distance,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(near.len(), 2);
+    assert!(near[0].distance_km.unwrap() > 5.0);
+}
+
+#[test]
+fn closing_renewing_and_editing_change_what_the_board_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let post = node.create_post(cnc_offer()).unwrap();
+    node.edit_post(
+        &post.id,
+        PostPatch {
+            title: Some("Spare CNC hours, also Saturdays".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let hits = node
+        .list_posts(&PostFilter {
+            text: Some("saturdays".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(hits.len(), 1);
+    node.close_post(&post.id).unwrap();
+    assert!(node.list_posts(&PostFilter::default()).unwrap().is_empty());
+    let closed = node
+        .list_posts(&PostFilter {
+            statuses: vec![PostStatus::Closed],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(closed.len(), 1);
+    assert!(matches!(
+        node.renew_post(&post.id, None),
+        Err(NodeError::NotAllowed(_))
+    ));
+}
+
+#[test]
+fn an_expired_post_reads_as_expired_until_renewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let post = node.create_post(cnc_offer()).unwrap();
+    let yesterday = crate::clock::today().add_days(-1);
+    // Age the post as if it was created long ago and expired yesterday.
+    {
+        let mut st = node.lock().unwrap();
+        let mut p: ivej_model::Post = st.street().unwrap().require(&post.id).unwrap();
+        p.created_at -= 90 * 86_400_000;
+        p.expires_on = Some(yesterday);
+        st.street_mut().unwrap().put(&p).unwrap();
+        st.persist_street(|w| w.upsert_post(&p, None)).unwrap();
+    }
+    assert!(node.list_posts(&PostFilter::default()).unwrap().is_empty());
+    assert_eq!(node.post(&post.id).unwrap().status, PostStatus::Expired);
+    let renewed = node.renew_post(&post.id, Some(30)).unwrap();
+    assert_eq!(
+        renewed.expires_on,
+        Some(crate::clock::today().add_days(30))
+    );
+    assert_eq!(node.list_posts(&PostFilter::default()).unwrap().len(), 1);
+}
+
+#[test]
+fn invalid_input_is_refused_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let mut bad = cnc_offer();
+    bad.title = "  ".into();
+    bad.kind = "CAP.NOPE".into();
+    let err = node.create_post(bad).unwrap_err();
+    let api = err.to_api();
+    assert_eq!(api.code, ivej_model::ErrorCode::Validation);
+    assert!(api.fields.iter().any(|f| f.field == "title" && f.problem == Problem::Empty));
+    assert!(node.list_posts(&PostFilter::default()).unwrap().is_empty());
+    let before = node.export().unwrap();
+    assert!(node
+        .update_own_organisation(OrgPatch {
+            geo: Some(GeoPoint::new(123.0, 0.0)),
+            ..Default::default()
+        })
+        .is_err());
+    let mut after = node.export().unwrap();
+    after.exported_at = before.exported_at;
+    assert_eq!(before, after);
+}
+
+#[test]
+fn private_posts_stay_out_of_the_street_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let mut input = cnc_offer();
+    input.visibility = Visibility::Private;
+    let post = node.create_post(input).unwrap();
+    let export = node.export().unwrap();
+    assert!(export.posts.is_empty());
+    assert_eq!(export.private_posts.len(), 1);
+    // Still on this company's own board, also after a rebuild of the projections.
+    assert_eq!(node.list_posts(&PostFilter::default()).unwrap().len(), 1);
+    drop(node);
+    let node = new_node(dir.path());
+    node.lock().unwrap().store.write(|w| w.clear_projections()).unwrap();
+    drop(node);
+    let node = new_node(dir.path());
+    assert_eq!(node.list_posts(&PostFilter::default()).unwrap().len(), 1);
+    // Sharing it moves it to the street document.
+    node.edit_post(
+        &post.id,
+        PostPatch {
+            visibility: Some(Visibility::Street),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let export = node.export().unwrap();
+    assert_eq!((export.posts.len(), export.private_posts.len()), (1, 0));
+}
+
+#[test]
+fn the_demo_street_opens_with_members_posts_and_meetings() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    assert!(matches!(node.summary(), Err(NodeError::NoStreet)));
+    let summary = node.open_demo().unwrap();
+    assert_eq!(summary.street.name, "Industrivej Regstrup (demo)");
+    assert!(summary.members >= 14);
+    assert!(summary.active_posts > 0);
+    assert_eq!(summary.meetings, 8);
+    assert!(node.is_facilitator().unwrap());
+    let meetings = node.meetings().unwrap();
+    let past = &meetings[0];
+    assert!(!node.minutes(&past.id).unwrap().text.is_empty());
+    assert!(matches!(node.open_demo(), Err(NodeError::AlreadyExists(_))));
+    let found = node.organisations(Some("smedie")).unwrap();
+    assert!(!found.is_empty());
+}
+
+#[test]
+fn meetings_minutes_actions_and_collaborations_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let other = node
+        .add_organisation(OrgProfile {
+            name: "Virkelyst Plast".into(),
+            industries: vec!["22".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    let me = node.own_org_id().unwrap();
+    let meeting = node
+        .plan_meeting(crate::MeetingInput {
+            starts_at: "2026-12-03T15:00".parse().unwrap(),
+            duration_minutes: None,
+            host_org: Some(other.id.clone()),
+            location: None,
+            challenge: Some("Idle machines in summer".into()),
+            series_id: None,
+        })
+        .unwrap();
+    assert_eq!(meeting.agenda.len(), 2);
+    node.record_attendance(&meeting.id, &other.id, true, 2).unwrap();
+    node.append_minutes(&meeting.id, "Virkelyst Plast presented.\n").unwrap();
+    node.splice_minutes(&meeting.id, 0, 0, "Present: 2\n").unwrap();
+    node.add_decision(&meeting.id, "Visit each other's workshops").unwrap();
+    let action = node
+        .add_action(&meeting.id, "Send energy figures", Some(&me), None)
+        .unwrap();
+    assert_eq!(node.actions(true).unwrap().len(), 1);
+    node.complete_action(&action.id).unwrap();
+    assert!(node.actions(true).unwrap().is_empty());
+    let c = node
+        .add_collaboration(crate::CollaborationInput {
+            title: "Plastic parts for gates".into(),
+            kind: ivej_model::CollaborationKind::JointProduct,
+            orgs: vec![me.clone(), other.id.clone()],
+            stage: ivej_model::Stage::Idea,
+            value: Default::default(),
+            origin: ivej_model::Origin {
+                kind: ivej_model::OriginKind::Meeting,
+                ref_id: Some(meeting.id.clone()),
+            },
+        })
+        .unwrap();
+    let c = node
+        .set_collaboration_stage(&c.id, ivej_model::Stage::Agreed, "signed")
+        .unwrap();
+    assert_eq!(c.history.len(), 2);
+    node.record_relationship(&me, &other.id, ivej_model::RelationKind::MetHere, false)
+        .unwrap();
+    drop(node);
+    let node = new_node(dir.path());
+    let minutes = node.minutes(&meeting.id).unwrap();
+    assert_eq!(minutes.text, "Present: 2\nVirkelyst Plast presented.\n");
+    assert_eq!(minutes.decisions.len(), 1);
+    assert_eq!(node.meeting(&meeting.id).unwrap().present_count(), 1);
+    assert_eq!(node.relationships().unwrap().len(), 1);
+    assert_eq!(node.summary().unwrap().street.current_challenge, None);
+}
+
+#[test]
+fn only_the_facilitator_plans_meetings_and_edits_other_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let other = node
+        .add_organisation(OrgProfile {
+            name: "Tuse Træ".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    // Act as the other member on this device.
+    node.lock().unwrap().own_org = Some(other.id.clone());
+    assert!(matches!(
+        node.plan_meeting(crate::MeetingInput {
+            starts_at: "2026-12-03T15:00".parse().unwrap(),
+            duration_minutes: None,
+            host_org: None,
+            location: None,
+            challenge: None,
+            series_id: None,
+        }),
+        Err(NodeError::NotAllowed(_))
+    ));
+    let facilitator = node.summary().unwrap().street.facilitator_org;
+    assert!(matches!(
+        node.update_organisation(&facilitator, OrgPatch {
+            name: Some("Hijacked".into()),
+            ..Default::default()
+        }),
+        Err(NodeError::NotAllowed(_))
+    ));
+}
+
+#[test]
+fn events_name_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let mut events = node.subscribe();
+    let post = node.create_post(cnc_offer()).unwrap();
+    assert_eq!(
+        events.try_recv().unwrap(),
+        ivej_model::NodeEvent::PostChanged { id: post.id }
+    );
+}
+
+#[test]
+fn many_writes_compact_and_reopen_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let n = crate::COMPACT_AFTER_CHANGES + 10;
+    for i in 0..n {
+        node.create_post(PostInput::new(Direction::Offer, "CAP.SPACE", &format!("Hall {i}")))
+            .unwrap();
+    }
+    let doc_id = crate::state::street_doc_id(&node.summary().unwrap().street.id);
+    let stored = node.lock().unwrap().store.load_document(&doc_id).unwrap().unwrap();
+    assert!(stored.change_count() < crate::COMPACT_AFTER_CHANGES);
+    drop(node);
+    let node = new_node(dir.path());
+    assert_eq!(node.summary().unwrap().active_posts as usize, n);
+}

@@ -404,4 +404,12 @@ impl Node {
         all.sort_by_key(|i| i.created_at);
         Ok(all)
     }
+
+    /// Every interest recorded in the street, oldest first.
+    pub fn all_interests(&self) -> NodeResult<Vec<Interest>> {
+        let st = self.lock()?;
+        let mut all: Vec<Interest> = st.street()?.all();
+        all.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(all)
+    }
 }

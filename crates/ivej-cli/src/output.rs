@@ -1,0 +1,241 @@
+//! How results and errors are printed: short lines for people, JSON for scripts.
+
+use ivej_model::{
+    ActionItem, Collaboration, Interest, Meeting, Organisation, PostView, Relationship,
+    StreetSummary,
+};
+use ivej_node::{MinutesView, NodeError};
+use serde::Serialize;
+
+/// Prints `value` as JSON, or with `human` for people.
+pub fn show<T: Serialize + ?Sized>(json: bool, value: &T, human: impl FnOnce(&T)) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        human(value);
+    }
+    Ok(())
+}
+
+fn short(id: &str) -> &str {
+    id.get(..13).unwrap_or(id)
+}
+
+pub fn summary(s: &StreetSummary) {
+    println!("{} ({}, {})", s.street.name, s.street.kind.code(), s.street.region);
+    if let Some(org) = &s.own_org {
+        println!("You are: {}", org.name);
+    }
+    println!(
+        "{} members, {} active posts, {} meetings",
+        s.members, s.active_posts, s.meetings
+    );
+    if let Some(ch) = &s.street.current_challenge {
+        println!("Current challenge: {ch}");
+    }
+}
+
+pub fn organisation(o: &Organisation) {
+    println!("{}  [{}]", o.name, o.id);
+    if let Some(r) = &o.register {
+        println!("  {}: {}", r.scheme.label(), r.value);
+    }
+    if !o.industries.is_empty() {
+        let labels: Vec<String> = o
+            .industries
+            .iter()
+            .map(|c| {
+                let label = ivej_model::reference::division_of(c)
+                    .and_then(ivej_model::reference::industry)
+                    .map(|i| i.labels.en.as_str())
+                    .unwrap_or("");
+                format!("{c} {label}")
+            })
+            .collect();
+        println!("  industry: {}", labels.join("; "));
+    }
+    if !o.address.is_empty() {
+        println!("  address: {}", o.address);
+    }
+    if let Some(g) = o.geo {
+        println!("  location: {:.4}, {:.4}", g.lat, g.lon);
+    }
+    if !o.languages.is_empty() {
+        println!("  languages: {}", o.languages.join(", "));
+    }
+    if !o.cv.as_str().is_empty() {
+        println!("  CV: {}", o.cv.as_str());
+    }
+    if o.left_at.is_some() {
+        println!("  (has left the street)");
+    }
+}
+
+pub fn organisations(list: &[Organisation]) {
+    for o in list {
+        let industry = o.industries.first().map(String::as_str).unwrap_or("-");
+        println!("{}  {:<40} {}", short(&o.id), o.name, industry);
+    }
+    println!("{} organisations", list.len());
+}
+
+pub fn post(p: &PostView) {
+    let post = &p.post;
+    let kind = ivej_model::reference::post_kind(&post.kind)
+        .map(|k| k.labels.en.as_str())
+        .unwrap_or(post.kind.as_str());
+    println!(
+        "{} {}: {}  [{}]",
+        post.direction.code(),
+        kind,
+        post.title,
+        post.id
+    );
+    println!(
+        "  by {}; {}; {}",
+        p.org_name.as_deref().unwrap_or("(anonymous)"),
+        p.status.code(),
+        post.price.code()
+    );
+    if let Some(q) = &post.quantity {
+        println!("  quantity: {} {}", q.amount, q.unit);
+    }
+    for w in &post.availability {
+        let to = w.to.map(|d| d.to_string()).unwrap_or_else(|| "open".into());
+        println!("  available: {} to {}", w.from, to);
+    }
+    if let Some(exp) = post.expires_on {
+        println!("  open until {exp}{}", if p.expiring_soon { " (expiring soon)" } else { "" });
+    }
+    if !post.body.as_str().is_empty() {
+        println!("  {}", post.body.as_str());
+    }
+}
+
+pub fn posts(list: &[PostView]) {
+    for p in list {
+        let distance = p
+            .distance_km
+            .map(|d| format!(" {d:.1} km"))
+            .unwrap_or_default();
+        println!(
+            "{}  {:<5} {:<16} {:<50} {}{}{}",
+            short(&p.post.id),
+            p.post.direction.code(),
+            p.post.kind,
+            p.post.title,
+            p.org_name.as_deref().unwrap_or("(anonymous)"),
+            distance,
+            if p.expiring_soon { " (expiring soon)" } else { "" }
+        );
+    }
+    println!("{} posts", list.len());
+}
+
+pub fn interests(list: &[Interest]) {
+    for i in list {
+        println!(
+            "{}  {:?} from {}: {}",
+            short(&i.id),
+            i.status,
+            short(&i.from_org),
+            i.message
+        );
+    }
+}
+
+pub fn meeting(m: &Meeting) {
+    println!("{}  {}  [{}]", m.starts_at, m.state.code(), m.id);
+    println!("  {} minutes at {}", m.duration_minutes, m.location);
+    for (_, item) in m.agenda_in_order() {
+        println!("  - {} ({} min)", item.title, item.minutes);
+    }
+    if let Some(c) = &m.challenge {
+        println!("  challenge: {c}");
+    }
+    println!("  present: {}", m.present_count());
+}
+
+pub fn meetings(list: &[Meeting]) {
+    for m in list {
+        println!(
+            "{}  {}  {:<11} {}",
+            short(&m.id),
+            m.starts_at,
+            m.state.code(),
+            m.location
+        );
+    }
+    println!("{} meetings", list.len());
+}
+
+pub fn minutes(m: &MinutesView) {
+    if m.in_confidence {
+        println!("(in confidence)");
+    }
+    println!("{}", m.text);
+    for d in &m.decisions {
+        println!("Decision: {}", d.text);
+    }
+}
+
+pub fn actions(list: &[ActionItem]) {
+    for a in list {
+        let due = a.due.map(|d| format!(" due {d}")).unwrap_or_default();
+        let done = if a.done_at.is_some() { "done" } else { "open" };
+        println!("{}  {done}  {}{due}", short(&a.id), a.text);
+    }
+    println!("{} actions", list.len());
+}
+
+pub fn collaborations(list: &[Collaboration]) {
+    for c in list {
+        println!(
+            "{}  {:<12} {:<15} {}",
+            short(&c.id),
+            c.stage.code(),
+            c.kind.code(),
+            c.title
+        );
+    }
+    println!("{} collaborations", list.len());
+}
+
+pub fn relationships(list: &[Relationship]) {
+    for r in list {
+        println!(
+            "{} - {}  {:?}{} since {}",
+            short(&r.a),
+            short(&r.b),
+            r.kind,
+            if r.baseline { " (baseline)" } else { "" },
+            r.since
+        );
+    }
+    println!("{} relationships", list.len());
+}
+
+/// Prints an error for people (or as `{code, message, fields}` JSON with `--json`).
+pub fn print_error(err: &anyhow::Error, json: bool) {
+    let node_error = err.chain().find_map(|e| e.downcast_ref::<NodeError>());
+    if json {
+        let api = node_error.map(NodeError::to_api).unwrap_or(ivej_model::ApiError {
+            code: ivej_model::ErrorCode::Internal,
+            message: format!("{err:#}"),
+            fields: Vec::new(),
+        });
+        let text = serde_json::to_string(&serde_json::json!({ "error": api }))
+            .unwrap_or_else(|_| api.message.clone());
+        eprintln!("{text}");
+        return;
+    }
+    match node_error {
+        Some(NodeError::Invalid(errors)) => {
+            eprintln!("error: the input is not valid:");
+            for e in &errors.0 {
+                eprintln!("  {e}");
+            }
+        }
+        _ => eprintln!("error: {err:#}"),
+    }
+}

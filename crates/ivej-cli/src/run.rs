@@ -1,0 +1,563 @@
+//! Carries out one command against the node.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use ivej_model::{
+    AvailabilityWindow, CollaborationValue, Contact, Direction, Lang, MeetingState, Origin,
+    OriginKind, PostFilter, PostSort, Quantity, Recurrence, RegisterId,
+};
+use ivej_node::{
+    CollaborationInput, CreateStreet, MeetingInput, Node, NodeOptions, OrgPatch, OrgProfile,
+    PostInput, PostPatch,
+};
+
+use crate::cli::{
+    Cli, CollabCommand, Command, MeetingCommand, OrgCommand, PostCommand, PostFields,
+    PostFilterArgs, ProfileArgs, ReferenceCommand, RelationCommand,
+};
+use crate::{output, resolve};
+
+fn data_dir(given: Option<PathBuf>) -> Result<PathBuf> {
+    match given {
+        Some(dir) => Ok(dir),
+        None => Ok(dirs::data_dir()
+            .context("no data directory could be found; pass --data-dir")?
+            .join("industrivej")),
+    }
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let json = cli.json;
+    if let Command::Reference(cmd) = cli.command {
+        return reference(cmd, json);
+    }
+    let mut options = NodeOptions::new(data_dir(cli.data_dir)?);
+    options.lan_discovery = !cli.no_lan;
+    let node = Node::open(options.clone())
+        .with_context(|| format!("cannot open the data directory {}", options.data_dir.display()))?;
+    match cli.command {
+        Command::Init(args) => {
+            let org = profile(&args.profile)?;
+            if org.name.trim().is_empty() {
+                bail!("give your organisation's name with --org");
+            }
+            let summary = node.create_street(CreateStreet {
+                name: args.street,
+                kind: args.kind,
+                region: args.region,
+                languages: args.street_languages,
+                org,
+            })?;
+            output::show(json, &summary, output::summary)
+        }
+        Command::Demo => output::show(json, &node.open_demo()?, output::summary),
+        Command::Street => output::show(json, &node.summary()?, output::summary),
+        Command::Org(cmd) => org(&node, cmd, json),
+        Command::Post(cmd) => post(&node, cmd, json),
+        Command::Meeting(cmd) => meeting(&node, cmd, json),
+        Command::Collab(cmd) => collab(&node, cmd, json),
+        Command::Relation(cmd) => relation(&node, cmd, json),
+        Command::Export { out } => {
+            let export = node.export()?;
+            let text = serde_json::to_string_pretty(&export)?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    if !json {
+                        println!("Exported to {}", path.display());
+                    }
+                }
+                None => println!("{text}"),
+            }
+            Ok(())
+        }
+        Command::Reference(_) => Ok(()),
+    }
+}
+
+fn read_cv(args: &ProfileArgs) -> Result<Option<String>> {
+    match (&args.cv, &args.cv_file) {
+        (Some(cv), _) => Ok(Some(cv.clone())),
+        (None, Some(path)) => Ok(Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the CV from {}", path.display()))?,
+        )),
+        (None, None) => Ok(None),
+    }
+}
+
+fn register(args: &ProfileArgs) -> Option<RegisterId> {
+    match (args.register_scheme, &args.register_id) {
+        (Some(scheme), Some(value)) => Some(RegisterId {
+            scheme,
+            value: value.trim().to_string(),
+        }),
+        _ => None,
+    }
+}
+
+fn geo(args: &ProfileArgs) -> Option<ivej_model::GeoPoint> {
+    match (args.lat, args.lon) {
+        (Some(lat), Some(lon)) => Some(ivej_model::GeoPoint::new(lat, lon)),
+        _ => None,
+    }
+}
+
+fn profile(args: &ProfileArgs) -> Result<OrgProfile> {
+    Ok(OrgProfile {
+        name: args.name.clone().unwrap_or_default(),
+        register: register(args),
+        org_type: args.org_type,
+        industries: args.industries.clone(),
+        national_code: args.national_code.clone(),
+        size_band: args.size,
+        address: args.address.clone().unwrap_or_default(),
+        municipality: args.municipality.clone().unwrap_or_default(),
+        geo: geo(args),
+        languages: args.languages.clone(),
+        export_markets: args.export_markets.clone(),
+        certifications: args.certifications.clone(),
+        cv: read_cv(args)?.unwrap_or_default(),
+        contact: Contact {
+            name: args.contact_name.clone().unwrap_or_default(),
+            email: args.contact_email.clone().unwrap_or_default(),
+            phone: args.contact_phone.clone().unwrap_or_default(),
+        },
+    })
+}
+
+fn non_empty<T: Clone>(v: &[T]) -> Option<Vec<T>> {
+    (!v.is_empty()).then(|| v.to_vec())
+}
+
+fn patch(node: &Node, args: &ProfileArgs) -> Result<OrgPatch> {
+    let contact = if args.contact_name.is_some()
+        || args.contact_email.is_some()
+        || args.contact_phone.is_some()
+    {
+        let mut c = node.own_organisation()?.contact;
+        if let Some(v) = &args.contact_name {
+            c.name = v.clone();
+        }
+        if let Some(v) = &args.contact_email {
+            c.email = v.clone();
+        }
+        if let Some(v) = &args.contact_phone {
+            c.phone = v.clone();
+        }
+        Some(c)
+    } else {
+        None
+    };
+    Ok(OrgPatch {
+        name: args.name.clone(),
+        register: register(args),
+        org_type: args.org_type,
+        industries: non_empty(&args.industries),
+        national_code: args.national_code.clone(),
+        size_band: args.size,
+        address: args.address.clone(),
+        municipality: args.municipality.clone(),
+        geo: geo(args),
+        languages: non_empty(&args.languages),
+        export_markets: non_empty(&args.export_markets),
+        certifications: non_empty(&args.certifications),
+        cv: read_cv(args)?,
+        contact,
+    })
+}
+
+fn org(node: &Node, cmd: OrgCommand, json: bool) -> Result<()> {
+    match cmd {
+        OrgCommand::Show { org } => {
+            let o = match org {
+                Some(given) => node.organisation(&resolve::org(node, &given)?)?,
+                None => node.own_organisation()?,
+            };
+            output::show(json, &o, output::organisation)
+        }
+        OrgCommand::Set(args) => {
+            let patch = patch(node, &args)?;
+            if patch.is_empty() {
+                bail!("nothing to change: give at least one field, such as --cv or --address");
+            }
+            output::show(json, &node.update_own_organisation(patch)?, output::organisation)
+        }
+        OrgCommand::Add(args) => {
+            let p = profile(&args)?;
+            output::show(json, &node.add_organisation(p)?, output::organisation)
+        }
+        OrgCommand::List { search } => {
+            let list = node.organisations(search.as_deref())?;
+            output::show(json, list.as_slice(), output::organisations)
+        }
+    }
+}
+
+fn windows(fields: &PostFields) -> Option<Vec<AvailabilityWindow>> {
+    fields.from.map(|from| {
+        vec![AvailabilityWindow {
+            from,
+            to: fields.to,
+            recurrence: if fields.weekly {
+                Some(Recurrence::Weekly)
+            } else if fields.monthly {
+                Some(Recurrence::Monthly)
+            } else {
+                None
+            },
+            min_booking: None,
+        }]
+    })
+}
+
+fn quantity(fields: &PostFields) -> Option<Quantity> {
+    match (fields.quantity, &fields.unit) {
+        (Some(amount), Some(unit)) => Some(Quantity {
+            amount,
+            unit: unit.clone(),
+        }),
+        _ => None,
+    }
+}
+
+fn orgs(node: &Node, given: &[String]) -> Result<Vec<String>> {
+    given.iter().map(|g| resolve::org(node, g)).collect()
+}
+
+fn filter(node: &Node, args: &PostFilterArgs, text: Option<String>) -> Result<PostFilter> {
+    let sort = match args.sort.as_str() {
+        "newest" => PostSort::Newest,
+        "distance" => PostSort::Distance,
+        "relevance" => PostSort::Relevance,
+        other => bail!("`{other}` is not a sort order; use newest, distance or relevance"),
+    };
+    let own = node.own_organisation()?;
+    Ok(PostFilter {
+        direction: if args.offers {
+            Some(Direction::Offer)
+        } else if args.needs {
+            Some(Direction::Need)
+        } else {
+            None
+        },
+        kinds: args.kinds.clone(),
+        industries: args.industries.clone(),
+        near: args.near.or(own.geo),
+        within_km: args.within_km,
+        statuses: args.statuses.clone(),
+        org_id: args.mine.then(|| own.id.clone()),
+        sort: if text.is_some() && args.sort == "newest" {
+            PostSort::Relevance
+        } else {
+            sort
+        },
+        text,
+        limit: args.limit,
+    })
+}
+
+fn post(node: &Node, cmd: PostCommand, json: bool) -> Result<()> {
+    match cmd {
+        PostCommand::Add {
+            offer,
+            need: _,
+            fields,
+            draft,
+            on_behalf_of,
+        } => {
+            let direction = if offer { Direction::Offer } else { Direction::Need };
+            let (Some(kind), Some(title)) = (&fields.kind, &fields.title) else {
+                bail!("a post needs --kind and --title (see `ivej reference kinds`)");
+            };
+            let mut input = PostInput::new(direction, kind, title);
+            input.body = fields.body.clone().unwrap_or_default();
+            input.quantity = quantity(&fields);
+            input.availability = windows(&fields).unwrap_or_default();
+            input.price = fields.price.unwrap_or(input.price);
+            input.visibility = fields.visibility.unwrap_or(input.visibility);
+            input.visible_to = orgs(node, &fields.visible_to)?;
+            input.anonymous = fields.anonymous;
+            input.expires_on = fields.expires;
+            input.draft = draft;
+            input.on_behalf_of = on_behalf_of.map(|o| resolve::org(node, &o)).transpose()?;
+            let created = node.create_post(input)?;
+            let view = node.post(&created.id)?;
+            output::show(json, &view, output::post)
+        }
+        PostCommand::List(args) => {
+            let list = node.list_posts(&filter(node, &args, None)?)?;
+            output::show(json, list.as_slice(), output::posts)
+        }
+        PostCommand::Search { text, filter: args } => {
+            let list = node.list_posts(&filter(node, &args, Some(text))?)?;
+            output::show(json, list.as_slice(), output::posts)
+        }
+        PostCommand::Show { post } => {
+            let id = resolve::post(node, &post)?;
+            output::show(json, &node.post(&id)?, output::post)
+        }
+        PostCommand::Edit { post, fields } => {
+            let id = resolve::post(node, &post)?;
+            let patch = PostPatch {
+                kind: fields.kind.clone(),
+                title: fields.title.clone(),
+                body: fields.body.clone(),
+                quantity: quantity(&fields),
+                location: None,
+                availability: windows(&fields),
+                price: fields.price,
+                visibility: fields.visibility,
+                visible_to: non_empty(&orgs(node, &fields.visible_to)?),
+                anonymous: fields.anonymous.then_some(true),
+                expires_on: fields.expires,
+                status: None,
+            };
+            if patch == PostPatch::default() {
+                bail!("nothing to change: give at least one field, such as --title");
+            }
+            node.edit_post(&id, patch)?;
+            output::show(json, &node.post(&id)?, output::post)
+        }
+        PostCommand::Close { post } => {
+            let id = resolve::post(node, &post)?;
+            node.close_post(&id)?;
+            output::show(json, &node.post(&id)?, output::post)
+        }
+        PostCommand::Renew { post, days } => {
+            let id = resolve::post(node, &post)?;
+            node.renew_post(&id, days)?;
+            output::show(json, &node.post(&id)?, output::post)
+        }
+        PostCommand::Interest { post, message } => {
+            let id = resolve::post(node, &post)?;
+            let interest = node.express_interest(&id, &message)?;
+            output::show(json, &interest, |i| println!("Interest sent [{}]", i.id))
+        }
+        PostCommand::Interests { post } => {
+            let id = resolve::post(node, &post)?;
+            let list = node.interests(&id)?;
+            output::show(json, list.as_slice(), output::interests)
+        }
+        PostCommand::Answer {
+            interest,
+            accept,
+            decline: _,
+            message,
+        } => {
+            let id = resolve::interest(node, &interest)?;
+            let answered = node.answer_interest(&id, accept, &message)?;
+            output::show(json, &answered, |i| println!("Interest {:?}", i.status))
+        }
+    }
+}
+
+fn meeting(node: &Node, cmd: MeetingCommand, json: bool) -> Result<()> {
+    match cmd {
+        MeetingCommand::Plan {
+            at,
+            minutes,
+            host,
+            location,
+            challenge,
+        } => {
+            let host_org = host.map(|h| resolve::org(node, &h)).transpose()?;
+            let m = node.plan_meeting(MeetingInput {
+                starts_at: at,
+                duration_minutes: minutes,
+                host_org,
+                location,
+                challenge,
+                series_id: None,
+            })?;
+            output::show(json, &m, output::meeting)
+        }
+        MeetingCommand::List => output::show(json, node.meetings()?.as_slice(), output::meetings),
+        MeetingCommand::Show { meeting } => {
+            let id = resolve::meeting(node, &meeting)?;
+            output::show(json, &node.meeting(&id)?, output::meeting)
+        }
+        MeetingCommand::Attend {
+            meeting,
+            org,
+            absent,
+            people,
+        } => {
+            let id = resolve::meeting(node, &meeting)?;
+            let org = resolve::org(node, &org)?;
+            let m = node.record_attendance(&id, &org, !absent, people)?;
+            output::show(json, &m, output::meeting)
+        }
+        MeetingCommand::Minutes {
+            meeting,
+            set,
+            append,
+            file,
+            confidential,
+        } => {
+            let id = resolve::meeting(node, &meeting)?;
+            if let Some(path) = file {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                node.set_minutes_text(&id, &text)?;
+            }
+            if let Some(text) = set {
+                node.set_minutes_text(&id, &text)?;
+            }
+            if let Some(text) = append {
+                node.append_minutes(&id, &text)?;
+            }
+            if let Some(flag) = confidential {
+                node.set_minutes_in_confidence(&id, flag)?;
+            }
+            output::show(json, &node.minutes(&id)?, output::minutes)
+        }
+        MeetingCommand::Decide { meeting, text } => {
+            let id = resolve::meeting(node, &meeting)?;
+            let d = node.add_decision(&id, &text)?;
+            output::show(json, &d, |d| println!("Decision recorded [{}]", d.id))
+        }
+        MeetingCommand::Action {
+            meeting,
+            text,
+            owner,
+            due,
+        } => {
+            let id = resolve::meeting(node, &meeting)?;
+            let owner = owner.map(|o| resolve::org(node, &o)).transpose()?;
+            let a = node.add_action(&id, &text, owner.as_deref(), due)?;
+            output::show(json, std::slice::from_ref(&a), output::actions)
+        }
+        MeetingCommand::Done { action } => {
+            let id = resolve::action(node, &action)?;
+            let a = node.complete_action(&id)?;
+            output::show(json, std::slice::from_ref(&a), output::actions)
+        }
+        MeetingCommand::Actions { all } => {
+            output::show(json, node.actions(!all)?.as_slice(), output::actions)
+        }
+        MeetingCommand::Start { meeting } => {
+            let id = resolve::meeting(node, &meeting)?;
+            let m = node.set_meeting_state(&id, MeetingState::InProgress)?;
+            output::show(json, &m, output::meeting)
+        }
+        MeetingCommand::Finish { meeting } => {
+            let id = resolve::meeting(node, &meeting)?;
+            let m = node.set_meeting_state(&id, MeetingState::Finalized)?;
+            output::show(json, &m, output::meeting)
+        }
+        MeetingCommand::Challenge { meeting, text } => {
+            let id = resolve::meeting(node, &meeting)?;
+            let m = node.set_challenge(&id, &text)?;
+            output::show(json, &m, output::meeting)
+        }
+    }
+}
+
+fn collab(node: &Node, cmd: CollabCommand, json: bool) -> Result<()> {
+    match cmd {
+        CollabCommand::Add {
+            title,
+            kind,
+            orgs: given,
+            stage,
+            turnover,
+            savings,
+            jobs,
+            origin,
+            ref_id,
+        } => {
+            let origin_kind = match origin.as_str() {
+                "post" => OriginKind::Post,
+                "meeting" => OriginKind::Meeting,
+                "introduction" => OriginKind::Introduction,
+                "suggestion" => OriginKind::Suggestion,
+                "other" => OriginKind::Other,
+                other => bail!(
+                    "`{other}` is not an origin; use post, meeting, introduction, suggestion or other"
+                ),
+            };
+            let c = node.add_collaboration(CollaborationInput {
+                title,
+                kind,
+                orgs: orgs(node, &given)?,
+                stage,
+                value: CollaborationValue {
+                    turnover,
+                    savings,
+                    jobs,
+                },
+                origin: Origin {
+                    kind: origin_kind,
+                    ref_id,
+                },
+            })?;
+            output::show(json, std::slice::from_ref(&c), output::collaborations)
+        }
+        CollabCommand::Stage {
+            collab,
+            stage,
+            note,
+        } => {
+            let id = resolve::collaboration(node, &collab)?;
+            let c = node.set_collaboration_stage(&id, stage, &note)?;
+            output::show(json, std::slice::from_ref(&c), output::collaborations)
+        }
+        CollabCommand::List => {
+            output::show(json, node.collaborations()?.as_slice(), output::collaborations)
+        }
+    }
+}
+
+fn relation(node: &Node, cmd: RelationCommand, json: bool) -> Result<()> {
+    match cmd {
+        RelationCommand::Add {
+            a,
+            b,
+            kind,
+            baseline,
+        } => {
+            let a = resolve::org(node, &a)?;
+            let b = resolve::org(node, &b)?;
+            let r = node.record_relationship(&a, &b, kind, baseline)?;
+            output::show(json, std::slice::from_ref(&r), output::relationships)
+        }
+        RelationCommand::List => {
+            output::show(json, node.relationships()?.as_slice(), output::relationships)
+        }
+    }
+}
+
+fn lang(code: &str) -> Result<Lang> {
+    Lang::from_locale(code).with_context(|| format!("`{code}` is not one of da, sv, fi, en"))
+}
+
+fn reference(cmd: ReferenceCommand, json: bool) -> Result<()> {
+    use ivej_model::reference;
+    match cmd {
+        ReferenceCommand::Kinds { lang: code } => {
+            let lang = lang(&code)?;
+            output::show(json, reference::post_kinds(), |kinds| {
+                for k in kinds {
+                    let indent = if k.parent.is_some() { "  " } else { "" };
+                    println!("{indent}{:<18} {}", k.code, k.labels.get(lang));
+                }
+            })
+        }
+        ReferenceCommand::Industries { lang: code, search } => {
+            let lang = lang(&code)?;
+            let list: Vec<&reference::Industry> = match &search {
+                Some(text) => reference::find_industries(text, lang),
+                None => reference::industries().iter().collect(),
+            };
+            output::show(json, list.as_slice(), |list| {
+                for i in list {
+                    let indent = if i.section.is_some() { "  " } else { "" };
+                    println!("{indent}{:<3} {}", i.code, i.labels.get(lang));
+                }
+            })
+        }
+    }
+}

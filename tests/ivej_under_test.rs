@@ -1,0 +1,5 @@
+//! The `ivej` CLI, built inside the tests package so tests can find it.
+
+fn main() -> std::process::ExitCode {
+    ivej_cli::main()
+}

@@ -1,0 +1,59 @@
+//! What several scenario tests share.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs the CLI on a data directory with LAN discovery off, without standard input.
+pub fn ivej(dir: &Path, args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_ivej-under-test"))
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("--no-lan")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output();
+    match output {
+        Ok(output) => output,
+        Err(e) => panic!("could not run the CLI: {e}"),
+    }
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs the CLI and expects success; returns standard output.
+pub fn ivej_ok(dir: &Path, args: &[&str]) -> String {
+    let out = ivej(dir, args);
+    assert!(
+        out.status.success(),
+        "ivej {args:?} failed: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+/// Runs the CLI with `--json` and parses what it printed.
+pub fn ivej_json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let text = ivej_ok(dir, &all);
+    match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => panic!("ivej {args:?} printed no JSON ({e}): {text}"),
+    }
+}
+
+/// The exported state without the moment of export, for before/after comparisons.
+pub fn state(dir: &Path) -> serde_json::Value {
+    let mut v = ivej_json(dir, &["export"]);
+    if let Some(map) = v.as_object_mut() {
+        map.remove("exported_at");
+    }
+    v
+}

@@ -1,1 +1,190 @@
-fn main() {}
+//! Prints how fast the node is at what users wait for. Run with `cargo xtask bench`
+//! (or `cargo bench -p ivej-node --bench node`). Figures, not assertions.
+
+use std::time::{Duration, Instant};
+
+use ivej_model::{Direction, PostFilter, PostSort, StreetKind};
+use ivej_node::demo::{self, DemoSize};
+use ivej_node::{clock, CreateStreet, Node, NodeOptions, OrgProfile, PostInput};
+
+fn node(dir: &std::path::Path) -> Node {
+    let mut options = NodeOptions::new(dir);
+    options.lan_discovery = false;
+    match Node::open(options) {
+        Ok(node) => node,
+        Err(e) => panic!("cannot open {}: {e}", dir.display()),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn report(what: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    println!(
+        "{what:<58} median {:>9.3} ms   p99 {:>9.3} ms   (n={})",
+        percentile(&samples, 0.5).as_secs_f64() * 1e3,
+        percentile(&samples, 0.99).as_secs_f64() * 1e3,
+        samples.len()
+    );
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let value = f();
+    (value, start.elapsed())
+}
+
+fn dir_size(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn save_latency() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let node = node(dir.path());
+    node.create_street(CreateStreet {
+        name: "Bench street".into(),
+        kind: StreetKind::MiniNetwork,
+        region: String::new(),
+        languages: vec![],
+        org: OrgProfile {
+            name: "Bench ApS".into(),
+            ..Default::default()
+        },
+    })
+    .expect("street");
+    let samples: Vec<Duration> = (0..500)
+        .map(|i| {
+            let mut input = PostInput::new(Direction::Offer, "CAP.MACH.CNC", &format!("CNC hours {i}"));
+            input.body = "Five-axis mill free on Fridays; operator included on request.".into();
+            time(|| node.create_post(input).expect("post")).1
+        })
+        .collect();
+    report("durable save of one post (fsync), empty street", samples);
+}
+
+fn board_of(posts: usize) -> (tempfile::TempDir, Node) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let size = DemoSize {
+        organisations: 150,
+        posts,
+        meetings: 0,
+        minutes_chars: 0,
+    };
+    let street = demo::generate(size, 7, clock::now_ms(), clock::today()).expect("generate");
+    let node = node(dir.path());
+    node.adopt_demo(street).expect("adopt");
+    (dir, node)
+}
+
+fn list_and_search() {
+    let (_dir, node) = board_of(10_000);
+    let all_statuses = PostFilter {
+        statuses: ivej_model::PostStatus::ALL.to_vec(),
+        ..Default::default()
+    };
+    let n = node.list_posts(&all_statuses).expect("list").len();
+    println!("board with {n} posts:");
+    let runs = |f: &dyn Fn() -> usize| -> Vec<Duration> { (0..30).map(|_| time(f).1).collect() };
+    report("  list all 10,000 posts", runs(&|| node.list_posts(&all_statuses).expect("list").len()));
+    let page = PostFilter {
+        limit: Some(50),
+        ..Default::default()
+    };
+    report("  list the newest 50 active posts (one board page)", runs(&|| node.list_posts(&page).expect("list").len()));
+    let offers_near = PostFilter {
+        direction: Some(Direction::Offer),
+        kinds: vec!["CAP.MACH".into()],
+        near: Some(ivej_model::GeoPoint::new(55.651, 11.613)),
+        within_km: Some(5.0),
+        sort: PostSort::Distance,
+        ..Default::default()
+    };
+    report("  filter: machine-hour offers within 5 km, by distance", runs(&|| node.list_posts(&offers_near).expect("list").len()));
+    let search = PostFilter {
+        text: Some("cnc fridays".into()),
+        sort: PostSort::Relevance,
+        statuses: ivej_model::PostStatus::ALL.to_vec(),
+        ..Default::default()
+    };
+    let hits = node.list_posts(&search).expect("search").len();
+    report(&format!("  full-text search `cnc fridays` ({hits} hits)"), runs(&|| node.list_posts(&search).expect("search").len()));
+    let rare = PostFilter {
+        text: Some("hamburg".into()),
+        limit: Some(50),
+        ..Default::default()
+    };
+    report("  full-text search `hamburg`, first 50", runs(&|| node.list_posts(&rare).expect("search").len()));
+    let (_, save) = time(|| {
+        node.create_post(PostInput::new(Direction::Need, "PUR", "Joint energy purchase"))
+            .expect("post")
+    });
+    println!("  one more durable save on the 10,000-post board: {:.3} ms", save.as_secs_f64() * 1e3);
+}
+
+fn open_two_year_street() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (street, generated) = time(|| {
+        demo::generate(DemoSize::two_year(), 2017, clock::now_ms(), clock::today()).expect("generate")
+    });
+    {
+        let node = node(dir.path());
+        node.adopt_demo(street).expect("adopt");
+    }
+    println!(
+        "two-year street (150 organisations, 3,000 posts, 52 meetings with minutes): generated in {:.0} ms, {:.1} MB on disk",
+        generated.as_secs_f64() * 1e3,
+        dir_size(dir.path()) as f64 / 1e6
+    );
+    let samples: Vec<Duration> = (0..10)
+        .map(|_| {
+            time(|| {
+                let node = node(dir.path());
+                node.summary().expect("summary");
+            })
+            .1
+        })
+        .collect();
+    report("  open the data directory (load documents, check projections)", samples);
+    let samples: Vec<Duration> = (0..5)
+        .map(|_| {
+            time(|| {
+                let node = node(dir.path());
+                node.list_posts(&PostFilter {
+                    limit: Some(50),
+                    ..Default::default()
+                })
+                .expect("list")
+                .len()
+            })
+            .1
+        })
+        .collect();
+    report("  open and show the first board page", samples);
+    let node = node(dir.path());
+    let samples: Vec<Duration> = (0..3)
+        .map(|_| time(|| node.rebuild_projections().expect("rebuild")).1)
+        .collect();
+    report("  rebuild the query tables from the documents", samples);
+}
+
+fn main() {
+    // `cargo test --benches` runs this too; keep that quick.
+    if std::env::args().any(|a| a == "--test" || a == "--list") {
+        return;
+    }
+    println!("Industrivej node benchmarks (debug builds are slower; `cargo xtask bench` uses release)");
+    save_latency();
+    list_and_search();
+    open_two_year_street();
+}

@@ -139,6 +139,15 @@ impl Node {
         Ok(self.lock()?.device_id.clone())
     }
 
+    /// Rebuilds the query tables (board, directory, search) from the documents. Opening a
+    /// data directory does this by itself when they are out of date; this forces it.
+    pub fn rebuild_projections(&self) -> NodeResult<()> {
+        let mut st = self.lock()?;
+        st.store.write(|w| w.clear_projections())?;
+        st.ensure_projections()?;
+        Ok(())
+    }
+
     /// Whether this device's organisation is the street's facilitator.
     pub fn is_facilitator(&self) -> NodeResult<bool> {
         self.lock()?.is_facilitator()

@@ -283,22 +283,18 @@ impl State {
     pub fn summary(&self) -> NodeResult<StreetSummary> {
         let doc = self.street()?;
         let street = doc.street()?;
-        let today = clock::today();
-        let orgs: Vec<Organisation> = doc.all();
-        let own_org = self
-            .own_org
-            .as_deref()
-            .and_then(|id| orgs.iter().find(|o| o.id == id).cloned());
-        let active_posts = doc
-            .all::<Post>()
-            .iter()
-            .filter(|p| p.status_on(today).is_active())
-            .count();
+        let own_org = match self.own_org.as_deref() {
+            Some(id) => doc.get::<Organisation>(id)?,
+            None => None,
+        };
+        // Counted from the query tables: hydrating every post would cost a large street
+        // most of a second.
+        let today = clock::today().to_string();
         Ok(StreetSummary {
             street,
             own_org,
-            members: count(orgs.iter().filter(|o| o.is_member()).count()),
-            active_posts: count(active_posts),
+            members: count(self.store.member_count()?),
+            active_posts: count(self.store.active_post_count(&today)?),
             meetings: count(doc.keys::<ivej_model::Meeting>().len()),
         })
     }

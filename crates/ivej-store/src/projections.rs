@@ -297,11 +297,25 @@ impl Store {
         Ok(hits)
     }
 
-    pub fn post_count(&self) -> Result<u64, StoreError> {
+    /// Posts open or in dialogue as of `today` (`YYYY-MM-DD`).
+    pub fn active_post_count(&self, today: &str) -> Result<usize, StoreError> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM posts p WHERE {EFFECTIVE_STATUS} IN ('open', 'in_dialogue')"
+        );
         let n: i64 = self
             .conn()
-            .query_row("SELECT COUNT(*) FROM posts", [], |r| r.get(0))?;
-        Ok(u64::try_from(n).unwrap_or(0))
+            .query_row(&sql, rusqlite::named_params! {":today": today}, |r| r.get(0))?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    /// Organisations that have not left the street.
+    pub fn member_count(&self) -> Result<usize, StoreError> {
+        let n: i64 = self.conn().query_row(
+            "SELECT COUNT(*) FROM organisations WHERE is_member = 1",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(0))
     }
 
     /// Organisations, optionally only those matching `text`, by name.

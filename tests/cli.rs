@@ -28,18 +28,70 @@ fn a_street_is_created_posted_to_searched_and_exported() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     init(d);
-    ivej_ok(d, &["org", "set", "--cv", "We weld gates and railings.", "--language", "da", "--language", "de"]);
-    ivej_ok(d, &["org", "add", "--org", "Virkelyst Plast", "--industry", "22.2"]);
+    ivej_ok(
+        d,
+        &[
+            "org",
+            "set",
+            "--cv",
+            "We weld gates and railings.",
+            "--language",
+            "da",
+            "--language",
+            "de",
+        ],
+    );
+    ivej_ok(
+        d,
+        &[
+            "org",
+            "add",
+            "--org",
+            "Virkelyst Plast",
+            "--industry",
+            "22.2",
+        ],
+    );
     let post = ivej_json(
         d,
         &[
-            "post", "add", "--offer", "--kind", "CAP.MACH.CNC", "--title", "Spare CNC hours",
-            "--body", "Five-axis mill free on Fridays", "--quantity", "40", "--unit", "hours",
-            "--from", "2026-12-01", "--to", "2026-12-31", "--weekly", "--price", "market",
+            "post",
+            "add",
+            "--offer",
+            "--kind",
+            "CAP.MACH.CNC",
+            "--title",
+            "Spare CNC hours",
+            "--body",
+            "Five-axis mill free on Fridays",
+            "--quantity",
+            "40",
+            "--unit",
+            "hours",
+            "--from",
+            "2026-12-01",
+            "--to",
+            "2026-12-31",
+            "--weekly",
+            "--price",
+            "market",
         ],
     );
     let id = post["post"]["id"].as_str().unwrap().to_string();
-    ivej_ok(d, &["post", "add", "--need", "--kind", "PUR", "--title", "Joint energy purchase", "--for", "Virkelyst"]);
+    ivej_ok(
+        d,
+        &[
+            "post",
+            "add",
+            "--need",
+            "--kind",
+            "PUR",
+            "--title",
+            "Joint energy purchase",
+            "--for",
+            "Virkelyst",
+        ],
+    );
 
     let offers = ivej_json(d, &["post", "list", "--offers"]);
     assert_eq!(offers.as_array().unwrap().len(), 1);
@@ -53,15 +105,79 @@ fn a_street_is_created_posted_to_searched_and_exported() {
     // Ids can be abbreviated as in git.
     ivej_ok(d, &["post", "renew", &id[..13], "--days", "30"]);
     ivej_ok(d, &["post", "close", &id[..13]]);
-    assert_eq!(ivej_json(d, &["post", "list", "--offers"]).as_array().unwrap().len(), 0);
+    assert_eq!(
+        ivej_json(d, &["post", "list", "--offers"])
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
 
-    let meeting = ivej_json(d, &["meeting", "plan", "--at", "2026-12-03T15:00", "--host", "Virkelyst Plast"]);
+    let meeting = ivej_json(
+        d,
+        &[
+            "meeting",
+            "plan",
+            "--at",
+            "2026-12-03T15:00",
+            "--host",
+            "Virkelyst Plast",
+        ],
+    );
     let mid = meeting["id"].as_str().unwrap().to_string();
-    ivej_ok(d, &["meeting", "attend", &mid, "--org", "Virkelyst Plast", "--people", "2"]);
-    ivej_ok(d, &["meeting", "minutes", &mid, "--append", "Virkelyst Plast presented."]);
-    ivej_ok(d, &["meeting", "decide", &mid, "Visit each other's workshops"]);
-    ivej_ok(d, &["meeting", "action", &mid, "--text", "Send energy figures", "--owner", "Regstrup Smedie"]);
-    ivej_ok(d, &["collab", "add", "--title", "Plastic parts for gates", "--kind", "joint_product", "--org", "Regstrup Smedie", "--org", "Virkelyst Plast"]);
+    ivej_ok(
+        d,
+        &[
+            "meeting",
+            "attend",
+            &mid,
+            "--org",
+            "Virkelyst Plast",
+            "--people",
+            "2",
+        ],
+    );
+    ivej_ok(
+        d,
+        &[
+            "meeting",
+            "minutes",
+            &mid,
+            "--append",
+            "Virkelyst Plast presented.",
+        ],
+    );
+    ivej_ok(
+        d,
+        &["meeting", "decide", &mid, "Visit each other's workshops"],
+    );
+    ivej_ok(
+        d,
+        &[
+            "meeting",
+            "action",
+            &mid,
+            "--text",
+            "Send energy figures",
+            "--owner",
+            "Regstrup Smedie",
+        ],
+    );
+    ivej_ok(
+        d,
+        &[
+            "collab",
+            "add",
+            "--title",
+            "Plastic parts for gates",
+            "--kind",
+            "joint_product",
+            "--org",
+            "Regstrup Smedie",
+            "--org",
+            "Virkelyst Plast",
+        ],
+    );
 
     let export = state(d);
     assert_eq!(export["format"], "industrivej-export/1");
@@ -83,33 +199,132 @@ fn bad_input_gets_a_clear_message_a_failure_code_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     init(d);
-    ivej_ok(d, &["post", "add", "--offer", "--kind", "CAP.SPACE", "--title", "Storage hall"]);
+    ivej_ok(
+        d,
+        &[
+            "post",
+            "add",
+            "--offer",
+            "--kind",
+            "CAP.SPACE",
+            "--title",
+            "Storage hall",
+        ],
+    );
     let before = state(d);
 
     let cases: &[(&[&str], &str)] = &[
-        (&["post", "add", "--offer", "--kind", "CAP.NOPE", "--title", "x"], "not a known kind of post"),
-        (&["post", "add", "--need", "--kind", "PUR", "--title", "   "], "title: must not be empty"),
-        (&["post", "add", "--offer", "--kind", "CAP.SPACE", "--title", "x", "--quantity", "-5", "--unit", "m2"], "must not be below zero"),
-        (&["post", "add", "--offer", "--kind", "CAP.SPACE", "--title", "x", "--from", "2026-12-10", "--to", "2026-12-01"], "must not be before"),
-        (&["post", "add", "--offer", "--kind", "CAP.SPACE", "--title", "x", "--from", "2026-13-40"], "not a valid date"),
-        (&["org", "set", "--lat", "95", "--lon", "10"], "latitude 95 is outside"),
-        (&["org", "set", "--industry", "99.99.9"], "not a known NACE industry code"),
-        (&["org", "set", "--register-scheme", "dk-cvr", "--register-id", "12345678"], "not a valid CVR number"),
+        (
+            &[
+                "post", "add", "--offer", "--kind", "CAP.NOPE", "--title", "x",
+            ],
+            "not a known kind of post",
+        ),
+        (
+            &["post", "add", "--need", "--kind", "PUR", "--title", "   "],
+            "title: must not be empty",
+        ),
+        (
+            &[
+                "post",
+                "add",
+                "--offer",
+                "--kind",
+                "CAP.SPACE",
+                "--title",
+                "x",
+                "--quantity",
+                "-5",
+                "--unit",
+                "m2",
+            ],
+            "must not be below zero",
+        ),
+        (
+            &[
+                "post",
+                "add",
+                "--offer",
+                "--kind",
+                "CAP.SPACE",
+                "--title",
+                "x",
+                "--from",
+                "2026-12-10",
+                "--to",
+                "2026-12-01",
+            ],
+            "must not be before",
+        ),
+        (
+            &[
+                "post",
+                "add",
+                "--offer",
+                "--kind",
+                "CAP.SPACE",
+                "--title",
+                "x",
+                "--from",
+                "2026-13-40",
+            ],
+            "not a valid date",
+        ),
+        (
+            &["org", "set", "--lat", "95", "--lon", "10"],
+            "latitude 95 is outside",
+        ),
+        (
+            &["org", "set", "--industry", "99.99.9"],
+            "not a known NACE industry code",
+        ),
+        (
+            &[
+                "org",
+                "set",
+                "--register-scheme",
+                "dk-cvr",
+                "--register-id",
+                "12345678",
+            ],
+            "not a valid CVR number",
+        ),
         (&["org", "set", "--cv", &"x".repeat(20_001)], "too long"),
-        (&["post", "close", "ffffffff"], "no post with an id starting"),
-        (&["meeting", "plan", "--at", "tomorrow"], "not a valid date and time"),
-        (&["init", "--street", "Again", "--org", "Again"], "already holds a street"),
+        (
+            &["post", "close", "ffffffff"],
+            "no post with an id starting",
+        ),
+        (
+            &["meeting", "plan", "--at", "tomorrow"],
+            "not a valid date and time",
+        ),
+        (
+            &["init", "--street", "Again", "--org", "Again"],
+            "already holds a street",
+        ),
     ];
     for (args, expected) in cases {
         let out = ivej(d, args);
         assert!(!out.status.success(), "ivej {args:?} should fail");
         let err = stderr(&out);
-        assert!(err.contains(expected), "ivej {args:?}: expected `{expected}` in: {err}");
+        assert!(
+            err.contains(expected),
+            "ivej {args:?}: expected `{expected}` in: {err}"
+        );
     }
-    assert_eq!(before, state(d), "failed commands must leave the data unchanged");
+    assert_eq!(
+        before,
+        state(d),
+        "failed commands must leave the data unchanged"
+    );
 
     // With --json the error is {code, message, fields} for scripts.
-    let out = ivej(d, &["--json", "post", "add", "--offer", "--kind", "X", "--title", "x"]);
+    let out = ivej(
+        d,
+        &[
+            "--json", "post", "add", "--offer", "--kind", "X", "--title", "x",
+        ],
+    );
     let err: serde_json::Value = serde_json::from_str(stderr(&out).trim()).unwrap();
     assert_eq!(err["error"]["code"], "validation");
     assert_eq!(err["error"]["fields"][0]["field"], "kind");
@@ -130,6 +345,16 @@ fn reference_data_is_listed_in_each_language() {
     let dir = tempfile::tempdir().unwrap();
     let kinds = ivej_ok(dir.path(), &["reference", "kinds", "--lang", "fi"]);
     assert!(kinds.contains("CAP.MACH.WELD") && kinds.contains("Hitsaus"));
-    let found = ivej_json(dir.path(), &["reference", "industries", "--lang", "sv", "--search", "metallvaror"]);
+    let found = ivej_json(
+        dir.path(),
+        &[
+            "reference",
+            "industries",
+            "--lang",
+            "sv",
+            "--search",
+            "metallvaror",
+        ],
+    );
     assert_eq!(found[0]["code"], "25");
 }

@@ -52,8 +52,9 @@ fn every_acknowledged_post_survives_sigkill() {
 
         let mut options = NodeOptions::new(dir.path());
         options.lan_discovery = false;
-        let node = Node::open(options)
-            .unwrap_or_else(|e| panic!("run {run} (seed {seed}): the data directory did not open: {e}"));
+        let node = Node::open(options).unwrap_or_else(|e| {
+            panic!("run {run} (seed {seed}): the data directory did not open: {e}")
+        });
         for id in &acknowledged {
             if let Err(e) = node.post(id) {
                 panic!("run {run} (seed {seed}): acknowledged post {id} is missing: {e}");

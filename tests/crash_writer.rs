@@ -13,7 +13,10 @@ fn main() -> ExitCode {
         eprintln!("usage: crash-writer DATA_DIR TAG [COUNT]");
         return ExitCode::from(2);
     };
-    let count: usize = args.next().and_then(|c| c.parse().ok()).unwrap_or(usize::MAX);
+    let count: usize = args
+        .next()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(usize::MAX);
     let mut options = NodeOptions::new(dir);
     options.lan_discovery = false;
     let node = match Node::open(options) {
@@ -46,7 +49,10 @@ fn main() -> ExitCode {
         match node.create_post(input) {
             Ok(post) => {
                 // Only now is the post acknowledged.
-                if writeln!(out, "saved {}", post.id).and_then(|_| out.flush()).is_err() {
+                if writeln!(out, "saved {}", post.id)
+                    .and_then(|_| out.flush())
+                    .is_err()
+                {
                     return ExitCode::from(5);
                 }
             }

@@ -95,9 +95,20 @@ fn boundaries(text: &str) -> Vec<usize> {
 }
 
 /// Everything a replica shows, for comparing replicas.
-fn snapshot(street: &StreetDoc, minutes: &MinutesDoc) -> (BTreeMap<String, Post>, Organisation, String) {
-    let posts = street.all::<Post>().into_iter().map(|p| (p.id.clone(), p)).collect();
-    (posts, street.require::<Organisation>(ORG).unwrap(), minutes.text().unwrap())
+fn snapshot(
+    street: &StreetDoc,
+    minutes: &MinutesDoc,
+) -> (BTreeMap<String, Post>, Organisation, String) {
+    let posts = street
+        .all::<Post>()
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    (
+        posts,
+        street.require::<Organisation>(ORG).unwrap(),
+        minutes.text().unwrap(),
+    )
 }
 
 fn run(ops: Vec<Op>) {
@@ -150,7 +161,10 @@ fn run(ops: Vec<Op>) {
                 let mut p = posts[pick % posts.len()].clone();
                 p.title = format!("retitled {n}");
                 streets[replica].put(&p).unwrap();
-                titles_written.entry(p.id.clone()).or_default().push(p.title);
+                titles_written
+                    .entry(p.id.clone())
+                    .or_default()
+                    .push(p.title);
             }
             Op::SetOrgField { replica, field } => {
                 let mut o: Organisation = streets[replica].require(ORG).unwrap();
@@ -180,7 +194,9 @@ fn run(ops: Vec<Op>) {
                 let text = minutes[replica].text().unwrap();
                 let b = boundaries(&text);
                 let marker = format!("<m{n}>");
-                minutes[replica].splice(b[pick % b.len()], 0, &marker).unwrap();
+                minutes[replica]
+                    .splice(b[pick % b.len()], 0, &marker)
+                    .unwrap();
                 minutes_markers.push(marker);
             }
             Op::Sync { from, to } => {
@@ -208,13 +224,22 @@ fn run(ops: Vec<Op>) {
 
     let first_snapshot = snapshot(&streets[0], &minutes[0]);
     for r in 1..REPLICAS {
-        assert_eq!(first_snapshot, snapshot(&streets[r], &minutes[r]), "replica {r} differs");
+        assert_eq!(
+            first_snapshot,
+            snapshot(&streets[r], &minutes[r]),
+            "replica {r} differs"
+        );
         assert_eq!(streets[0].heads_hex(), streets[r].heads_hex());
     }
     let (posts, org, minutes_text) = first_snapshot;
     for id in &posts_added {
-        let p = posts.get(id).unwrap_or_else(|| panic!("post {id} was lost"));
-        assert!(titles_written[id].contains(&p.title), "post {id} has a title nobody wrote");
+        let p = posts
+            .get(id)
+            .unwrap_or_else(|| panic!("post {id} was lost"));
+        assert!(
+            titles_written[id].contains(&p.title),
+            "post {id} has a title nobody wrote"
+        );
     }
     for (field, values) in &field_values {
         let got = match field {
@@ -222,13 +247,23 @@ fn run(ops: Vec<Op>) {
             1 => &org.address,
             _ => &org.municipality,
         };
-        assert!(values.contains(got), "field {field} is `{got}`, which nobody wrote");
+        assert!(
+            values.contains(got),
+            "field {field} is `{got}`, which nobody wrote"
+        );
     }
     for m in &cv_markers {
-        assert!(org.cv.0.contains(m.as_str()), "CV edit {m} was lost: {}", org.cv.0);
+        assert!(
+            org.cv.0.contains(m.as_str()),
+            "CV edit {m} was lost: {}",
+            org.cv.0
+        );
     }
     for m in &minutes_markers {
-        assert!(minutes_text.contains(m.as_str()), "minutes edit {m} was lost: {minutes_text}");
+        assert!(
+            minutes_text.contains(m.as_str()),
+            "minutes edit {m} was lost: {minutes_text}"
+        );
     }
 }
 
@@ -255,11 +290,29 @@ proptest! {
 #[test]
 fn two_replicas_editing_different_fields_of_one_profile_keep_both() {
     run(vec![
-        Op::SetOrgField { replica: 0, field: 0 },
-        Op::SetOrgField { replica: 1, field: 1 },
-        Op::InsertCv { replica: 0, pick: 0 },
-        Op::InsertCv { replica: 1, pick: 1 },
-        Op::TypeMinutes { replica: 0, pick: 0 },
-        Op::TypeMinutes { replica: 2, pick: 0 },
+        Op::SetOrgField {
+            replica: 0,
+            field: 0,
+        },
+        Op::SetOrgField {
+            replica: 1,
+            field: 1,
+        },
+        Op::InsertCv {
+            replica: 0,
+            pick: 0,
+        },
+        Op::InsertCv {
+            replica: 1,
+            pick: 1,
+        },
+        Op::TypeMinutes {
+            replica: 0,
+            pick: 0,
+        },
+        Op::TypeMinutes {
+            replica: 2,
+            pick: 0,
+        },
     ]);
 }

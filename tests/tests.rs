@@ -1,5 +1,8 @@
 //! Scenario tests of Industrivej, in one test binary (as ripgrep does).
 
+// A failed unwrap is a failed test here, with the reason in the panic.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli;
 mod crash;
 mod merge;

@@ -9,7 +9,11 @@ use ivej_model::{
 };
 
 #[derive(Debug, Parser)]
-#[command(name = "ivej", version, about = "Industrivej: the virtual industrial street, from the command line")]
+#[command(
+    name = "ivej",
+    version,
+    about = "Industrivej: the virtual industrial street, from the command line"
+)]
 pub struct Cli {
     /// The data directory of this company's node.
     #[arg(long, global = true, env = "IVEJ_DATA_DIR")]
@@ -236,14 +240,18 @@ pub enum PostCommand {
         #[command(flatten)]
         filter: PostFilterArgs,
     },
-    Show { post: String },
+    Show {
+        post: String,
+    },
     /// Change fields of a post.
     Edit {
         post: String,
         #[command(flatten)]
         fields: PostFields,
     },
-    Close { post: String },
+    Close {
+        post: String,
+    },
     /// Keep a post open for more days (default 60).
     Renew {
         post: String,
@@ -257,7 +265,9 @@ pub enum PostCommand {
         message: String,
     },
     /// Interest shown in a post.
-    Interests { post: String },
+    Interests {
+        post: String,
+    },
     /// Accept or decline interest in your post.
     Answer {
         interest: String,
@@ -288,7 +298,9 @@ pub enum MeetingCommand {
         challenge: Option<String>,
     },
     List,
-    Show { meeting: String },
+    Show {
+        meeting: String,
+    },
     /// Record attendance of an organisation.
     Attend {
         meeting: String,
@@ -316,7 +328,10 @@ pub enum MeetingCommand {
         confidential: Option<bool>,
     },
     /// Record a decision.
-    Decide { meeting: String, text: String },
+    Decide {
+        meeting: String,
+        text: String,
+    },
     /// Record an action item.
     Action {
         meeting: String,
@@ -328,18 +343,27 @@ pub enum MeetingCommand {
         due: Option<Date>,
     },
     /// Mark an action item done.
-    Done { action: String },
+    Done {
+        action: String,
+    },
     /// Action items (open ones unless --all).
     Actions {
         #[arg(long)]
         all: bool,
     },
     /// Start a meeting (facilitator).
-    Start { meeting: String },
+    Start {
+        meeting: String,
+    },
     /// Finalize a meeting (facilitator).
-    Finish { meeting: String },
+    Finish {
+        meeting: String,
+    },
     /// Set the sharing challenge; it appears on the board.
-    Challenge { meeting: String, text: String },
+    Challenge {
+        meeting: String,
+        text: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -412,12 +436,20 @@ pub enum ReferenceCommand {
     },
 }
 
-fn by_code<T: Copy>(all: &[T], code: fn(T) -> &'static str, what: &str, s: &str) -> Result<T, String> {
+fn by_code<T: Copy>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    what: &str,
+    s: &str,
+) -> Result<T, String> {
     let wanted = s.trim().to_ascii_lowercase().replace('-', "_");
-    all.iter().copied().find(|v| code(*v) == wanted).ok_or_else(|| {
-        let allowed: Vec<&str> = all.iter().map(|v| code(*v)).collect();
-        format!("`{s}` is not a {what}; use one of: {}", allowed.join(", "))
-    })
+    all.iter()
+        .copied()
+        .find(|v| code(*v) == wanted)
+        .ok_or_else(|| {
+            let allowed: Vec<&str> = all.iter().map(|v| code(*v)).collect();
+            format!("`{s}` is not a {what}; use one of: {}", allowed.join(", "))
+        })
 }
 
 fn parse_street_kind(s: &str) -> Result<StreetKind, String> {
@@ -441,7 +473,12 @@ fn parse_stage(s: &str) -> Result<Stage, String> {
 }
 
 fn parse_collab_kind(s: &str) -> Result<CollaborationKind, String> {
-    by_code(&CollaborationKind::ALL, CollaborationKind::code, "kind of collaboration", s)
+    by_code(
+        &CollaborationKind::ALL,
+        CollaborationKind::code,
+        "kind of collaboration",
+        s,
+    )
 }
 
 fn parse_relation_kind(s: &str) -> Result<RelationKind, String> {
@@ -483,7 +520,12 @@ fn parse_org_type(s: &str) -> Result<OrgType, String> {
 }
 
 fn parse_size_band(s: &str) -> Result<SizeBand, String> {
-    const ALL: [SizeBand; 4] = [SizeBand::Micro, SizeBand::Small, SizeBand::Medium, SizeBand::Large];
+    const ALL: [SizeBand; 4] = [
+        SizeBand::Micro,
+        SizeBand::Small,
+        SizeBand::Medium,
+        SizeBand::Large,
+    ];
     fn code(b: SizeBand) -> &'static str {
         match b {
             SizeBand::Micro => "micro",
@@ -515,7 +557,13 @@ fn parse_point(s: &str) -> Result<ivej_model::GeoPoint, String> {
     let (lat, lon) = s
         .split_once(',')
         .ok_or_else(|| format!("`{s}` is not LAT,LON"))?;
-    let lat: f64 = lat.trim().parse().map_err(|_| format!("`{lat}` is not a latitude"))?;
-    let lon: f64 = lon.trim().parse().map_err(|_| format!("`{lon}` is not a longitude"))?;
+    let lat: f64 = lat
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{lat}` is not a latitude"))?;
+    let lon: f64 = lon
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{lon}` is not a longitude"))?;
     Ok(ivej_model::GeoPoint::new(lat, lon))
 }

@@ -8,7 +8,11 @@ use ivej_node::{MinutesView, NodeError};
 use serde::Serialize;
 
 /// Prints `value` as JSON, or with `human` for people.
-pub fn show<T: Serialize + ?Sized>(json: bool, value: &T, human: impl FnOnce(&T)) -> anyhow::Result<()> {
+pub fn show<T: Serialize + ?Sized>(
+    json: bool,
+    value: &T,
+    human: impl FnOnce(&T),
+) -> anyhow::Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(value)?);
     } else {
@@ -22,7 +26,12 @@ fn short(id: &str) -> &str {
 }
 
 pub fn summary(s: &StreetSummary) {
-    println!("{} ({}, {})", s.street.name, s.street.kind.code(), s.street.region);
+    println!(
+        "{} ({}, {})",
+        s.street.name,
+        s.street.kind.code(),
+        s.street.region
+    );
     if let Some(org) = &s.own_org {
         println!("You are: {}", org.name);
     }
@@ -105,7 +114,14 @@ pub fn post(p: &PostView) {
         println!("  available: {} to {}", w.from, to);
     }
     if let Some(exp) = post.expires_on {
-        println!("  open until {exp}{}", if p.expiring_soon { " (expiring soon)" } else { "" });
+        println!(
+            "  open until {exp}{}",
+            if p.expiring_soon {
+                " (expiring soon)"
+            } else {
+                ""
+            }
+        );
     }
     if !post.body.as_str().is_empty() {
         println!("  {}", post.body.as_str());
@@ -126,7 +142,11 @@ pub fn posts(list: &[PostView]) {
             p.post.title,
             p.org_name.as_deref().unwrap_or("(anonymous)"),
             distance,
-            if p.expiring_soon { " (expiring soon)" } else { "" }
+            if p.expiring_soon {
+                " (expiring soon)"
+            } else {
+                ""
+            }
         );
     }
     println!("{} posts", list.len());
@@ -219,11 +239,13 @@ pub fn relationships(list: &[Relationship]) {
 pub fn print_error(err: &anyhow::Error, json: bool) {
     let node_error = err.chain().find_map(|e| e.downcast_ref::<NodeError>());
     if json {
-        let api = node_error.map(NodeError::to_api).unwrap_or(ivej_model::ApiError {
-            code: ivej_model::ErrorCode::Internal,
-            message: format!("{err:#}"),
-            fields: Vec::new(),
-        });
+        let api = node_error
+            .map(NodeError::to_api)
+            .unwrap_or(ivej_model::ApiError {
+                code: ivej_model::ErrorCode::Internal,
+                message: format!("{err:#}"),
+                fields: Vec::new(),
+            });
         let text = serde_json::to_string(&serde_json::json!({ "error": api }))
             .unwrap_or_else(|_| api.message.clone());
         eprintln!("{text}");

@@ -23,7 +23,10 @@ pub fn org(node: &Node, given: &str) -> Result<String> {
         [] => bail!("no organisation called `{given}`; see `ivej org list`"),
         many => bail!(
             "`{given}` could be {}; be more specific",
-            many.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|o| o.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -55,7 +58,11 @@ pub fn meeting(node: &Node, given: &str) -> Result<String> {
 }
 
 pub fn action(node: &Node, given: &str) -> Result<String> {
-    id_prefix("action", given, node.actions(false)?.into_iter().map(|a| a.id))
+    id_prefix(
+        "action",
+        given,
+        node.actions(false)?.into_iter().map(|a| a.id),
+    )
 }
 
 pub fn collaboration(node: &Node, given: &str) -> Result<String> {
@@ -67,5 +74,9 @@ pub fn collaboration(node: &Node, given: &str) -> Result<String> {
 }
 
 pub fn interest(node: &Node, given: &str) -> Result<String> {
-    id_prefix("interest", given, node.all_interests()?.into_iter().map(|i| i.id))
+    id_prefix(
+        "interest",
+        given,
+        node.all_interests()?.into_iter().map(|i| i.id),
+    )
 }

@@ -34,8 +34,12 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     let mut options = NodeOptions::new(data_dir(cli.data_dir)?);
     options.lan_discovery = !cli.no_lan;
-    let node = Node::open(options.clone())
-        .with_context(|| format!("cannot open the data directory {}", options.data_dir.display()))?;
+    let node = Node::open(options.clone()).with_context(|| {
+        format!(
+            "cannot open the data directory {}",
+            options.data_dir.display()
+        )
+    })?;
     match cli.command {
         Command::Init(args) => {
             let org = profile(&args.profile)?;
@@ -80,10 +84,11 @@ pub fn run(cli: Cli) -> Result<()> {
 fn read_cv(args: &ProfileArgs) -> Result<Option<String>> {
     match (&args.cv, &args.cv_file) {
         (Some(cv), _) => Ok(Some(cv.clone())),
-        (None, Some(path)) => Ok(Some(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the CV from {}", path.display()))?,
-        )),
+        (None, Some(path)) => {
+            Ok(Some(std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read the CV from {}", path.display())
+            })?))
+        }
         (None, None) => Ok(None),
     }
 }
@@ -183,7 +188,11 @@ fn org(node: &Node, cmd: OrgCommand, json: bool) -> Result<()> {
             if patch.is_empty() {
                 bail!("nothing to change: give at least one field, such as --cv or --address");
             }
-            output::show(json, &node.update_own_organisation(patch)?, output::organisation)
+            output::show(
+                json,
+                &node.update_own_organisation(patch)?,
+                output::organisation,
+            )
         }
         OrgCommand::Add(args) => {
             let p = profile(&args)?;
@@ -268,7 +277,11 @@ fn post(node: &Node, cmd: PostCommand, json: bool) -> Result<()> {
             draft,
             on_behalf_of,
         } => {
-            let direction = if offer { Direction::Offer } else { Direction::Need };
+            let direction = if offer {
+                Direction::Offer
+            } else {
+                Direction::Need
+            };
             let (Some(kind), Some(title)) = (&fields.kind, &fields.title) else {
                 bail!("a post needs --kind and --title (see `ivej reference kinds`)");
             };
@@ -505,9 +518,11 @@ fn collab(node: &Node, cmd: CollabCommand, json: bool) -> Result<()> {
             let c = node.set_collaboration_stage(&id, stage, &note)?;
             output::show(json, std::slice::from_ref(&c), output::collaborations)
         }
-        CollabCommand::List => {
-            output::show(json, node.collaborations()?.as_slice(), output::collaborations)
-        }
+        CollabCommand::List => output::show(
+            json,
+            node.collaborations()?.as_slice(),
+            output::collaborations,
+        ),
     }
 }
 
@@ -524,9 +539,11 @@ fn relation(node: &Node, cmd: RelationCommand, json: bool) -> Result<()> {
             let r = node.record_relationship(&a, &b, kind, baseline)?;
             output::show(json, std::slice::from_ref(&r), output::relationships)
         }
-        RelationCommand::List => {
-            output::show(json, node.relationships()?.as_slice(), output::relationships)
-        }
+        RelationCommand::List => output::show(
+            json,
+            node.relationships()?.as_slice(),
+            output::relationships,
+        ),
     }
 }
 

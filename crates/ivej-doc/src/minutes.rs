@@ -86,7 +86,8 @@ impl MinutesDoc {
     }
 
     pub fn in_confidence(&self) -> Result<bool, DocError> {
-        let flag: Option<bool> = autosurgeon::hydrate_prop(self.0.automerge(), ROOT, "in_confidence")?;
+        let flag: Option<bool> =
+            autosurgeon::hydrate_prop(self.0.automerge(), ROOT, "in_confidence")?;
         Ok(flag.unwrap_or(false))
     }
 

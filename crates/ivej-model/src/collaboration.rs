@@ -7,7 +7,10 @@ use crate::time::Date;
 use crate::validate::{limits, Checks, Problem, Validate, ValidationErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CollaborationKind {
     JointPurchase,
@@ -50,7 +53,10 @@ impl CollaborationKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Idea,
@@ -89,7 +95,10 @@ impl Stage {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OriginKind {
     Post,
@@ -100,7 +109,10 @@ pub enum OriginKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct Origin {
     pub kind: OriginKind,
     /// The post, meeting or introduction it came from.
@@ -108,7 +120,10 @@ pub struct Origin {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct CollaborationValue {
     /// Yearly turnover it brings, in the street's currency.
     pub turnover: Option<f64>,
@@ -117,7 +132,10 @@ pub struct CollaborationValue {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct StageChange {
     pub stage: Stage,
     pub at: i64,
@@ -126,7 +144,10 @@ pub struct StageChange {
 
 /// What the funders count: two or more organisations doing business together.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct Collaboration {
     pub id: CollaborationId,
     pub title: String,
@@ -165,7 +186,10 @@ impl Validate for Collaboration {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RelationKind {
     KnewBefore,
@@ -177,7 +201,10 @@ pub enum RelationKind {
 /// An edge of the relationship graph. `baseline` marks what a member said it already knew
 /// when it joined, which is what makes "new relations per company" measurable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct Relationship {
     pub a: OrgId,
     pub b: OrgId,

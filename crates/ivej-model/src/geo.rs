@@ -2,7 +2,10 @@ use serde::{Deserialize, Serialize};
 
 /// A point on the earth in WGS84 degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct GeoPoint {
     pub lat: f64,
     pub lon: f64,

@@ -4,7 +4,10 @@ use crate::ids::{InterestId, OrgId, PostId};
 use crate::validate::{limits, Checks, Validate, ValidationErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum InterestStatus {
     Sent,
@@ -14,7 +17,10 @@ pub enum InterestStatus {
 
 /// "I am interested" from one organisation on a post.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct Interest {
     pub id: InterestId,
     pub post_id: PostId,

@@ -14,6 +14,7 @@ mod event;
 mod geo;
 mod ids;
 mod interest;
+pub mod ipc;
 mod lang;
 mod meeting;
 mod organisation;
@@ -34,14 +35,19 @@ pub use collaboration::{
 pub use error::{ApiError, ErrorCode};
 pub use event::NodeEvent;
 pub use geo::GeoPoint;
-pub use ids::{new_id_from_parts, ActionId, CollaborationId, DeviceId, InterestId, MeetingId, OrgId, PostId, SeriesId, StreetId};
+pub use ids::{
+    new_id_from_parts, ActionId, CollaborationId, DeviceId, InterestId, MeetingId, OrgId, PostId,
+    SeriesId, StreetId,
+};
 pub use interest::{Interest, InterestStatus};
 pub use lang::Lang;
 pub use meeting::{
     ActionItem, AgendaItem, AgendaKind, Attendance, Decision, Meeting, MeetingSeries, MeetingState,
 };
 pub use organisation::{Contact, OrgType, Organisation, RegisterId, RegisterScheme, SizeBand};
-pub use post::{AvailabilityWindow, Direction, Post, PostStatus, PriceModel, Quantity, Recurrence, Visibility};
+pub use post::{
+    AvailabilityWindow, Direction, Post, PostStatus, PriceModel, Quantity, Recurrence, Visibility,
+};
 pub use private::PrivateNote;
 pub use query::{PostFilter, PostSort, PostView, StreetSummary};
 pub use service::Service;

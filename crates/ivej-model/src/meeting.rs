@@ -8,7 +8,10 @@ use crate::validate::{limits, Checks, Problem, Validate, ValidationErrors};
 
 /// A planned run of meetings with the street's cadence and a host rotation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct MeetingSeries {
     pub id: SeriesId,
     pub name: String,
@@ -25,14 +28,22 @@ impl Validate for MeetingSeries {
         let mut c = Checks::new();
         c.required_text("name", &self.name, limits::NAME);
         c.range("cadence_days", i64::from(self.cadence_days), 1, 366);
-        c.range("duration_minutes", i64::from(self.duration_minutes), 10, 480);
+        c.range(
+            "duration_minutes",
+            i64::from(self.duration_minutes),
+            10,
+            480,
+        );
         c.list_len("host_queue", &self.host_queue, 500);
         c.finish()
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MeetingState {
     Planned,
@@ -51,7 +62,10 @@ impl MeetingState {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AgendaKind {
     Presentation,
@@ -64,7 +78,10 @@ pub enum AgendaKind {
 /// One time-boxed item. Kept in a map keyed by id with an explicit position, so two
 /// people adding items at once never conflict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct AgendaItem {
     pub position: u32,
     pub kind: AgendaKind,
@@ -73,7 +90,10 @@ pub struct AgendaItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct Attendance {
     pub present: bool,
     /// How many people came from the organisation.
@@ -82,7 +102,10 @@ pub struct Attendance {
 
 /// A meeting's metadata; its minutes text lives in a document of its own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct Meeting {
     pub id: MeetingId,
     pub series_id: Option<SeriesId>,
@@ -114,7 +137,12 @@ impl Meeting {
 impl Validate for Meeting {
     fn validate(&self) -> Result<(), ValidationErrors> {
         let mut c = Checks::new();
-        c.range("duration_minutes", i64::from(self.duration_minutes), 10, 480);
+        c.range(
+            "duration_minutes",
+            i64::from(self.duration_minutes),
+            10,
+            480,
+        );
         c.text("location", &self.location, limits::SHORT);
         if let Some(ch) = &self.challenge {
             c.text("challenge", ch, limits::SHORT * 4);
@@ -122,7 +150,12 @@ impl Validate for Meeting {
         let total: u32 = self.agenda.values().map(|a| a.minutes).sum();
         for (id, item) in &self.agenda {
             c.required_text(&format!("agenda.{id}.title"), &item.title, limits::TITLE);
-            c.range(&format!("agenda.{id}.minutes"), i64::from(item.minutes), 1, 480);
+            c.range(
+                &format!("agenda.{id}.minutes"),
+                i64::from(item.minutes),
+                1,
+                480,
+            );
         }
         if total > self.duration_minutes.saturating_mul(2) {
             c.push(
@@ -133,7 +166,12 @@ impl Validate for Meeting {
             );
         }
         for (org, a) in &self.attendance {
-            c.range(&format!("attendance.{org}.people"), i64::from(a.people), 0, 100);
+            c.range(
+                &format!("attendance.{org}.people"),
+                i64::from(a.people),
+                0,
+                100,
+            );
         }
         c.finish()
     }
@@ -142,7 +180,10 @@ impl Validate for Meeting {
 /// A task agreed at a meeting. Lives in the street document so that open actions carry
 /// over from meeting to meeting until they are done.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct ActionItem {
     pub id: ActionId,
     pub meeting_id: MeetingId,
@@ -170,7 +211,10 @@ impl Validate for ActionItem {
 
 /// A decision recorded in a meeting's minutes document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct Decision {
     pub id: String,
     pub text: String,

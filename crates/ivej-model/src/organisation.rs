@@ -7,7 +7,10 @@ use crate::text::LongText;
 use crate::validate::{limits, Checks, Problem, Validate, ValidationErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RegisterScheme {
     /// Danish CVR number: 8 digits, modulus-11 check.
@@ -73,14 +76,20 @@ impl RegisterScheme {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct RegisterId {
     pub scheme: RegisterScheme,
     pub value: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgType {
     Sme,
@@ -91,7 +100,10 @@ pub enum OrgType {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SizeBand {
     /// 1-9 employees
@@ -105,7 +117,10 @@ pub enum SizeBand {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct Contact {
     pub name: String,
     pub email: String,
@@ -114,7 +129,10 @@ pub struct Contact {
 
 /// A member of the street (a company, a public promoter, the facilitator's organisation).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct Organisation {
     pub id: OrgId,
     pub name: String,
@@ -184,8 +202,18 @@ impl Validate for Organisation {
             c.geo("geo", geo);
         }
         c.languages("languages", &self.languages);
-        c.texts("export_markets", &self.export_markets, limits::LIST, limits::NAME);
-        c.texts("certifications", &self.certifications, limits::LIST, limits::NAME);
+        c.texts(
+            "export_markets",
+            &self.export_markets,
+            limits::LIST,
+            limits::NAME,
+        );
+        c.texts(
+            "certifications",
+            &self.certifications,
+            limits::LIST,
+            limits::NAME,
+        );
         c.text("cv", self.cv.as_str(), limits::LONG);
         c.text("contact.name", &self.contact.name, limits::NAME);
         c.text("contact.email", &self.contact.email, limits::NAME);

@@ -8,7 +8,10 @@ use crate::time::Date;
 use crate::validate::{limits, Checks, Problem, Validate, ValidationErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Offer,
@@ -33,7 +36,10 @@ impl Direction {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct Quantity {
     pub amount: f64,
     /// Free text unit: `hours`, `m2`, `pallets`, `kWh` ...
@@ -41,7 +47,10 @@ pub struct Quantity {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Recurrence {
     Weekly,
@@ -50,7 +59,10 @@ pub enum Recurrence {
 
 /// When an offer can be used or a need must be met.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct AvailabilityWindow {
     pub from: Date,
     pub to: Option<Date>,
@@ -59,7 +71,10 @@ pub struct AvailabilityWindow {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PriceModel {
     Free,
@@ -91,7 +106,10 @@ impl PriceModel {
 
 /// Who may see a post. `Named` goes with [`Post::visible_to`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     /// Only the company's own devices (kept in its private document).
@@ -120,7 +138,10 @@ impl Visibility {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PostStatus {
     Draft,
@@ -164,7 +185,10 @@ impl PostStatus {
 
 /// An offer of spare capacity or a need, posted by a member.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct Post {
     pub id: PostId,
     pub org_id: OrgId,
@@ -251,7 +275,12 @@ impl Validate for Post {
             let created = Date::from_unix_ms(self.created_at);
             c.in_order("created_at", &created, "expires_on", exp);
         }
-        c.in_order("created_at", &self.created_at, "updated_at", &self.updated_at);
+        c.in_order(
+            "created_at",
+            &self.created_at,
+            "updated_at",
+            &self.updated_at,
+        );
         c.finish()
     }
 }
@@ -323,7 +352,10 @@ mod tests {
             errs.for_field("location.lat"),
             Some(Problem::LatitudeOutOfRange { .. })
         ));
-        assert!(matches!(errs.for_field("body"), Some(Problem::TooLong { .. })));
+        assert!(matches!(
+            errs.for_field("body"),
+            Some(Problem::TooLong { .. })
+        ));
         assert!(errs.to_string().contains("title: must not be empty"));
     }
 

@@ -5,7 +5,10 @@ use crate::validate::{limits, Checks, Validate, ValidationErrors};
 
 /// A note only the company's own devices see.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct PrivateNote {
     pub id: String,
     /// What it is about (an organisation, a post, a meeting), if anything.

@@ -166,7 +166,9 @@ pub fn find_industries(text: &str, lang: Lang) -> Vec<&'static Industry> {
     let needle = text.trim().to_lowercase();
     industries()
         .iter()
-        .filter(|i| i.code.to_lowercase() == needle || i.labels.get(lang).to_lowercase().contains(&needle))
+        .filter(|i| {
+            i.code.to_lowercase() == needle || i.labels.get(lang).to_lowercase().contains(&needle)
+        })
         .collect()
 }
 
@@ -178,8 +180,17 @@ mod tests {
     fn taxonomy_is_complete_and_labelled() {
         let kinds = post_kinds();
         for code in [
-            "CAP.MACH", "CAP.SPACE", "CAP.STAFF", "CAP.TRANS", "CAP.EQUIP", "CAP.FLOW", "PUR",
-            "COL", "LEAD", "KNOW", "SRV",
+            "CAP.MACH",
+            "CAP.SPACE",
+            "CAP.STAFF",
+            "CAP.TRANS",
+            "CAP.EQUIP",
+            "CAP.FLOW",
+            "PUR",
+            "COL",
+            "LEAD",
+            "KNOW",
+            "SRV",
         ] {
             assert!(is_known_post_kind(code), "{code} missing");
         }
@@ -197,8 +208,14 @@ mod tests {
 
     #[test]
     fn nace_has_every_section_and_division_in_four_languages() {
-        let sections = industries().iter().filter(|i| i.level == NaceLevel::Section).count();
-        let divisions = industries().iter().filter(|i| i.level == NaceLevel::Division).count();
+        let sections = industries()
+            .iter()
+            .filter(|i| i.level == NaceLevel::Section)
+            .count();
+        let divisions = industries()
+            .iter()
+            .filter(|i| i.level == NaceLevel::Division)
+            .count();
         assert_eq!((sections, divisions), (21, 88));
         for i in industries() {
             for lang in Lang::ALL {

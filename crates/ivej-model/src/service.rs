@@ -6,7 +6,10 @@ use crate::validate::{limits, Checks, Validate, ValidationErrors};
 
 /// A public promoter's offer (export advice, development cheques, mentoring).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct Service {
     pub id: String,
     pub provider_org: OrgId,

@@ -5,7 +5,10 @@ use crate::validate::{limits, Checks, Validate, ValidationErrors};
 
 /// The kinds of network the seeds describe; cadence and targets differ by kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum StreetKind {
     MiniNetwork,
@@ -42,7 +45,10 @@ impl StreetKind {
 
 /// What the funders measure the street against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct KpiTargets {
     /// New commercial collaborations over the programme (seed: 3-5).
     pub collaborations_min: u32,
@@ -65,7 +71,10 @@ impl Default for KpiTargets {
 
 /// The network itself: one per street document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "automerge", derive(autosurgeon::Reconcile, autosurgeon::Hydrate))]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
 pub struct Street {
     pub id: StreetId,
     pub name: String,

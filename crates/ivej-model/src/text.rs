@@ -51,4 +51,3 @@ impl autosurgeon::Hydrate for LongText {
         Ok(LongText(text.to_string()))
     }
 }
-

@@ -84,6 +84,20 @@ impl ValidationErrors {
         }])
     }
 
+    /// The same errors with `prefix.` before each field (`name` becomes `org.name`), for
+    /// forms that edit several records at once.
+    pub fn prefixed(self, prefix: &str) -> Self {
+        ValidationErrors(
+            self.0
+                .into_iter()
+                .map(|e| FieldError {
+                    field: format!("{prefix}.{}", e.field),
+                    problem: e.problem,
+                })
+                .collect(),
+        )
+    }
+
     pub fn for_field(&self, field: &str) -> Option<&Problem> {
         self.0.iter().find(|e| e.field == field).map(|e| &e.problem)
     }

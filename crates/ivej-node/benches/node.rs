@@ -1,6 +1,9 @@
 //! Prints how fast the node is at what users wait for. Run with `cargo xtask bench`
 //! (or `cargo bench -p ivej-node --bench node`). Figures, not assertions.
 
+// A benchmark that cannot set itself up should stop loudly.
+#![allow(clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use ivej_model::{Direction, PostFilter, PostSort, StreetKind};
@@ -65,7 +68,8 @@ fn save_latency() {
     .expect("street");
     let samples: Vec<Duration> = (0..500)
         .map(|i| {
-            let mut input = PostInput::new(Direction::Offer, "CAP.MACH.CNC", &format!("CNC hours {i}"));
+            let mut input =
+                PostInput::new(Direction::Offer, "CAP.MACH.CNC", &format!("CNC hours {i}"));
             input.body = "Five-axis mill free on Fridays; operator included on request.".into();
             time(|| node.create_post(input).expect("post")).1
         })
@@ -96,12 +100,18 @@ fn list_and_search() {
     let n = node.list_posts(&all_statuses).expect("list").len();
     println!("board with {n} posts:");
     let runs = |f: &dyn Fn() -> usize| -> Vec<Duration> { (0..30).map(|_| time(f).1).collect() };
-    report("  list all 10,000 posts", runs(&|| node.list_posts(&all_statuses).expect("list").len()));
+    report(
+        "  list all 10,000 posts",
+        runs(&|| node.list_posts(&all_statuses).expect("list").len()),
+    );
     let page = PostFilter {
         limit: Some(50),
         ..Default::default()
     };
-    report("  list the newest 50 active posts (one board page)", runs(&|| node.list_posts(&page).expect("list").len()));
+    report(
+        "  list the newest 50 active posts (one board page)",
+        runs(&|| node.list_posts(&page).expect("list").len()),
+    );
     let offers_near = PostFilter {
         direction: Some(Direction::Offer),
         kinds: vec!["CAP.MACH".into()],
@@ -110,7 +120,10 @@ fn list_and_search() {
         sort: PostSort::Distance,
         ..Default::default()
     };
-    report("  filter: machine-hour offers within 5 km, by distance", runs(&|| node.list_posts(&offers_near).expect("list").len()));
+    report(
+        "  filter: machine-hour offers within 5 km, by distance",
+        runs(&|| node.list_posts(&offers_near).expect("list").len()),
+    );
     let search = PostFilter {
         text: Some("cnc fridays".into()),
         sort: PostSort::Relevance,
@@ -118,24 +131,38 @@ fn list_and_search() {
         ..Default::default()
     };
     let hits = node.list_posts(&search).expect("search").len();
-    report(&format!("  full-text search `cnc fridays` ({hits} hits)"), runs(&|| node.list_posts(&search).expect("search").len()));
+    report(
+        &format!("  full-text search `cnc fridays` ({hits} hits)"),
+        runs(&|| node.list_posts(&search).expect("search").len()),
+    );
     let rare = PostFilter {
         text: Some("hamburg".into()),
         limit: Some(50),
         ..Default::default()
     };
-    report("  full-text search `hamburg`, first 50", runs(&|| node.list_posts(&rare).expect("search").len()));
+    report(
+        "  full-text search `hamburg`, first 50",
+        runs(&|| node.list_posts(&rare).expect("search").len()),
+    );
     let (_, save) = time(|| {
-        node.create_post(PostInput::new(Direction::Need, "PUR", "Joint energy purchase"))
-            .expect("post")
+        node.create_post(PostInput::new(
+            Direction::Need,
+            "PUR",
+            "Joint energy purchase",
+        ))
+        .expect("post")
     });
-    println!("  one more durable save on the 10,000-post board: {:.3} ms", save.as_secs_f64() * 1e3);
+    println!(
+        "  one more durable save on the 10,000-post board: {:.3} ms",
+        save.as_secs_f64() * 1e3
+    );
 }
 
 fn open_two_year_street() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (street, generated) = time(|| {
-        demo::generate(DemoSize::two_year(), 2017, clock::now_ms(), clock::today()).expect("generate")
+        demo::generate(DemoSize::two_year(), 2017, clock::now_ms(), clock::today())
+            .expect("generate")
     });
     {
         let node = node(dir.path());
@@ -155,7 +182,10 @@ fn open_two_year_street() {
             .1
         })
         .collect();
-    report("  open the data directory (load documents, check projections)", samples);
+    report(
+        "  open the data directory (load documents, check projections)",
+        samples,
+    );
     let samples: Vec<Duration> = (0..5)
         .map(|_| {
             time(|| {
@@ -183,7 +213,9 @@ fn main() {
     if std::env::args().any(|a| a == "--test" || a == "--list") {
         return;
     }
-    println!("Industrivej node benchmarks (debug builds are slower; `cargo xtask bench` uses release)");
+    println!(
+        "Industrivej node benchmarks (debug builds are slower; `cargo xtask bench` uses release)"
+    );
     save_latency();
     list_and_search();
     open_two_year_street();

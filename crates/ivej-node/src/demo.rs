@@ -66,8 +66,16 @@ pub struct DemoStreet {
 }
 
 const NAME_PLACES: &[&str] = &[
-    "Regstrup", "Virkelyst", "Holbæk", "Tølløse", "Jyderup", "Mørkøv", "Vipperød", "Svinninge",
-    "Tuse", "Ugerløse",
+    "Regstrup",
+    "Virkelyst",
+    "Holbæk",
+    "Tølløse",
+    "Jyderup",
+    "Mørkøv",
+    "Vipperød",
+    "Svinninge",
+    "Tuse",
+    "Ugerløse",
 ];
 const NAME_TRADES: &[(&str, &str)] = &[
     ("Smedie", "25"),
@@ -203,7 +211,9 @@ pub fn generate(size: DemoSize, seed: u64, now: i64, today: Date) -> NodeResult<
         funders: vec!["Region Sjælland".into(), "Industriens Fond".into()],
         targets: KpiTargets::default(),
         facilitator_org: facilitator.id.clone(),
-        current_challenge: Some("How can we use each other's idle machines in the quiet weeks?".into()),
+        current_challenge: Some(
+            "How can we use each other's idle machines in the quiet weeks?".into(),
+        ),
         created_at: start,
     };
     let mut doc = StreetDoc::create(&street)?;
@@ -264,13 +274,24 @@ pub fn generate(size: DemoSize, seed: u64, now: i64, today: Date) -> NodeResult<
         let t = pick(&mut rng, POSTS);
         let author = pick(&mut rng, &orgs);
         // Spread creation over two years, with the recent weeks denser as on a live board.
-        let age_days = if i % 3 == 0 { rng.random_range(0..40) } else { rng.random_range(0..730) };
+        let recent = size == DemoSize::small() || i % 3 == 0;
+        let age_days = if recent {
+            rng.random_range(0..40)
+        } else {
+            rng.random_range(0..730)
+        };
         let created = now - age_days * DAY_MS - rng.random_range(0..DAY_MS);
         let created_day = Date::from_unix_ms(created);
         let status = if age_days > 120 {
-            *pick(&mut rng, &[PostStatus::Closed, PostStatus::Matched, PostStatus::Open])
+            *pick(
+                &mut rng,
+                &[PostStatus::Closed, PostStatus::Matched, PostStatus::Open],
+            )
         } else {
-            *pick(&mut rng, &[PostStatus::Open, PostStatus::Open, PostStatus::InDialogue])
+            *pick(
+                &mut rng,
+                &[PostStatus::Open, PostStatus::Open, PostStatus::InDialogue],
+            )
         };
         let title = if size == DemoSize::small() {
             t.title.to_string()
@@ -292,7 +313,11 @@ pub fn generate(size: DemoSize, seed: u64, now: i64, today: Date) -> NodeResult<
             availability: vec![AvailabilityWindow {
                 from: created_day,
                 to: Some(created_day.add_days(rng.random_range(14..120))),
-                recurrence: if rng.random_bool(0.3) { Some(Recurrence::Weekly) } else { None },
+                recurrence: if rng.random_bool(0.3) {
+                    Some(Recurrence::Weekly)
+                } else {
+                    None
+                },
                 min_booking: None,
             }],
             price: *pick(&mut rng, &PriceModel::ALL),
@@ -338,7 +363,11 @@ pub fn generate(size: DemoSize, seed: u64, now: i64, today: Date) -> NodeResult<
             duration_minutes: 60,
             host_org: Some(host.id.clone()),
             location: host.address.clone(),
-            state: if past { MeetingState::Finalized } else { MeetingState::Planned },
+            state: if past {
+                MeetingState::Finalized
+            } else {
+                MeetingState::Planned
+            },
             agenda: default_agenda(60),
             attendance: if past { attendance } else { BTreeMap::new() },
             challenge: Some(MINUTES_LINES[2].into()),
@@ -349,7 +378,8 @@ pub fn generate(size: DemoSize, seed: u64, now: i64, today: Date) -> NodeResult<
         if past {
             let mut text = format!("Meeting at {} hosted by {}.\n", host.name, host.address);
             while text.len() < size.minutes_chars {
-                text.push_str(*pick(&mut rng, MINUTES_LINES));
+                let line: &&str = pick(&mut rng, MINUTES_LINES);
+                text.push_str(line);
                 text.push('\n');
             }
             mdoc.set_text(&text)?;
@@ -362,10 +392,14 @@ pub fn generate(size: DemoSize, seed: u64, now: i64, today: Date) -> NodeResult<
             doc.put(&ActionItem {
                 id: id(&mut rng),
                 meeting_id: meeting.id.clone(),
-                text: format!("Follow up on the challenge with {}", pick(&mut rng, &orgs).name),
+                text: format!(
+                    "Follow up on the challenge with {}",
+                    pick(&mut rng, &orgs).name
+                ),
                 owner_org: Some(pick(&mut rng, &orgs).id.clone()),
                 due: Some(Date::from_unix_ms(action_created).add_days(14)),
-                done_at: (m + 2 < size.meetings && rng.random_bool(0.8)).then_some(action_created + 10 * DAY_MS),
+                done_at: (m + 2 < size.meetings && rng.random_bool(0.8))
+                    .then_some(action_created + 10 * DAY_MS),
                 created_at: action_created,
             })?;
         }
@@ -396,7 +430,14 @@ pub fn generate(size: DemoSize, seed: u64, now: i64, today: Date) -> NodeResult<
                 kind: OriginKind::Meeting,
                 ref_id: None,
             },
-            history: BTreeMap::from([(id(&mut rng), StageChange { stage, at, note: String::new() })]),
+            history: BTreeMap::from([(
+                id(&mut rng),
+                StageChange {
+                    stage,
+                    at,
+                    note: String::new(),
+                },
+            )]),
             created_at: at,
         })?;
     }
@@ -410,7 +451,11 @@ pub fn generate(size: DemoSize, seed: u64, now: i64, today: Date) -> NodeResult<
         doc.put(&Relationship {
             a,
             b,
-            kind: if baseline { RelationKind::KnewBefore } else { RelationKind::MetHere },
+            kind: if baseline {
+                RelationKind::KnewBefore
+            } else {
+                RelationKind::MetHere
+            },
             since: Date::from_unix_ms(start + rng.random_range(0..700) * DAY_MS),
             baseline,
         })?;
@@ -419,7 +464,9 @@ pub fn generate(size: DemoSize, seed: u64, now: i64, today: Date) -> NodeResult<
         id: id(&mut rng),
         provider_org: facilitator.id.clone(),
         name: "Export advice".into(),
-        description: LongText("Free first meeting about export markets, financing and partners.".into()),
+        description: LongText(
+            "Free first meeting about export markets, financing and partners.".into(),
+        ),
         target_group: "SMEs planning their first export".into(),
         cost: "Free".into(),
         languages: vec!["da".into(), "en".into()],

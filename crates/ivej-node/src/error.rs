@@ -15,9 +15,9 @@ pub enum NodeError {
     #[error("{0}")]
     NotAllowed(String),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(Box<StoreError>),
     #[error(transparent)]
-    Doc(DocError),
+    Doc(Box<DocError>),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -30,8 +30,14 @@ impl From<DocError> for NodeError {
                 what: collection,
                 id,
             },
-            other => NodeError::Doc(other),
+            other => NodeError::Doc(Box::new(other)),
         }
+    }
+}
+
+impl From<StoreError> for NodeError {
+    fn from(e: StoreError) -> Self {
+        NodeError::Store(Box::new(e))
     }
 }
 
@@ -43,8 +49,12 @@ impl NodeError {
             NodeError::AlreadyExists(_) => ErrorCode::AlreadyExists,
             NodeError::NotFound { .. } => ErrorCode::NotFound,
             NodeError::NotAllowed(_) => ErrorCode::NotAllowed,
-            NodeError::Store(StoreError::NewerVersion { .. })
-            | NodeError::Doc(DocError::NewerSchema { .. }) => ErrorCode::NewerVersion,
+            NodeError::Store(e) if matches!(**e, StoreError::NewerVersion { .. }) => {
+                ErrorCode::NewerVersion
+            }
+            NodeError::Doc(e) if matches!(**e, DocError::NewerSchema { .. }) => {
+                ErrorCode::NewerVersion
+            }
             NodeError::Store(_) => ErrorCode::Storage,
             NodeError::Doc(_) => ErrorCode::Document,
             NodeError::Internal(_) => ErrorCode::Internal,

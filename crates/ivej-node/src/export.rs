@@ -1,8 +1,8 @@
 //! The whole state of a data directory as one JSON-ready value.
 
 use ivej_model::{
-    ActionItem, Collaboration, Interest, Meeting, MeetingSeries, Organisation, Post,
-    Relationship, Service, Street,
+    ActionItem, Collaboration, Interest, Meeting, MeetingSeries, Organisation, Post, Relationship,
+    Service, Street,
 };
 use serde::{Deserialize, Serialize};
 

@@ -88,7 +88,10 @@ impl Node {
             state: MeetingState::Planned,
             agenda: default_agenda(duration),
             attendance: BTreeMap::new(),
-            challenge: input.challenge.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
+            challenge: input
+                .challenge
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty()),
             created_at: clock::now_ms(),
         };
         st.street_mut()?.put(&meeting)?;
@@ -128,7 +131,8 @@ impl Node {
     }
 
     pub fn set_meeting_state(&self, id: &str, state: MeetingState) -> NodeResult<Meeting> {
-        self.lock()?.require_facilitator("start or finalize meetings")?;
+        self.lock()?
+            .require_facilitator("start or finalize meetings")?;
         self.change_meeting(id, |m| {
             m.state = state;
             Ok(())
@@ -231,7 +235,11 @@ impl Node {
         self.change_minutes(meeting_id, |doc| Ok(doc.splice(pos, delete, insert)?))
     }
 
-    pub fn set_minutes_in_confidence(&self, meeting_id: &str, flag: bool) -> NodeResult<MinutesView> {
+    pub fn set_minutes_in_confidence(
+        &self,
+        meeting_id: &str,
+        flag: bool,
+    ) -> NodeResult<MinutesView> {
         self.change_minutes(meeting_id, |doc| Ok(doc.set_in_confidence(flag)?))
     }
 
@@ -280,7 +288,9 @@ impl Node {
         let mut st = self.lock()?;
         let mut action: ActionItem = st.street()?.require(id)?;
         if action.done_at.is_some() {
-            return Err(NodeError::AlreadyExists("the action is already done".into()));
+            return Err(NodeError::AlreadyExists(
+                "the action is already done".into(),
+            ));
         }
         action.done_at = Some(clock::now_ms().max(action.created_at));
         st.street_mut()?.put(&action)?;

@@ -86,7 +86,16 @@ impl OrgPatch {
                 if let Some(v) = self.$field { org.$field = v; }
             )*};
         }
-        set!(org_type, industries, address, municipality, languages, export_markets, certifications, contact);
+        set!(
+            org_type,
+            industries,
+            address,
+            municipality,
+            languages,
+            export_markets,
+            certifications,
+            contact
+        );
         if let Some(name) = self.name {
             org.name = name.trim().to_string();
         }
@@ -166,7 +175,10 @@ impl Node {
         st.require_facilitator("remove members")?;
         let mut org: Organisation = st.street()?.require(id)?;
         if org.left_at.is_some() {
-            return Err(NodeError::AlreadyExists(format!("{} has already left", org.name)));
+            return Err(NodeError::AlreadyExists(format!(
+                "{} has already left",
+                org.name
+            )));
         }
         let now = clock::now_ms().max(org.joined_at);
         org.left_at = Some(now);

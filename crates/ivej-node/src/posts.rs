@@ -97,7 +97,16 @@ impl PostPatch {
                 if let Some(v) = self.$field { post.$field = v; }
             )*};
         }
-        set!(kind, title, availability, price, visibility, visible_to, anonymous, status);
+        set!(
+            kind,
+            title,
+            availability,
+            price,
+            visibility,
+            visible_to,
+            anonymous,
+            status
+        );
         if let Some(body) = self.body {
             post.body = LongText(body);
         }
@@ -271,7 +280,9 @@ impl Node {
     pub fn close_post(&self, id: &str) -> NodeResult<Post> {
         self.change_post(id, |post| {
             if post.status == PostStatus::Closed {
-                return Err(NodeError::AlreadyExists("the post is already closed".into()));
+                return Err(NodeError::AlreadyExists(
+                    "the post is already closed".into(),
+                ));
             }
             post.status = PostStatus::Closed;
             Ok(())
@@ -324,11 +335,12 @@ impl Node {
             });
         }
         let today = clock::today();
-        let org_name = if post.anonymous && !facilitator && st.own_org.as_deref() != Some(&post.org_id) {
-            None
-        } else {
-            st.org_name(&post.org_id)
-        };
+        let org_name =
+            if post.anonymous && !facilitator && st.own_org.as_deref() != Some(&post.org_id) {
+                None
+            } else {
+                st.org_name(&post.org_id)
+            };
         let hit = PostHit {
             status: post.status_on(today),
             org_name,

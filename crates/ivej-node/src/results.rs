@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use ivej_model::{
-    Collaboration, CollaborationKind, CollaborationValue, LongText, NodeEvent, OrgId,
-    Organisation, Origin, RelationKind, Relationship, Service, Stage, StageChange,
+    Collaboration, CollaborationKind, CollaborationValue, LongText, NodeEvent, OrgId, Organisation,
+    Origin, RelationKind, Relationship, Service, Stage, StageChange,
 };
 use serde::{Deserialize, Serialize};
 

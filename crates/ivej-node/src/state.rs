@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use ivej_doc::{Document, MinutesDoc, PrivateDoc, StreetDoc};
-use ivej_model::{Organisation, Post, Service, StreetSummary};
+use ivej_model::{Organisation, Post, Service, StreetSummary, Validate, ValidationErrors};
 use ivej_store::{Store, StoreError, Writer};
 
 use crate::clock;
@@ -149,6 +149,16 @@ impl State {
             current_challenge: None,
             created_at: now,
         };
+        // Both records are checked before anything is written, and each problem names
+        // which of the two it is about (`street.name`, `org.name`).
+        let street_check = street.validate().map_err(|e| e.prefixed("street"));
+        let org_check = org.validate().map_err(|e| e.prefixed("org"));
+        if let (Err(_), _) | (_, Err(_)) = (&street_check, &org_check) {
+            let mut all = Vec::new();
+            all.extend(street_check.err().map(|e| e.0).unwrap_or_default());
+            all.extend(org_check.err().map(|e| e.0).unwrap_or_default());
+            return Err(ValidationErrors(all).into());
+        }
         let mut doc = StreetDoc::create(&street)?;
         doc.put(&org)?;
         let private = PrivateDoc::create(&org.id)?;
@@ -234,7 +244,8 @@ impl State {
     /// The minutes document of a meeting, loading or creating it.
     pub fn minutes_mut(&mut self, meeting_id: &str) -> NodeResult<&mut MinutesDoc> {
         if !self.minutes.contains_key(meeting_id) {
-            let doc = match load_chunks(&self.store, &minutes_doc_id(meeting_id), MinutesDoc::load)? {
+            let doc = match load_chunks(&self.store, &minutes_doc_id(meeting_id), MinutesDoc::load)?
+            {
                 Some(doc) => doc,
                 None => MinutesDoc::create(meeting_id)?,
             };
@@ -315,7 +326,10 @@ fn project_all(
         w.upsert_organisation(org)?;
     }
     for post in posts {
-        let name = orgs.iter().find(|o| o.id == post.org_id).map(|o| o.name.as_str());
+        let name = orgs
+            .iter()
+            .find(|o| o.id == post.org_id)
+            .map(|o| o.name.as_str());
         w.upsert_post(post, name)?;
     }
     for service in services {

@@ -2,7 +2,9 @@ use ivej_model::{
     Direction, GeoPoint, PostFilter, PostSort, PostStatus, Problem, StreetKind, Visibility,
 };
 
-use crate::{CreateStreet, Node, NodeError, NodeOptions, OrgPatch, OrgProfile, PostInput, PostPatch};
+use crate::{
+    CreateStreet, Node, NodeError, NodeOptions, OrgPatch, OrgProfile, PostInput, PostPatch,
+};
 
 fn new_node(dir: &std::path::Path) -> Node {
     let mut options = NodeOptions::new(dir);
@@ -27,7 +29,11 @@ fn street(node: &Node) {
 }
 
 fn cnc_offer() -> PostInput {
-    let mut p = PostInput::new(Direction::Offer, "CAP.MACH.CNC", "Spare CNC hours on Fridays");
+    let mut p = PostInput::new(
+        Direction::Offer,
+        "CAP.MACH.CNC",
+        "Spare CNC hours on Fridays",
+    );
     p.body = "Five-axis mill, operator included".into();
     p
 }
@@ -39,8 +45,12 @@ fn a_post_is_listed_filtered_and_found_after_reopening() {
         let node = new_node(dir.path());
         street(&node);
         node.create_post(cnc_offer()).unwrap();
-        node.create_post(PostInput::new(Direction::Need, "PUR", "Joint energy purchase"))
-            .unwrap();
+        node.create_post(PostInput::new(
+            Direction::Need,
+            "PUR",
+            "Joint energy purchase",
+        ))
+        .unwrap();
     }
     let node = new_node(dir.path());
     assert_eq!(node.list_posts(&PostFilter::default()).unwrap().len(), 2);
@@ -158,10 +168,7 @@ fn an_expired_post_reads_as_expired_until_renewed() {
     assert!(node.list_posts(&PostFilter::default()).unwrap().is_empty());
     assert_eq!(node.post(&post.id).unwrap().status, PostStatus::Expired);
     let renewed = node.renew_post(&post.id, Some(30)).unwrap();
-    assert_eq!(
-        renewed.expires_on,
-        Some(crate::clock::today().add_days(30))
-    );
+    assert_eq!(renewed.expires_on, Some(crate::clock::today().add_days(30)));
     assert_eq!(node.list_posts(&PostFilter::default()).unwrap().len(), 1);
 }
 
@@ -176,7 +183,10 @@ fn invalid_input_is_refused_and_changes_nothing() {
     let err = node.create_post(bad).unwrap_err();
     let api = err.to_api();
     assert_eq!(api.code, ivej_model::ErrorCode::Validation);
-    assert!(api.fields.iter().any(|f| f.field == "title" && f.problem == Problem::Empty));
+    assert!(api
+        .fields
+        .iter()
+        .any(|f| f.field == "title" && f.problem == Problem::Empty));
     assert!(node.list_posts(&PostFilter::default()).unwrap().is_empty());
     let before = node.export().unwrap();
     assert!(node
@@ -205,7 +215,11 @@ fn private_posts_stay_out_of_the_street_document() {
     assert_eq!(node.list_posts(&PostFilter::default()).unwrap().len(), 1);
     drop(node);
     let node = new_node(dir.path());
-    node.lock().unwrap().store.write(|w| w.clear_projections()).unwrap();
+    node.lock()
+        .unwrap()
+        .store
+        .write(|w| w.clear_projections())
+        .unwrap();
     drop(node);
     let node = new_node(dir.path());
     assert_eq!(node.list_posts(&PostFilter::default()).unwrap().len(), 1);
@@ -265,10 +279,14 @@ fn meetings_minutes_actions_and_collaborations_are_recorded() {
         })
         .unwrap();
     assert_eq!(meeting.agenda.len(), 2);
-    node.record_attendance(&meeting.id, &other.id, true, 2).unwrap();
-    node.append_minutes(&meeting.id, "Virkelyst Plast presented.\n").unwrap();
-    node.splice_minutes(&meeting.id, 0, 0, "Present: 2\n").unwrap();
-    node.add_decision(&meeting.id, "Visit each other's workshops").unwrap();
+    node.record_attendance(&meeting.id, &other.id, true, 2)
+        .unwrap();
+    node.append_minutes(&meeting.id, "Virkelyst Plast presented.\n")
+        .unwrap();
+    node.splice_minutes(&meeting.id, 0, 0, "Present: 2\n")
+        .unwrap();
+    node.add_decision(&meeting.id, "Visit each other's workshops")
+        .unwrap();
     let action = node
         .add_action(&meeting.id, "Send energy figures", Some(&me), None)
         .unwrap();
@@ -330,10 +348,13 @@ fn only_the_facilitator_plans_meetings_and_edits_other_members() {
     ));
     let facilitator = node.summary().unwrap().street.facilitator_org;
     assert!(matches!(
-        node.update_organisation(&facilitator, OrgPatch {
-            name: Some("Hijacked".into()),
-            ..Default::default()
-        }),
+        node.update_organisation(
+            &facilitator,
+            OrgPatch {
+                name: Some("Hijacked".into()),
+                ..Default::default()
+            }
+        ),
         Err(NodeError::NotAllowed(_))
     ));
 }
@@ -358,11 +379,21 @@ fn many_writes_compact_and_reopen_intact() {
     street(&node);
     let n = crate::COMPACT_AFTER_CHANGES + 10;
     for i in 0..n {
-        node.create_post(PostInput::new(Direction::Offer, "CAP.SPACE", &format!("Hall {i}")))
-            .unwrap();
+        node.create_post(PostInput::new(
+            Direction::Offer,
+            "CAP.SPACE",
+            &format!("Hall {i}"),
+        ))
+        .unwrap();
     }
     let doc_id = crate::state::street_doc_id(&node.summary().unwrap().street.id);
-    let stored = node.lock().unwrap().store.load_document(&doc_id).unwrap().unwrap();
+    let stored = node
+        .lock()
+        .unwrap()
+        .store
+        .load_document(&doc_id)
+        .unwrap()
+        .unwrap();
     assert!(stored.change_count() < crate::COMPACT_AFTER_CHANGES);
     drop(node);
     let node = new_node(dir.path());

@@ -1,9 +1,7 @@
 //! Query tables rebuilt from the documents: what the board and the directory search.
 
 use ivej_model::reference;
-use ivej_model::{
-    GeoPoint, Organisation, Post, PostFilter, PostSort, PostStatus, Service,
-};
+use ivej_model::{GeoPoint, Organisation, Post, PostFilter, PostSort, PostStatus, Service};
 use rusqlite::types::Value;
 use rusqlite::{params, OptionalExtension};
 
@@ -29,7 +27,8 @@ pub struct PostHit {
     pub distance_km: Option<f64>,
 }
 
-const EFFECTIVE_STATUS: &str = "CASE WHEN p.status IN ('open','in_dialogue') AND p.expires_on IS NOT NULL \
+const EFFECTIVE_STATUS: &str =
+    "CASE WHEN p.status IN ('open','in_dialogue') AND p.expires_on IS NOT NULL \
      AND p.expires_on < :today THEN 'expired' ELSE p.status END";
 
 fn kind_labels(code: &str) -> String {
@@ -72,7 +71,11 @@ impl Writer<'_> {
         )?;
         self.tx
             .execute("DELETE FROM posts_fts WHERE post_id = ?1", [&post.id])?;
-        let shown_name = if post.anonymous { "" } else { org_name.unwrap_or("") };
+        let shown_name = if post.anonymous {
+            ""
+        } else {
+            org_name.unwrap_or("")
+        };
         self.tx.execute(
             "INSERT INTO posts_fts(post_id, title, body, kind_label, org_name) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![post.id, post.title, post.body.as_str(), kind_labels(&post.kind), shown_name],
@@ -134,8 +137,10 @@ impl Writer<'_> {
             "INSERT OR REPLACE INTO services(id, provider_org, json) VALUES (?1, ?2, ?3)",
             params![service.id, service.provider_org, json],
         )?;
-        self.tx
-            .execute("DELETE FROM services_fts WHERE service_id = ?1", [&service.id])?;
+        self.tx.execute(
+            "DELETE FROM services_fts WHERE service_id = ?1",
+            [&service.id],
+        )?;
         self.tx.execute(
             "INSERT INTO services_fts(service_id, name, description, target_group) VALUES (?1, ?2, ?3, ?4)",
             params![
@@ -268,7 +273,9 @@ impl Store {
             let (json, org_name, status, lat, lon) = row?;
             let post: Post = serde_json::from_str(&json)?;
             let distance_km = match (f.near, lat, lon) {
-                (Some(near), Some(lat), Some(lon)) => Some(near.distance_km(&GeoPoint::new(lat, lon))),
+                (Some(near), Some(lat), Some(lon)) => {
+                    Some(near.distance_km(&GeoPoint::new(lat, lon)))
+                }
                 _ => None,
             };
             if let Some(max) = f.within_km {
@@ -302,9 +309,11 @@ impl Store {
         let sql = format!(
             "SELECT COUNT(*) FROM posts p WHERE {EFFECTIVE_STATUS} IN ('open', 'in_dialogue')"
         );
-        let n: i64 = self
-            .conn()
-            .query_row(&sql, rusqlite::named_params! {":today": today}, |r| r.get(0))?;
+        let n: i64 =
+            self.conn()
+                .query_row(&sql, rusqlite::named_params! {":today": today}, |r| {
+                    r.get(0)
+                })?;
         Ok(usize::try_from(n).unwrap_or(0))
     }
 
@@ -319,7 +328,10 @@ impl Store {
     }
 
     /// Organisations, optionally only those matching `text`, by name.
-    pub fn search_organisations(&self, text: Option<&str>) -> Result<Vec<Organisation>, StoreError> {
+    pub fn search_organisations(
+        &self,
+        text: Option<&str>,
+    ) -> Result<Vec<Organisation>, StoreError> {
         let mut out = Vec::new();
         match text {
             Some(text) => {
@@ -337,9 +349,9 @@ impl Store {
                 }
             }
             None => {
-                let mut stmt = self
-                    .conn()
-                    .prepare_cached("SELECT json FROM organisations ORDER BY name COLLATE NOCASE")?;
+                let mut stmt = self.conn().prepare_cached(
+                    "SELECT json FROM organisations ORDER BY name COLLATE NOCASE",
+                )?;
                 for json in stmt.query_map([], |r| r.get::<_, String>(0))? {
                     out.push(serde_json::from_str(&json?)?);
                 }

@@ -1,0 +1,25 @@
+use ivej_model::StreetSummary;
+use yew::prelude::*;
+
+use crate::components::onboarding::Onboarding;
+use crate::components::street_home::StreetHome;
+use crate::hooks::use_app_state::use_app_state;
+use crate::state::Phase;
+
+#[function_component]
+pub fn App() -> Html {
+    let app = use_app_state();
+    match &app.state.phase {
+        Phase::Loading => html! { <main><p class="muted">{ "Opening your street…" }</p></main> },
+        Phase::NoStreet => html! { <Onboarding app={app.clone()} /> },
+        Phase::Ready(summary) => {
+            html! { <StreetHome summary={StreetSummary::clone(summary)} /> }
+        }
+        Phase::Failed(err) => html! {
+            <main>
+                <h1>{ "Industrivej could not open your data" }</h1>
+                <p class="error">{ &err.message }</p>
+            </main>
+        },
+    }
+}

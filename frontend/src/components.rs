@@ -1,0 +1,2 @@
+pub mod onboarding;
+pub mod street_home;

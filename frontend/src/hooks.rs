@@ -1,0 +1,1 @@
+pub mod use_app_state;

@@ -1,0 +1,3 @@
+fn main() {
+    industrivej_frontend::start();
+}

@@ -253,7 +253,45 @@ fn test() -> Result<()> {
     step("every test of the workspace");
     let mut c = cargo();
     c.args(["test", "--workspace"]);
-    run(c)?;
+    run_tests(c)
+}
+
+/// Runs cargo test, passing its output through, and closes with the totals of every test
+/// binary (`N passed, N failed`): cargo's own last line is that of the last binary only.
+fn run_tests(mut c: Command) -> Result<()> {
+    use std::io::{BufRead, BufReader};
+    let shown = format!("{c:?}");
+    let mut child = c
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("could not start {shown}"))?;
+    let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.context("reading test output")?;
+            println!("{line}");
+            if let Some(result) = line.strip_prefix("test result: ") {
+                for part in result.split(['.', ';']) {
+                    let mut words = part.split_whitespace();
+                    if let (Some(n), Some(what)) = (words.next(), words.next()) {
+                        let n: u64 = n.parse().unwrap_or(0);
+                        match what {
+                            "passed" => passed += n,
+                            "failed" => failed += n,
+                            "ignored" => ignored += n,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let status = child.wait().context("waiting for the tests")?;
+    println!("\nAll test binaries together:");
+    println!("{passed} passed, {failed} failed, {ignored} skipped");
+    if !status.success() {
+        bail!("{shown} failed ({status})");
+    }
     Ok(())
 }
 

@@ -327,37 +327,29 @@ impl Store {
         Ok(usize::try_from(n).unwrap_or(0))
     }
 
-    /// Organisations, optionally only those matching `text`, by name.
+    /// Organisations, optionally only those matching `text` (best match first), else by name.
     pub fn search_organisations(
         &self,
         text: Option<&str>,
     ) -> Result<Vec<Organisation>, StoreError> {
-        let mut out = Vec::new();
         match text {
             Some(text) => {
                 let Some(q) = fts_query(text) else {
-                    return Ok(out);
+                    return Ok(Vec::new());
                 };
-                let mut stmt = self.conn().prepare_cached(
+                self.json_rows(
                     "SELECT o.json FROM organisations o
                      JOIN (SELECT org_id, bm25(organisations_fts) AS rank FROM organisations_fts
                            WHERE organisations_fts MATCH ?1) t ON t.org_id = o.id
                      ORDER BY t.rank",
-                )?;
-                for json in stmt.query_map([q], |r| r.get::<_, String>(0))? {
-                    out.push(serde_json::from_str(&json?)?);
-                }
+                    [q],
+                )
             }
-            None => {
-                let mut stmt = self.conn().prepare_cached(
-                    "SELECT json FROM organisations ORDER BY name COLLATE NOCASE",
-                )?;
-                for json in stmt.query_map([], |r| r.get::<_, String>(0))? {
-                    out.push(serde_json::from_str(&json?)?);
-                }
-            }
+            None => self.json_rows(
+                "SELECT json FROM organisations ORDER BY name COLLATE NOCASE",
+                [],
+            ),
         }
-        Ok(out)
     }
 
     /// Services whose name, description or target group match `text`.
@@ -365,14 +357,24 @@ impl Store {
         let Some(q) = fts_query(text) else {
             return Ok(Vec::new());
         };
-        let mut stmt = self.conn().prepare_cached(
+        self.json_rows(
             "SELECT s.json FROM services s
              JOIN (SELECT service_id, bm25(services_fts) AS rank FROM services_fts
                    WHERE services_fts MATCH ?1) t ON t.service_id = s.id
              ORDER BY t.rank",
-        )?;
+            [q],
+        )
+    }
+
+    /// Records stored as JSON in the first column of a query's rows.
+    fn json_rows<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(sql)?;
         let mut out = Vec::new();
-        for json in stmt.query_map([q], |r| r.get::<_, String>(0))? {
+        for json in stmt.query_map(params, |r| r.get::<_, String>(0))? {
             out.push(serde_json::from_str(&json?)?);
         }
         Ok(out)

@@ -17,6 +17,8 @@ pub enum DocError {
         expected: &'static str,
         found: String,
     },
+    #[error("a peer sent a message that is not an automerge sync message: {0}")]
+    BadMessage(String),
     #[error("the document has no `{0}`")]
     MissingField(&'static str),
     #[error("no {collection} record with id `{id}`")]

@@ -16,6 +16,7 @@ mod private;
 mod record;
 pub mod schema;
 mod street;
+mod sync;
 
 pub use automerge;
 pub use document::{DocKind, Document};
@@ -24,3 +25,4 @@ pub use minutes::MinutesDoc;
 pub use private::{Draft, PrivateDoc};
 pub use record::Record;
 pub use street::StreetDoc;
+pub use sync::{SyncState, Touched};

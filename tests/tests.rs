@@ -7,3 +7,4 @@ mod cli;
 mod crash;
 mod merge;
 mod support;
+mod sync;

@@ -19,6 +19,12 @@ impl StreetDoc {
         Ok(doc)
     }
 
+    /// A street document with no content yet, for a device that joins a street: the first
+    /// sync with a member fills it.
+    pub fn empty() -> Result<Self, DocError> {
+        Ok(StreetDoc(Document::new(DocKind::Street)?))
+    }
+
     pub fn load(bytes: &[u8]) -> Result<Self, DocError> {
         Ok(StreetDoc(Document::load(DocKind::Street, bytes)?))
     }

@@ -57,8 +57,7 @@ impl Document {
         state: &mut SyncState,
         bytes: &[u8],
     ) -> Result<Touched, DocError> {
-        let message =
-            Message::decode(bytes).map_err(|e| DocError::BadMessage(e.to_string()))?;
+        let message = Message::decode(bytes).map_err(|e| DocError::BadMessage(e.to_string()))?;
         let doc = self.automerge_mut();
         let before = doc.get_heads();
         doc.sync().receive_sync_message(state, message)?;
@@ -172,7 +171,12 @@ mod tests {
         a.put(&note("n1")).unwrap();
         let heads = a.heads_hex();
         let mut state = SyncState::new();
-        for bytes in [&b""[..], b"\x42\x00\x01", &[0xff; 64], b"not a message at all"] {
+        for bytes in [
+            &b""[..],
+            b"\x42\x00\x01",
+            &[0xff; 64],
+            b"not a message at all",
+        ] {
             assert!(a.receive_sync_message(&mut state, bytes).is_err());
         }
         assert_eq!(a.heads_hex(), heads);

@@ -19,6 +19,7 @@ mod organisations;
 mod posts;
 mod results;
 mod state;
+mod sync;
 #[cfg(test)]
 mod tests;
 

@@ -202,7 +202,7 @@ impl Node {
         st.street()?.require::<Meeting>(meeting_id)?;
         let doc = st.minutes_mut(meeting_id)?;
         change(doc)?;
-        st.persist_minutes(meeting_id)?;
+        st.persist_minutes(meeting_id, |_| Ok(()))?;
         drop(st);
         self.emit(NodeEvent::MinutesChanged {
             meeting_id: meeting_id.to_string(),

@@ -41,6 +41,8 @@ pub(crate) struct State {
     pub private: Option<PrivateDoc>,
     /// Minutes documents loaded so far (they are loaded on first use).
     pub minutes: HashMap<String, MinutesDoc>,
+    /// Sync state per (peer device, document), loaded from the store on first use.
+    pub sync_states: HashMap<(String, String), ivej_doc::SyncState>,
 }
 
 /// Loads a stored document's chunks into one automerge document.
@@ -77,6 +79,7 @@ impl State {
             street: None,
             private: None,
             minutes: HashMap::new(),
+            sync_states: HashMap::new(),
         };
         if let Some(org) = state.own_org.clone() {
             state.private = load_chunks(&state.store, &private_doc_id(&org), PrivateDoc::load)?;
@@ -256,12 +259,16 @@ impl State {
             .ok_or_else(|| NodeError::Internal("minutes vanished".into()))
     }
 
-    pub fn persist_minutes(&mut self, meeting_id: &str) -> NodeResult<()> {
+    pub fn persist_minutes(
+        &mut self,
+        meeting_id: &str,
+        project: impl FnOnce(&mut Writer<'_>) -> Result<(), StoreError>,
+    ) -> NodeResult<()> {
         let doc_id = minutes_doc_id(meeting_id);
         let Some(doc) = self.minutes.get_mut(meeting_id) else {
             return Ok(());
         };
-        let result = persist(&mut self.store, &doc_id, "minutes", doc, |_, _| Ok(()));
+        let result = persist(&mut self.store, &doc_id, "minutes", doc, |w, _| project(w));
         if result.is_err() {
             self.minutes.remove(meeting_id);
         }

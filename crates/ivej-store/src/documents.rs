@@ -39,6 +39,18 @@ impl Store {
         Ok(Some(StoredDocument { kind, chunks }))
     }
 
+    /// The saved sync state of a peer for a document (see `Writer::put_sync_state`).
+    pub fn sync_state(&self, peer: &str, doc_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT state FROM sync_states WHERE peer = ?1 AND doc_id = ?2",
+                [peer, doc_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// The ids of the stored documents of one kind.
     pub fn document_ids(&self, kind: &str) -> Result<Vec<String>, StoreError> {
         let mut stmt = self
@@ -78,6 +90,19 @@ impl Writer<'_> {
             |r| r.get(0),
         )?;
         Ok(usize::try_from(count).unwrap_or(usize::MAX))
+    }
+
+    pub fn put_sync_state(
+        &mut self,
+        peer: &str,
+        doc_id: &str,
+        state: &[u8],
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT OR REPLACE INTO sync_states(peer, doc_id, state) VALUES (?1, ?2, ?3)",
+            params![peer, doc_id, state],
+        )?;
+        Ok(())
     }
 
     /// Replaces a document's snapshot with a full save and drops the appended changes it

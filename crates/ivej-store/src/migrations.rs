@@ -73,6 +73,13 @@ const STEPS: &[&str] = &[
         service_id UNINDEXED, name, description, target_group,
         tokenize = 'unicode61 remove_diacritics 2'
      );",
+    // 3: what each peer is known to have of each document, so a reconnect costs little.
+    "CREATE TABLE sync_states (
+        peer TEXT NOT NULL,
+        doc_id TEXT NOT NULL,
+        state BLOB NOT NULL,
+        PRIMARY KEY (peer, doc_id)
+     );",
 ];
 
 /// The schema version this build creates.

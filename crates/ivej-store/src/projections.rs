@@ -83,6 +83,14 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Takes a post off the board (it was deleted from the shared document).
+    pub fn remove_post(&mut self, id: &str) -> Result<(), StoreError> {
+        self.tx.execute("DELETE FROM posts WHERE id = ?1", [id])?;
+        self.tx
+            .execute("DELETE FROM posts_fts WHERE post_id = ?1", [id])?;
+        Ok(())
+    }
+
     pub fn upsert_organisation(&mut self, org: &Organisation) -> Result<(), StoreError> {
         let json = serde_json::to_string(org)?;
         let (lat, lon) = org.geo.map(|g| (g.lat, g.lon)).unzip();

@@ -1,0 +1,278 @@
+//! Sync with peers, sans IO: which documents a peer may have, the next message for it, and
+//! what to do with its messages. The transport (LAN, relay, or a test's loop) carries the
+//! bytes. Every received change is stored, with the sync state and the updated query tables,
+//! in one transaction before the call returns.
+
+use ivej_doc::{StreetDoc, SyncState, Touched};
+use ivej_model::{NodeEvent, OrgId, Organisation, Post, Service};
+use ivej_store::{StoreError, Writer};
+
+use crate::error::{NodeError, NodeResult};
+use crate::organisations::OrgProfile;
+use crate::state::{minutes_doc_id, private_doc_id, street_doc_id, State};
+use crate::{clock, Node};
+
+/// Which document a doc id names, as far as this node is concerned.
+enum Target {
+    Street,
+    Minutes(String),
+    Private,
+}
+
+impl State {
+    /// What `doc_id` is, if this node shares it with a device of `peer_org`.
+    fn target(&self, doc_id: &str, peer_org: Option<&str>) -> NodeResult<Target> {
+        let street_id = self.street_id.as_deref().ok_or(NodeError::NoStreet)?;
+        if doc_id == street_doc_id(street_id) {
+            return Ok(Target::Street);
+        }
+        if let Some(meeting) = doc_id.strip_prefix("minutes:") {
+            if !meeting.is_empty() && meeting.len() <= 64 {
+                return Ok(Target::Minutes(meeting.to_string()));
+            }
+        }
+        if let Some(own) = self.own_org.as_deref() {
+            // The private document goes only to the company's own devices.
+            if doc_id == private_doc_id(own) && peer_org == Some(own) {
+                return Ok(Target::Private);
+            }
+        }
+        Err(NodeError::NotAllowed(format!(
+            "document `{doc_id}` is not shared with this peer"
+        )))
+    }
+
+    fn sync_state(&mut self, peer: &str, doc_id: &str) -> NodeResult<&mut SyncState> {
+        let key = (peer.to_string(), doc_id.to_string());
+        if !self.sync_states.contains_key(&key) {
+            let state = match self.store.sync_state(peer, doc_id)? {
+                // A state that does not decode only costs a longer first exchange.
+                Some(bytes) => SyncState::decode(&bytes).unwrap_or_default(),
+                None => SyncState::new(),
+            };
+            self.sync_states.insert(key.clone(), state);
+        }
+        self.sync_states
+            .get_mut(&key)
+            .ok_or_else(|| NodeError::Internal("sync state vanished".into()))
+    }
+}
+
+/// Updates the query tables for the street records a peer's changes touched.
+fn project_touched(
+    w: &mut Writer<'_>,
+    orgs: &[Organisation],
+    posts: &[(String, Option<Post>)],
+    services: &[Service],
+    names: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), StoreError> {
+    for org in orgs {
+        w.upsert_organisation(org)?;
+    }
+    for (id, post) in posts {
+        match post {
+            Some(post) => w.upsert_post(post, names(&post.org_id).as_deref())?,
+            None => w.remove_post(id)?,
+        }
+    }
+    for service in services {
+        w.upsert_service(service)?;
+    }
+    Ok(())
+}
+
+fn events_for(touched: &Touched) -> Vec<NodeEvent> {
+    let mut events = Vec::new();
+    for (collection, key) in &touched.records {
+        let id = key.clone();
+        events.push(match collection.as_str() {
+            "organisations" => NodeEvent::OrganisationChanged { id },
+            "posts" => NodeEvent::PostChanged { id },
+            "interests" => NodeEvent::InterestChanged { id },
+            "meetings" | "series" => NodeEvent::MeetingChanged { id },
+            "actions" => NodeEvent::ActionChanged { id },
+            "collaborations" => NodeEvent::CollaborationChanged { id },
+            "relationships" => NodeEvent::RelationshipChanged { key: id },
+            "services" => NodeEvent::ServiceChanged { id },
+            _ => continue,
+        });
+    }
+    if touched.root_keys.contains("street") {
+        events.push(NodeEvent::StreetChanged);
+    }
+    events
+}
+
+impl Node {
+    /// Joins a street as a new member: an empty street document that the first sync with
+    /// any member fills, with this device's organisation already in it.
+    pub fn join_street(&self, street_id: &str, profile: OrgProfile) -> NodeResult<OrgId> {
+        let mut st = self.lock()?;
+        if st.street.is_some() {
+            return Err(NodeError::AlreadyExists(
+                "this data directory already holds a street".into(),
+            ));
+        }
+        let now = clock::now_ms();
+        let org = profile.into_organisation(clock::new_id(), now);
+        let mut doc = StreetDoc::empty()?;
+        doc.put(&org)?;
+        let private = ivej_doc::PrivateDoc::create(&org.id)?;
+        st.adopt(street_id.to_string(), org.id.clone(), doc, private)?;
+        Ok(org.id)
+    }
+
+    /// Joins another device of one's own organisation: the company's private document comes
+    /// with the first sync from a device that has it.
+    pub fn join_as_device(&self, street_id: &str, org_id: &str) -> NodeResult<()> {
+        let mut st = self.lock()?;
+        if st.street.is_some() {
+            return Err(NodeError::AlreadyExists(
+                "this data directory already holds a street".into(),
+            ));
+        }
+        let doc = StreetDoc::empty()?;
+        let mut private = ivej_doc::PrivateDoc::create(org_id)?;
+        // The org id is also written by the first device; same value, so no conflict.
+        private.save_incremental();
+        st.adopt(street_id.to_string(), org_id.to_string(), doc, private)
+    }
+
+    /// The documents to sync with a device of organisation `peer_org`.
+    pub fn shared_documents(&self, peer_org: Option<&str>) -> NodeResult<Vec<String>> {
+        let st = self.lock()?;
+        let street_id = st.street_id.clone().ok_or(NodeError::NoStreet)?;
+        let mut docs = vec![street_doc_id(&street_id)];
+        docs.extend(st.store.document_ids("minutes")?);
+        for id in st.minutes.keys() {
+            let doc_id = minutes_doc_id(id);
+            if !docs.contains(&doc_id) {
+                docs.push(doc_id);
+            }
+        }
+        if let Some(own) = st.own_org.as_deref() {
+            if peer_org == Some(own) {
+                docs.push(private_doc_id(own));
+            }
+        }
+        Ok(docs)
+    }
+
+    /// A new connection to `peer`: forget what was in flight on an earlier one, keeping what
+    /// the peer is known to have (so a reconnect costs little).
+    pub fn start_sync_session(&self, peer: &str) -> NodeResult<()> {
+        let mut st = self.lock()?;
+        st.sync_states.retain(|(p, _), _| p != peer);
+        Ok(())
+    }
+
+    /// The next message for `peer` about `doc_id`, or `None` when there is nothing to say.
+    pub fn sync_message(
+        &self,
+        peer: &str,
+        peer_org: Option<&str>,
+        doc_id: &str,
+    ) -> NodeResult<Option<Vec<u8>>> {
+        let mut st = self.lock()?;
+        let target = st.target(doc_id, peer_org)?;
+        let mut state = std::mem::take(st.sync_state(peer, doc_id)?);
+        let message = match &target {
+            Target::Street => st.street_mut()?.generate_sync_message(&mut state),
+            Target::Minutes(meeting) => st.minutes_mut(meeting)?.generate_sync_message(&mut state),
+            Target::Private => st
+                .private
+                .as_mut()
+                .ok_or(NodeError::NoStreet)?
+                .generate_sync_message(&mut state),
+        };
+        *st.sync_state(peer, doc_id)? = state;
+        Ok(message)
+    }
+
+    /// Applies `peer`'s message about `doc_id`. Changes, the peer's sync state and the query
+    /// tables are stored together before this returns. A message that is not valid is an
+    /// error and changes nothing.
+    pub fn receive_sync_message(
+        &self,
+        peer: &str,
+        peer_org: Option<&str>,
+        doc_id: &str,
+        bytes: &[u8],
+    ) -> NodeResult<()> {
+        let mut st = self.lock()?;
+        let target = st.target(doc_id, peer_org)?;
+        let mut state = st.sync_state(peer, doc_id)?.clone();
+        let touched = match &target {
+            Target::Street => {
+                let touched = st.street_mut()?.receive_sync_message(&mut state, bytes)?;
+                let doc = st.street()?;
+                let orgs: Vec<Organisation> = touched
+                    .keys_in("organisations")
+                    .filter_map(|k| doc.get::<Organisation>(k).ok().flatten())
+                    .collect();
+                let posts: Vec<(String, Option<Post>)> = touched
+                    .keys_in("posts")
+                    .map(|k| (k.to_string(), doc.get::<Post>(k).ok().flatten()))
+                    .collect();
+                let services: Vec<Service> = touched
+                    .keys_in("services")
+                    .filter_map(|k| doc.get::<Service>(k).ok().flatten())
+                    .collect();
+                let names: Vec<(String, String)> = doc
+                    .all::<Organisation>()
+                    .into_iter()
+                    .map(|o| (o.id, o.name))
+                    .collect();
+                let name_of = |id: &str| {
+                    names
+                        .iter()
+                        .find(|(oid, _)| oid == id)
+                        .map(|(_, n)| n.clone())
+                };
+                let encoded = state.encode();
+                st.persist_street(|w| {
+                    project_touched(w, &orgs, &posts, &services, &name_of)?;
+                    w.put_sync_state(peer, doc_id, &encoded)
+                })?;
+                touched
+            }
+            Target::Minutes(meeting) => {
+                let meeting = meeting.clone();
+                let touched = st
+                    .minutes_mut(&meeting)?
+                    .receive_sync_message(&mut state, bytes)?;
+                let encoded = state.encode();
+                st.persist_minutes(&meeting, |w| w.put_sync_state(peer, doc_id, &encoded))?;
+                if !touched.is_empty() {
+                    self.emit(NodeEvent::MinutesChanged {
+                        meeting_id: meeting,
+                    });
+                }
+                touched
+            }
+            Target::Private => {
+                let private = st.private.as_mut().ok_or(NodeError::NoStreet)?;
+                let touched = private.receive_sync_message(&mut state, bytes)?;
+                let posts: Vec<(String, Option<Post>)> = touched
+                    .keys_in("posts")
+                    .map(|k| (k.to_string(), private.get_post(k).ok().flatten()))
+                    .collect();
+                let encoded = state.encode();
+                st.persist_private(|w| {
+                    project_touched(w, &[], &posts, &[], &|_| None)?;
+                    w.put_sync_state(peer, doc_id, &encoded)
+                })?;
+                if !touched.is_empty() {
+                    self.emit(NodeEvent::PrivateChanged);
+                }
+                touched
+            }
+        };
+        *st.sync_state(peer, doc_id)? = state;
+        drop(st);
+        for event in events_for(&touched) {
+            self.emit(event);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,368 @@
+//! Nodes syncing in process, with a loop as the transport: convergence of 2, 5 and 20
+//! nodes, catching up after a week offline, healing a partition, refusing garbage, keeping
+//! the private document among one company's devices, cheap reconnects.
+
+use std::collections::BTreeMap;
+
+use ivej_model::{Direction, PostFilter, PostStatus, StreetKind};
+use ivej_node::{CreateStreet, MeetingInput, Node, NodeOptions, OrgPatch, OrgProfile, PostInput};
+use rand::{Rng, SeedableRng};
+use tempfile::TempDir;
+
+struct Peer {
+    node: Node,
+    device: String,
+    org: String,
+    _dir: TempDir,
+}
+
+fn open(dir: &TempDir) -> Node {
+    let mut options = NodeOptions::new(dir.path());
+    options.lan_discovery = false;
+    Node::open(options).unwrap()
+}
+
+fn peer(node: Node, dir: TempDir) -> Peer {
+    Peer {
+        device: node.device_id().unwrap(),
+        org: node.own_org_id().unwrap(),
+        node,
+        _dir: dir,
+    }
+}
+
+/// A street with a facilitator and `members` joined members (not yet synced).
+fn street(members: usize) -> Vec<Peer> {
+    let dir = TempDir::new().unwrap();
+    let node = open(&dir);
+    let summary = node
+        .create_street(CreateStreet {
+            name: "Industrivej Regstrup".into(),
+            kind: StreetKind::MiniNetwork,
+            region: String::new(),
+            languages: vec![],
+            org: OrgProfile {
+                name: "Erhvervshus Holbæk".into(),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    let mut peers = vec![peer(node, dir)];
+    for i in 0..members {
+        let dir = TempDir::new().unwrap();
+        let node = open(&dir);
+        node.join_street(
+            &summary.street.id,
+            OrgProfile {
+                name: format!("Member {i} ApS"),
+                industries: vec!["25".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        peers.push(peer(node, dir));
+    }
+    peers
+}
+
+/// Exchanges messages between two peers until both are quiet; returns (messages, bytes).
+fn exchange(a: &Peer, b: &Peer) -> (usize, usize) {
+    let mut docs = a.node.shared_documents(Some(&b.org)).unwrap();
+    for d in b.node.shared_documents(Some(&a.org)).unwrap() {
+        if !docs.contains(&d) {
+            docs.push(d);
+        }
+    }
+    let (mut messages, mut bytes) = (0, 0);
+    for _ in 0..100 {
+        let mut quiet = true;
+        for doc in &docs {
+            for (from, to) in [(a, b), (b, a)] {
+                if let Some(m) = from
+                    .node
+                    .sync_message(&to.device, Some(&to.org), doc)
+                    .unwrap()
+                {
+                    to.node
+                        .receive_sync_message(&from.device, Some(&from.org), doc, &m)
+                        .unwrap();
+                    messages += 1;
+                    bytes += m.len();
+                    quiet = false;
+                }
+            }
+        }
+        if quiet {
+            return (messages, bytes);
+        }
+    }
+    panic!("the peers did not go quiet after 100 rounds");
+}
+
+/// Everything along a line and back: what one has, all have.
+fn gossip(peers: &[Peer]) {
+    for i in 0..peers.len().saturating_sub(1) {
+        exchange(&peers[i], &peers[i + 1]);
+    }
+    for i in (0..peers.len().saturating_sub(1)).rev() {
+        exchange(&peers[i], &peers[i + 1]);
+    }
+}
+
+/// What every member should see alike.
+fn shared_view(node: &Node) -> serde_json::Value {
+    let mut export = serde_json::to_value(node.export().unwrap()).unwrap();
+    let map = export.as_object_mut().unwrap();
+    for private in ["exported_at", "own_org", "private_posts"] {
+        map.remove(private);
+    }
+    export
+}
+
+fn board_ids(node: &Node) -> Vec<String> {
+    let mut ids: Vec<String> = node
+        .list_posts(&PostFilter {
+            statuses: PostStatus::ALL.to_vec(),
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|p| p.post.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn assert_converged(peers: &[Peer]) {
+    let first = shared_view(&peers[0].node);
+    let first_board = board_ids(&peers[0].node);
+    for (i, p) in peers.iter().enumerate().skip(1) {
+        assert_eq!(first, shared_view(&p.node), "node {i} differs");
+        assert_eq!(first_board, board_ids(&p.node), "node {i}'s board differs");
+    }
+}
+
+fn edit_randomly(peers: &[Peer], rng: &mut impl Rng) -> usize {
+    let mut posts = 0;
+    for (i, p) in peers.iter().enumerate() {
+        for j in 0..rng.random_range(1..4) {
+            let mut input = PostInput::new(
+                Direction::Offer,
+                "CAP.MACH.CNC",
+                &format!("node {i} post {j}"),
+            );
+            input.body = format!("spare hours {}", rng.random::<u32>());
+            p.node.create_post(input).unwrap();
+            posts += 1;
+        }
+        p.node
+            .update_own_organisation(OrgPatch {
+                cv: Some(format!("CV of node {i}, version {}", rng.random::<u16>())),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    posts
+}
+
+#[test]
+fn two_five_and_twenty_nodes_converge_after_concurrent_edits() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(2017);
+    for n in [2, 5, 20] {
+        let peers = street(n - 1);
+        gossip(&peers);
+        let meeting = peers[0]
+            .node
+            .plan_meeting(MeetingInput {
+                starts_at: "2026-12-03T15:00".parse().unwrap(),
+                duration_minutes: None,
+                host_org: Some(peers[1].org.clone()),
+                location: None,
+                challenge: None,
+                series_id: None,
+            })
+            .unwrap();
+        gossip(&peers);
+        let posts = edit_randomly(&peers, &mut rng);
+        // Two people type into the same minutes before syncing.
+        peers[0]
+            .node
+            .append_minutes(&meeting.id, "Facilitator's notes. ")
+            .unwrap();
+        peers[1]
+            .node
+            .append_minutes(&meeting.id, "Host's notes. ")
+            .unwrap();
+        gossip(&peers);
+        assert_converged(&peers);
+        assert_eq!(board_ids(&peers[0].node).len(), posts, "{n} nodes");
+        let minutes = peers[n - 1].node.minutes(&meeting.id).unwrap().text;
+        assert!(minutes.contains("Facilitator's notes.") && minutes.contains("Host's notes."));
+        assert_eq!(peers[n - 1].node.summary().unwrap().members as usize, n);
+    }
+}
+
+#[test]
+fn a_node_offline_for_a_week_catches_up_without_loss() {
+    let peers = street(2);
+    gossip(&peers);
+    // The shop-floor laptop (peer 2) is away; the others keep working.
+    for day in 0..7 {
+        for i in 0..30 {
+            let title = format!("day {day} offer {i}");
+            peers[i % 2]
+                .node
+                .create_post(PostInput::new(Direction::Offer, "CAP.SPACE", &title))
+                .unwrap();
+        }
+    }
+    // And it posts offline too.
+    peers[2]
+        .node
+        .create_post(PostInput::new(
+            Direction::Need,
+            "PUR",
+            "Joint energy purchase",
+        ))
+        .unwrap();
+    exchange(&peers[0], &peers[1]);
+    exchange(&peers[2], &peers[0]);
+    assert_converged(&peers[..1]);
+    assert_eq!(board_ids(&peers[2].node).len(), 211);
+    assert_eq!(board_ids(&peers[0].node), board_ids(&peers[2].node));
+    let found = peers[2]
+        .node
+        .list_posts(&PostFilter {
+            text: Some("day 6 offer 29".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(!found.is_empty(), "synced posts are searchable");
+}
+
+#[test]
+fn a_partition_heals_and_converges() {
+    let peers = street(3);
+    gossip(&peers);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    edit_randomly(&peers[..2], &mut rng);
+    edit_randomly(&peers[2..], &mut rng);
+    exchange(&peers[0], &peers[1]);
+    exchange(&peers[2], &peers[3]);
+    assert_ne!(shared_view(&peers[0].node), shared_view(&peers[3].node));
+    exchange(&peers[1], &peers[2]);
+    gossip(&peers);
+    assert_converged(&peers);
+}
+
+#[test]
+fn garbage_and_documents_not_shared_are_refused_without_harm() {
+    let peers = street(1);
+    gossip(&peers);
+    let (a, b) = (&peers[0], &peers[1]);
+    let street_doc = a.node.shared_documents(Some(&b.org)).unwrap()[0].clone();
+    let before = shared_view(&b.node);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    for len in [0, 1, 5, 64, 4096] {
+        let junk: Vec<u8> = (0..len).map(|_| rng.random()).collect();
+        assert!(b
+            .node
+            .receive_sync_message(&a.device, Some(&a.org), &street_doc, &junk)
+            .is_err());
+    }
+    // Someone else's private document, and documents that do not exist here.
+    let private_of_a = format!("private:{}", a.org);
+    assert!(b
+        .node
+        .sync_message(&a.device, Some(&a.org), &private_of_a)
+        .is_err());
+    assert!(b
+        .node
+        .receive_sync_message(&a.device, Some(&a.org), "street:other", b"x")
+        .is_err());
+    assert_eq!(before, shared_view(&b.node));
+    // And sync still works afterwards.
+    a.node
+        .create_post(PostInput::new(
+            Direction::Offer,
+            "CAP.SPACE",
+            "After the junk",
+        ))
+        .unwrap();
+    exchange(a, b);
+    assert_converged(&peers);
+}
+
+#[test]
+fn the_private_document_reaches_only_the_companys_own_devices() {
+    let mut peers = street(1);
+    gossip(&peers);
+    let street_id = peers[0].node.summary().unwrap().street.id;
+    let mut private = PostInput::new(Direction::Offer, "CAP.SPACE", "Only for our own eyes");
+    private.visibility = ivej_model::Visibility::Private;
+    peers[0].node.create_post(private).unwrap();
+    // A second device of the facilitator's own organisation.
+    let dir = TempDir::new().unwrap();
+    let second = open(&dir);
+    second.join_as_device(&street_id, &peers[0].org).unwrap();
+    let second = peer(second, dir);
+    exchange(&peers[0], &second);
+    exchange(&peers[0], &peers[1]);
+    let titles = |n: &Node| -> Vec<String> {
+        n.list_posts(&PostFilter::default())
+            .unwrap()
+            .into_iter()
+            .map(|p| p.post.title)
+            .collect()
+    };
+    assert_eq!(titles(&second.node), vec!["Only for our own eyes"]);
+    assert!(titles(&peers[1].node).is_empty());
+    assert!(!peers[0]
+        .node
+        .shared_documents(Some(&peers[1].org))
+        .unwrap()
+        .iter()
+        .any(|d| d.starts_with("private:")));
+    peers.push(second);
+}
+
+#[test]
+fn a_reconnect_costs_little() {
+    let peers = street(1);
+    for i in 0..300 {
+        peers[0]
+            .node
+            .create_post(PostInput::new(
+                Direction::Offer,
+                "CAP.SPACE",
+                &format!("hall {i}"),
+            ))
+            .unwrap();
+    }
+    let (_, first_bytes) = exchange(&peers[0], &peers[1]);
+    // Reopen both nodes from disk: sync states were stored.
+    let peers: Vec<Peer> = peers
+        .into_iter()
+        .map(|p| {
+            let Peer { node, _dir, .. } = p;
+            drop(node);
+            peer(open(&_dir), _dir)
+        })
+        .collect();
+    peers[0]
+        .node
+        .create_post(PostInput::new(Direction::Offer, "CAP.SPACE", "one more"))
+        .unwrap();
+    for p in &peers {
+        p.node.start_sync_session(&peers[0].device).unwrap();
+        p.node.start_sync_session(&peers[1].device).unwrap();
+    }
+    let (messages, bytes) = exchange(&peers[0], &peers[1]);
+    assert_converged(&peers);
+    let counts: BTreeMap<&str, usize> = [("first", first_bytes), ("reconnect", bytes)].into();
+    assert!(
+        bytes * 10 < first_bytes,
+        "reconnect should be much cheaper: {counts:?}"
+    );
+    assert!(messages <= 8, "{messages} messages for one new post");
+}

@@ -47,12 +47,14 @@ fn street(members: usize) -> Vec<Peer> {
             },
         })
         .unwrap();
+    let secret = node.street_secret().unwrap();
     let mut peers = vec![peer(node, dir)];
     for i in 0..members {
         let dir = TempDir::new().unwrap();
         let node = open(&dir);
         node.join_street(
             &summary.street.id,
+            &secret,
             OrgProfile {
                 name: format!("Member {i} ApS"),
                 industries: vec!["25".into()],
@@ -304,7 +306,10 @@ fn the_private_document_reaches_only_the_companys_own_devices() {
     // A second device of the facilitator's own organisation.
     let dir = TempDir::new().unwrap();
     let second = open(&dir);
-    second.join_as_device(&street_id, &peers[0].org).unwrap();
+    let secret = peers[0].node.street_secret().unwrap();
+    second
+        .join_as_device(&street_id, &secret, &peers[0].org)
+        .unwrap();
     let second = peer(second, dir);
     exchange(&peers[0], &second);
     exchange(&peers[0], &peers[1]);

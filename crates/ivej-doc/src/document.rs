@@ -7,6 +7,15 @@ use crate::error::DocError;
 use crate::record::Record;
 use crate::schema;
 
+/// A value directly under the root, `None` when the key is absent (autosurgeon treats an
+/// absent key as an error even for `Option`).
+pub(crate) fn root_value<T: Hydrate>(doc: &AutoCommit, key: &str) -> Result<Option<T>, DocError> {
+    if doc.get(ROOT, key)?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(autosurgeon::hydrate_prop(doc, ROOT, key)?))
+}
+
 /// The three kinds of document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DocKind {
@@ -106,7 +115,7 @@ impl Document {
     }
 
     pub fn from_automerge(kind: DocKind, mut doc: AutoCommit) -> Result<Self, DocError> {
-        let found: Option<String> = autosurgeon::hydrate_prop(&doc, ROOT, "kind")?;
+        let found: Option<String> = root_value(&doc, "kind")?;
         let found = found.ok_or(DocError::MissingField("kind"))?;
         if found != kind.name() {
             return Err(DocError::WrongKind {

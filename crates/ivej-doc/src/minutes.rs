@@ -30,7 +30,7 @@ impl MinutesDoc {
     }
 
     pub fn meeting_id(&self) -> Result<String, DocError> {
-        let id: Option<String> = autosurgeon::hydrate_prop(self.0.automerge(), ROOT, "meeting_id")?;
+        let id: Option<String> = crate::document::root_value(self.0.automerge(), "meeting_id")?;
         id.ok_or(DocError::MissingField("meeting_id"))
     }
 
@@ -86,8 +86,7 @@ impl MinutesDoc {
     }
 
     pub fn in_confidence(&self) -> Result<bool, DocError> {
-        let flag: Option<bool> =
-            autosurgeon::hydrate_prop(self.0.automerge(), ROOT, "in_confidence")?;
+        let flag: Option<bool> = crate::document::root_value(self.0.automerge(), "in_confidence")?;
         Ok(flag.unwrap_or(false))
     }
 

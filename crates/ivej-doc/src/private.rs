@@ -49,7 +49,7 @@ impl PrivateDoc {
     }
 
     pub fn org_id(&self) -> Result<String, DocError> {
-        let id: Option<String> = autosurgeon::hydrate_prop(self.0.automerge(), ROOT, "org_id")?;
+        let id: Option<String> = crate::document::root_value(self.0.automerge(), "org_id")?;
         id.ok_or(DocError::MissingField("org_id"))
     }
 

@@ -25,7 +25,7 @@ pub fn migrations(kind: DocKind) -> &'static [Migration] {
 }
 
 pub fn version_of(doc: &AutoCommit) -> Result<u64, DocError> {
-    let version: Option<u64> = autosurgeon::hydrate_prop(doc, ROOT, "schema_version")?;
+    let version: Option<u64> = crate::document::root_value(doc, "schema_version")?;
     version.ok_or(DocError::MissingField("schema_version"))
 }
 

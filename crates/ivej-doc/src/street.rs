@@ -30,7 +30,7 @@ impl StreetDoc {
     }
 
     pub fn street(&self) -> Result<Street, DocError> {
-        let street: Option<Street> = autosurgeon::hydrate_prop(self.0.automerge(), ROOT, "street")?;
+        let street: Option<Street> = crate::document::root_value(self.0.automerge(), "street")?;
         street.ok_or(DocError::MissingField("street"))
     }
 

@@ -18,6 +18,8 @@ pub const COMPACT_AFTER_CHANGES: usize = 256;
 const SETTING_STREET: &str = "street_id";
 const SETTING_OWN_ORG: &str = "own_org_id";
 const SETTING_DEVICE: &str = "device_id";
+/// The street's shared secret (hex): the Noise pre-shared key; travels only in invites.
+pub(crate) const SETTING_STREET_SECRET: &str = "street_secret";
 
 pub(crate) fn street_doc_id(street_id: &str) -> String {
     format!("street:{street_id}")
@@ -109,7 +111,10 @@ impl State {
     }
 
     pub fn is_facilitator(&self) -> NodeResult<bool> {
-        let street = self.street()?.street()?;
+        // A device that joined and has not synced yet does not know the street: not facilitator.
+        let Ok(street) = self.street()?.street() else {
+            return Ok(false);
+        };
         Ok(self.own_org.as_deref() == Some(street.facilitator_org.as_str()))
     }
 
@@ -165,6 +170,8 @@ impl State {
         let mut doc = StreetDoc::create(&street)?;
         doc.put(&org)?;
         let private = PrivateDoc::create(&org.id)?;
+        self.store
+            .set_setting(SETTING_STREET_SECRET, &hex(&rand::random::<[u8; 32]>()))?;
         self.adopt(street.id.clone(), org.id.clone(), doc, private)
     }
 
@@ -316,6 +323,23 @@ impl State {
             meetings: count(doc.keys::<ivej_model::Meeting>().len()),
         })
     }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
+        })
+        .collect()
 }
 
 fn count(n: usize) -> u32 {

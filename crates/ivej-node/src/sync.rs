@@ -9,7 +9,9 @@ use ivej_store::{StoreError, Writer};
 
 use crate::error::{NodeError, NodeResult};
 use crate::organisations::OrgProfile;
-use crate::state::{minutes_doc_id, private_doc_id, street_doc_id, State};
+use crate::state::{
+    hex, minutes_doc_id, private_doc_id, street_doc_id, unhex, State, SETTING_STREET_SECRET,
+};
 use crate::{clock, Node};
 
 /// Which document a doc id names, as far as this node is concerned.
@@ -106,13 +108,19 @@ fn events_for(touched: &Touched) -> Vec<NodeEvent> {
 impl Node {
     /// Joins a street as a new member: an empty street document that the first sync with
     /// any member fills, with this device's organisation already in it.
-    pub fn join_street(&self, street_id: &str, profile: OrgProfile) -> NodeResult<OrgId> {
+    pub fn join_street(
+        &self,
+        street_id: &str,
+        secret: &[u8; 32],
+        profile: OrgProfile,
+    ) -> NodeResult<OrgId> {
         let mut st = self.lock()?;
         if st.street.is_some() {
             return Err(NodeError::AlreadyExists(
                 "this data directory already holds a street".into(),
             ));
         }
+        st.store.set_setting(SETTING_STREET_SECRET, &hex(secret))?;
         let now = clock::now_ms();
         let org = profile.into_organisation(clock::new_id(), now);
         let mut doc = StreetDoc::empty()?;
@@ -124,18 +132,48 @@ impl Node {
 
     /// Joins another device of one's own organisation: the company's private document comes
     /// with the first sync from a device that has it.
-    pub fn join_as_device(&self, street_id: &str, org_id: &str) -> NodeResult<()> {
+    pub fn join_as_device(
+        &self,
+        street_id: &str,
+        secret: &[u8; 32],
+        org_id: &str,
+    ) -> NodeResult<()> {
         let mut st = self.lock()?;
         if st.street.is_some() {
             return Err(NodeError::AlreadyExists(
                 "this data directory already holds a street".into(),
             ));
         }
+        st.store.set_setting(SETTING_STREET_SECRET, &hex(secret))?;
         let doc = StreetDoc::empty()?;
         let mut private = ivej_doc::PrivateDoc::create(org_id)?;
         // The org id is also written by the first device; same value, so no conflict.
         private.save_incremental();
         st.adopt(street_id.to_string(), org_id.to_string(), doc, private)
+    }
+
+    /// The street's shared secret: what a device must know to talk to the others.
+    pub fn street_secret(&self) -> NodeResult<[u8; 32]> {
+        let st = self.lock()?;
+        let text = st
+            .store
+            .setting(SETTING_STREET_SECRET)?
+            .ok_or(NodeError::NoStreet)?;
+        unhex(&text)
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or_else(|| NodeError::Internal("the stored street secret is damaged".into()))
+    }
+
+    /// A setting that stays on this device (keys, preferences); never synced.
+    pub fn local_setting(&self, key: &str) -> NodeResult<Option<String>> {
+        Ok(self.lock()?.store.setting(&format!("local.{key}"))?)
+    }
+
+    pub fn set_local_setting(&self, key: &str, value: &str) -> NodeResult<()> {
+        Ok(self
+            .lock()?
+            .store
+            .set_setting(&format!("local.{key}"), value)?)
     }
 
     /// The documents to sync with a device of organisation `peer_org`.

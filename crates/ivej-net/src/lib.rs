@@ -1,0 +1,22 @@
+//! Transports of Industrivej: TCP sessions between devices of one street, encrypted and
+//! mutually authenticated with Noise (`XXpsk3_25519_ChaChaPoly_BLAKE2s`; the pre-shared key
+//! is the street secret, the static keys are device identities), carrying the node's
+//! sans-IO sync messages.
+//!
+//! A device without the street secret fails the handshake and learns nothing. Whatever a
+//! peer sends is untrusted: malformed frames or messages end that session, never the process.
+//!
+//! Not here yet: mDNS discovery, the relay, invites and device certificates (see
+//! ARCHITECTURE.md).
+
+mod channel;
+mod error;
+mod identity;
+mod session;
+mod wire;
+
+pub use channel::{NoiseChannel, NOISE_PARAMS};
+pub use error::NetError;
+pub use identity::DeviceKeys;
+pub use session::{connect, serve_connection, Listener, SessionReport};
+pub use wire::WireMessage;

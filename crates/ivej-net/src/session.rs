@@ -1,0 +1,273 @@
+//! One sync session with one peer over TCP, and a listener that accepts them.
+//!
+//! After the handshake both sides say hello (device, organisation, documents offered), then
+//! send what the other lacks of every shared document. From then on a local change reaches
+//! the peer without anyone pressing a button: the session follows the node's events.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ivej_node::{Node, NodeError};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::channel::{NoiseChannel, NoiseWriter};
+use crate::error::NetError;
+use crate::identity::DeviceKeys;
+use crate::wire::WireMessage;
+
+/// How a session ended, and what it carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionReport {
+    pub peer_device: String,
+    pub peer_org: String,
+    pub messages_sent: usize,
+    pub messages_received: usize,
+}
+
+/// Runs blocking node work off the async threads.
+async fn blocking<T: Send + 'static>(
+    node: &Arc<Node>,
+    f: impl FnOnce(&Node) -> Result<T, NodeError> + Send + 'static,
+) -> Result<T, NetError> {
+    let node = node.clone();
+    tokio::task::spawn_blocking(move || f(&node))
+        .await
+        .map_err(|e| NetError::Protocol(format!("node task failed: {e}")))?
+        .map_err(NetError::from)
+}
+
+struct Peer {
+    device: String,
+    org: String,
+}
+
+/// Sends every pending sync message for `docs`; returns how many.
+async fn flush<W: tokio::io::AsyncWrite + Unpin>(
+    node: &Arc<Node>,
+    writer: &mut NoiseWriter<W>,
+    peer: &Arc<Peer>,
+    docs: &BTreeSet<String>,
+) -> Result<usize, NetError> {
+    let mut sent = 0;
+    for doc in docs {
+        loop {
+            let (p, d) = (peer.clone(), doc.clone());
+            let message = blocking(node, move |n| {
+                match n.sync_message(&p.device, Some(&p.org), &d) {
+                    // A document the peer offered that this node does not share: skip it.
+                    Err(NodeError::NotAllowed(_)) => Ok(None),
+                    other => other,
+                }
+            })
+            .await?;
+            let Some(payload) = message else { break };
+            let wire = WireMessage::Sync {
+                doc_id: doc.clone(),
+                payload,
+            };
+            writer.send(&wire.encode()).await?;
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+async fn run_session(
+    node: Arc<Node>,
+    stream: TcpStream,
+    initiator: bool,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<SessionReport, NetError> {
+    // Sync messages are small and latency matters more than packet count.
+    stream.set_nodelay(true)?;
+    let keys = blocking(&node, |n| {
+        DeviceKeys::load_or_create(n).map_err(|e| match e {
+            NetError::Node(e) => e,
+            other => NodeError::Internal(other.to_string()),
+        })
+    })
+    .await?;
+    let psk = blocking(&node, |n| n.street_secret()).await?;
+    let channel = NoiseChannel::handshake(stream, initiator, &keys.private, &psk).await?;
+    let (mut reader, mut writer) = channel.split();
+
+    let (device, org, offered) = blocking(&node, |n| {
+        Ok((n.device_id()?, n.own_org_id()?, n.shared_documents(None)?))
+    })
+    .await?;
+    writer
+        .send(
+            &WireMessage::Hello {
+                device_id: device,
+                org_id: org,
+                docs: offered,
+            }
+            .encode(),
+        )
+        .await?;
+    let peer = match WireMessage::decode(&reader.recv().await?)? {
+        WireMessage::Hello {
+            device_id,
+            org_id,
+            docs,
+        } => (device_id, org_id, docs),
+        WireMessage::Sync { .. } => {
+            return Err(NetError::Protocol("expected hello first".into()));
+        }
+    };
+    let (peer_device, peer_org, peer_docs) = peer;
+    let peer = Arc::new(Peer {
+        device: peer_device.clone(),
+        org: peer_org.clone(),
+    });
+    let p = peer.clone();
+    let mut docs: BTreeSet<String> = blocking(&node, move |n| {
+        n.start_sync_session(&p.device)?;
+        n.shared_documents(Some(&p.org))
+    })
+    .await?
+    .into_iter()
+    .collect();
+    docs.extend(peer_docs);
+
+    // Reading runs in its own task so waiting for the peer never cuts a message in half.
+    let (incoming_tx, mut incoming) = mpsc::channel::<Result<Vec<u8>, NetError>>(64);
+    let read_task = tokio::spawn(async move {
+        loop {
+            let message = reader.recv().await;
+            let failed = message.is_err();
+            if incoming_tx.send(message).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    let mut events = node.subscribe();
+    let mut report = SessionReport {
+        peer_device,
+        peer_org,
+        messages_sent: 0,
+        messages_received: 0,
+    };
+    report.messages_sent += flush(&node, &mut writer, &peer, &docs).await?;
+
+    let result = loop {
+        tokio::select! {
+            message = incoming.recv() => {
+                let bytes = match message {
+                    Some(Ok(bytes)) => bytes,
+                    Some(Err(e)) => break Err(e),
+                    None => break Ok(()),
+                };
+                let WireMessage::Sync { doc_id, payload } = WireMessage::decode(&bytes)? else {
+                    break Err(NetError::Protocol("a second hello".into()));
+                };
+                report.messages_received += 1;
+                let (p, d) = (peer.clone(), doc_id.clone());
+                let applied = blocking(&node, move |n| {
+                    n.receive_sync_message(&p.device, Some(&p.org), &d, &payload)
+                })
+                .await;
+                match applied {
+                    Ok(()) => {}
+                    // Asking for what is not shared is not worth a fight: ignore it.
+                    Err(NetError::Node(NodeError::NotAllowed(_))) => continue,
+                    // Anything else the peer sent that does not apply ends the session.
+                    Err(e) => break Err(e),
+                }
+                docs.insert(doc_id.clone());
+                let one = BTreeSet::from([doc_id]);
+                report.messages_sent += flush(&node, &mut writer, &peer, &one).await?;
+            }
+            event = events.recv() => {
+                match event {
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                        // New minutes documents appear with meetings; offer them too.
+                        let p = peer.clone();
+                        docs.extend(blocking(&node, move |n| n.shared_documents(Some(&p.org))).await?);
+                        report.messages_sent += flush(&node, &mut writer, &peer, &docs).await?;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break Ok(()),
+                }
+            }
+            _ = shutdown.changed() => break Ok(()),
+        }
+    };
+    read_task.abort();
+    result.map(|()| report)
+}
+
+/// Connects to a peer and syncs until the connection ends or `shutdown` says so.
+pub async fn connect(
+    node: Arc<Node>,
+    addr: SocketAddr,
+    shutdown: watch::Receiver<bool>,
+) -> Result<SessionReport, NetError> {
+    let stream = TcpStream::connect(addr).await?;
+    run_session(node, stream, true, shutdown).await
+}
+
+/// Runs a session on a connection a listener accepted.
+pub async fn serve_connection(
+    node: Arc<Node>,
+    stream: TcpStream,
+    shutdown: watch::Receiver<bool>,
+) -> Result<SessionReport, NetError> {
+    run_session(node, stream, false, shutdown).await
+}
+
+/// Accepts peers on a TCP port; each connection is its own session, so one bad peer never
+/// disturbs the others.
+#[derive(Debug)]
+pub struct Listener {
+    local_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Listener {
+    pub async fn bind(node: Arc<Node>, addr: SocketAddr) -> Result<Listener, NetError> {
+        let listener = TcpListener::bind(addr).await?;
+        let local_addr = listener.local_addr()?;
+        let (shutdown, watch_rx) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            let mut stop = watch_rx.clone();
+            loop {
+                tokio::select! {
+                    accepted = listener.accept() => {
+                        let Ok((stream, _)) = accepted else { continue };
+                        let node = node.clone();
+                        let rx = watch_rx.clone();
+                        tokio::spawn(async move {
+                            // A failed session ends that peer's connection only.
+                            let _ = serve_connection(node, stream, rx).await;
+                        });
+                    }
+                    _ = stop.changed() => break,
+                }
+            }
+        });
+        Ok(Listener {
+            local_addr,
+            shutdown,
+            task,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A receiver that fires when the listener shuts down (for outgoing sessions too).
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    /// Stops accepting and ends the sessions it started.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+}

@@ -253,6 +253,12 @@ impl Document {
         bytes
     }
 
+    /// Records that everything in memory is on disk (after applying what another process
+    /// stored), so it is not appended again.
+    pub fn mark_saved(&mut self) {
+        self.saved_heads = self.doc.get_heads();
+    }
+
     /// Applies bytes from `save`/`save_incremental` (this device's or a peer's).
     pub fn load_incremental(&mut self, bytes: &[u8]) -> Result<usize, DocError> {
         Ok(self.doc.load_incremental(bytes)?)

@@ -65,39 +65,61 @@ impl Document {
         if before == after {
             return Ok(Touched::default());
         }
-        let mut touched = Touched::default();
-        for patch in doc.diff(&before, &after) {
-            match patch.path.as_slice() {
-                [] if patch.obj == ROOT => match &patch.action {
-                    PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
-                        touched.root_keys.insert(key.clone());
-                    }
-                    _ => {}
-                },
-                [(_, collection)] => {
-                    let Some(collection) = map_key(collection) else {
-                        continue;
-                    };
-                    match &patch.action {
-                        PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
-                            touched.records.insert((collection, key.clone()));
-                        }
-                        // A change inside a root text or list (the minutes text).
-                        _ => {
-                            touched.root_keys.insert(collection);
-                        }
-                    }
-                }
-                [(_, collection), (_, key), ..] => {
-                    if let (Some(collection), Some(key)) = (map_key(collection), map_key(key)) {
-                        touched.records.insert((collection, key));
-                    }
+        Ok(touched_between(doc, &before, &after))
+    }
+
+    /// Applies bytes another process saved (snapshot and changes) and says what they touched.
+    pub fn apply_saved(&mut self, bytes: &[u8]) -> Result<Touched, DocError> {
+        let doc = self.automerge_mut();
+        let before = doc.get_heads();
+        doc.load_incremental(bytes)?;
+        let after = doc.get_heads();
+        self.mark_saved();
+        if before == after {
+            return Ok(Touched::default());
+        }
+        Ok(touched_between(self.automerge_mut(), &before, &after))
+    }
+}
+
+/// The records and root keys that changed between two sets of heads.
+fn touched_between(
+    doc: &mut automerge::AutoCommit,
+    before: &[automerge::ChangeHash],
+    after: &[automerge::ChangeHash],
+) -> Touched {
+    let mut touched = Touched::default();
+    for patch in doc.diff(before, after) {
+        match patch.path.as_slice() {
+            [] if patch.obj == ROOT => match &patch.action {
+                PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                    touched.root_keys.insert(key.clone());
                 }
                 _ => {}
+            },
+            [(_, collection)] => {
+                let Some(collection) = map_key(collection) else {
+                    continue;
+                };
+                match &patch.action {
+                    PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                        touched.records.insert((collection, key.clone()));
+                    }
+                    // A change inside a root text or list (the minutes text).
+                    _ => {
+                        touched.root_keys.insert(collection);
+                    }
+                }
             }
+            [(_, collection), (_, key), ..] => {
+                if let (Some(collection), Some(key)) = (map_key(collection), map_key(key)) {
+                    touched.records.insert((collection, key));
+                }
+            }
+            _ => {}
         }
-        Ok(touched)
     }
+    touched
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod event;
 mod geo;
 mod ids;
 mod interest;
+mod invite;
 pub mod ipc;
 mod lang;
 mod meeting;
@@ -40,6 +41,7 @@ pub use ids::{
     SeriesId, StreetId,
 };
 pub use interest::{Interest, InterestStatus};
+pub use invite::{DeviceOf, Invite, InviteError};
 pub use lang::Lang;
 pub use meeting::{
     ActionItem, AgendaItem, AgendaKind, Attendance, Decision, Meeting, MeetingSeries, MeetingState,

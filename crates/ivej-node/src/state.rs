@@ -20,6 +20,10 @@ const SETTING_OWN_ORG: &str = "own_org_id";
 const SETTING_DEVICE: &str = "device_id";
 /// The street's shared secret (hex): the Noise pre-shared key; travels only in invites.
 pub(crate) const SETTING_STREET_SECRET: &str = "street_secret";
+/// The secret of this device's organisation (hex), shared only among its own devices.
+pub(crate) const SETTING_ORG_SECRET: &str = "org_secret";
+/// Peers to dial directly (`host:port`, one per line).
+pub(crate) const SETTING_PEER_ADDRESSES: &str = "peer_addresses";
 
 pub(crate) fn street_doc_id(street_id: &str) -> String {
     format!("street:{street_id}")
@@ -45,6 +49,8 @@ pub(crate) struct State {
     pub minutes: HashMap<String, MinutesDoc>,
     /// Sync state per (peer device, document), loaded from the store on first use.
     pub sync_states: HashMap<(String, String), ivej_doc::SyncState>,
+    /// The store's data version last looked at (see `Node::refresh_from_disk`).
+    pub seen_data_version: Option<i64>,
 }
 
 /// Loads a stored document's chunks into one automerge document.
@@ -82,6 +88,7 @@ impl State {
             private: None,
             minutes: HashMap::new(),
             sync_states: HashMap::new(),
+            seen_data_version: None,
         };
         if let Some(org) = state.own_org.clone() {
             state.private = load_chunks(&state.store, &private_doc_id(&org), PrivateDoc::load)?;
@@ -172,6 +179,8 @@ impl State {
         let private = PrivateDoc::create(&org.id)?;
         self.store
             .set_setting(SETTING_STREET_SECRET, &hex(&rand::random::<[u8; 32]>()))?;
+        self.store
+            .set_setting(SETTING_ORG_SECRET, &hex(&rand::random::<[u8; 32]>()))?;
         self.adopt(street.id.clone(), org.id.clone(), doc, private)
     }
 

@@ -4,13 +4,16 @@
 //! in one transaction before the call returns.
 
 use ivej_doc::{StreetDoc, SyncState, Touched};
-use ivej_model::{NodeEvent, OrgId, Organisation, Post, Service};
+use ivej_model::{
+    DeviceOf, Invite, NodeEvent, OrgId, Organisation, Post, Problem, Service, ValidationErrors,
+};
 use ivej_store::{StoreError, Writer};
 
 use crate::error::{NodeError, NodeResult};
 use crate::organisations::OrgProfile;
 use crate::state::{
-    hex, minutes_doc_id, private_doc_id, street_doc_id, unhex, State, SETTING_STREET_SECRET,
+    hex, minutes_doc_id, private_doc_id, street_doc_id, unhex, State, SETTING_ORG_SECRET,
+    SETTING_PEER_ADDRESSES, SETTING_STREET_SECRET,
 };
 use crate::{clock, Node};
 
@@ -121,6 +124,8 @@ impl Node {
             ));
         }
         st.store.set_setting(SETTING_STREET_SECRET, &hex(secret))?;
+        st.store
+            .set_setting(SETTING_ORG_SECRET, &hex(&rand::random::<[u8; 32]>()))?;
         let now = clock::now_ms();
         let org = profile.into_organisation(clock::new_id(), now);
         let mut doc = StreetDoc::empty()?;
@@ -137,6 +142,7 @@ impl Node {
         street_id: &str,
         secret: &[u8; 32],
         org_id: &str,
+        org_secret: &[u8; 32],
     ) -> NodeResult<()> {
         let mut st = self.lock()?;
         if st.street.is_some() {
@@ -145,6 +151,7 @@ impl Node {
             ));
         }
         st.store.set_setting(SETTING_STREET_SECRET, &hex(secret))?;
+        st.store.set_setting(SETTING_ORG_SECRET, &hex(org_secret))?;
         let doc = StreetDoc::empty()?;
         let mut private = ivej_doc::PrivateDoc::create(org_id)?;
         // The org id is also written by the first device; same value, so no conflict.
@@ -162,6 +169,107 @@ impl Node {
         unhex(&text)
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
             .ok_or_else(|| NodeError::Internal("the stored street secret is damaged".into()))
+    }
+
+    /// The secret this organisation's devices share; proves to each other that they belong
+    /// to the same company (for its private document).
+    pub fn org_secret(&self) -> NodeResult<[u8; 32]> {
+        let st = self.lock()?;
+        let text = st
+            .store
+            .setting(SETTING_ORG_SECRET)?
+            .ok_or(NodeError::NoStreet)?;
+        unhex(&text)
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or_else(|| NodeError::Internal("the stored organisation secret is damaged".into()))
+    }
+
+    /// An invite for a new member (facilitator) or for another device of one's own
+    /// organisation. `inviter_key` is this device's public transport key.
+    pub fn create_invite(
+        &self,
+        inviter_key: [u8; 32],
+        own_device: bool,
+        address: Option<String>,
+    ) -> NodeResult<Invite> {
+        if !own_device && !self.is_facilitator()? {
+            return Err(NodeError::NotAllowed(
+                "only the street's facilitator can invite new members".into(),
+            ));
+        }
+        let street_id = self.lock()?.street_id.clone().ok_or(NodeError::NoStreet)?;
+        let device_of = if own_device {
+            Some(DeviceOf {
+                org_id: self.own_org_id()?,
+                org_secret: self.org_secret()?,
+            })
+        } else {
+            None
+        };
+        Ok(Invite {
+            street_id,
+            secret: self.street_secret()?,
+            inviter_key,
+            device_of,
+            address,
+        })
+    }
+
+    /// Joins with an invite: as a new member with `profile`, or as another device of the
+    /// organisation the invite names.
+    pub fn join(&self, invite: &Invite, profile: Option<OrgProfile>) -> NodeResult<()> {
+        match (&invite.device_of, profile) {
+            (Some(d), _) => {
+                self.join_as_device(&invite.street_id, &invite.secret, &d.org_id, &d.org_secret)?
+            }
+            (None, Some(profile)) => {
+                self.join_street(&invite.street_id, &invite.secret, profile)?;
+            }
+            (None, None) => {
+                return Err(ValidationErrors::single("org.name", Problem::Empty).into());
+            }
+        }
+        if let Some(address) = &invite.address {
+            self.add_peer_address(address)?;
+        }
+        Ok(())
+    }
+
+    /// Peers to dial directly, for networks where multicast discovery is blocked.
+    pub fn peer_addresses(&self) -> NodeResult<Vec<String>> {
+        Ok(self
+            .lock()?
+            .store
+            .setting(SETTING_PEER_ADDRESSES)?
+            .map(|s| {
+                s.lines()
+                    .map(str::to_string)
+                    .filter(|l| !l.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    pub fn add_peer_address(&self, address: &str) -> NodeResult<()> {
+        let address = address.trim();
+        if address.is_empty() || address.len() > 255 || address.contains(char::is_whitespace) {
+            return Err(ValidationErrors::single(
+                "address",
+                Problem::NotAllowed {
+                    value: address.to_string(),
+                    allowed: "host:port".into(),
+                },
+            )
+            .into());
+        }
+        let mut all = self.peer_addresses()?;
+        if !all.iter().any(|a| a == address) {
+            all.push(address.to_string());
+        }
+        self.lock()?
+            .store
+            .set_setting(SETTING_PEER_ADDRESSES, &all.join("\n"))?;
+        Ok(())
     }
 
     /// A setting that stays on this device (keys, preferences); never synced.
@@ -312,5 +420,67 @@ impl Node {
             self.emit(event);
         }
         Ok(())
+    }
+
+    /// Picks up what another process (the CLI beside the app or beside `ivej serve`) wrote
+    /// to this data directory, and tells subscribers. Returns whether anything changed.
+    pub fn refresh_from_disk(&self) -> NodeResult<bool> {
+        let mut st = self.lock()?;
+        let version = st.store.data_version()?;
+        if st.seen_data_version == Some(version) {
+            return Ok(false);
+        }
+        st.seen_data_version = Some(version);
+        let mut events = Vec::new();
+        if st.street_id.is_none() {
+            // Another process may have created or joined a street here.
+            let reopened = State::open(
+                st.store
+                    .path()
+                    .parent()
+                    .unwrap_or(std::path::Path::new(".")),
+            )?;
+            let found = reopened.street_id.is_some();
+            *st = reopened;
+            // A new connection counts data versions afresh.
+            st.seen_data_version = Some(st.store.data_version()?);
+            drop(st);
+            if found {
+                self.emit(NodeEvent::StreetOpened);
+            }
+            return Ok(found);
+        }
+        if let Some(street_id) = st.street_id.clone() {
+            if let Some(stored) = st.store.load_document(&street_doc_id(&street_id))? {
+                let touched = st.street_mut()?.apply_saved(&stored.chunks.concat())?;
+                events.extend(events_for(&touched));
+            }
+        }
+        if let Some(org) = st.own_org.clone() {
+            if let Some(stored) = st.store.load_document(&private_doc_id(&org))? {
+                if let Some(private) = st.private.as_mut() {
+                    if !private.apply_saved(&stored.chunks.concat())?.is_empty() {
+                        events.push(NodeEvent::PrivateChanged);
+                    }
+                }
+            }
+        }
+        let meetings: Vec<String> = st.minutes.keys().cloned().collect();
+        for meeting in meetings {
+            if let Some(stored) = st.store.load_document(&minutes_doc_id(&meeting))? {
+                let doc = st.minutes_mut(&meeting)?;
+                if !doc.apply_saved(&stored.chunks.concat())?.is_empty() {
+                    events.push(NodeEvent::MinutesChanged {
+                        meeting_id: meeting,
+                    });
+                }
+            }
+        }
+        drop(st);
+        let changed = !events.is_empty();
+        for event in events {
+            self.emit(event);
+        }
+        Ok(changed)
     }
 }

@@ -399,3 +399,35 @@ fn many_writes_compact_and_reopen_intact() {
     let node = new_node(dir.path());
     assert_eq!(node.summary().unwrap().active_posts as usize, n);
 }
+
+#[test]
+fn a_second_process_on_the_same_directory_is_picked_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = new_node(dir.path());
+    let cli = new_node(dir.path());
+    // Nothing there yet for either; then the "CLI" creates the street.
+    assert!(!serve.refresh_from_disk().unwrap());
+    street(&cli);
+    assert!(serve.refresh_from_disk().unwrap());
+    let mut events = serve.subscribe();
+    let post = cli.create_post(cnc_offer()).unwrap();
+    assert!(serve.refresh_from_disk().unwrap());
+    assert_eq!(serve.post(&post.id).unwrap().post.title, post.title);
+    assert_eq!(
+        events.try_recv().unwrap(),
+        ivej_model::NodeEvent::PostChanged {
+            id: post.id.clone()
+        }
+    );
+    assert!(!serve.refresh_from_disk().unwrap(), "nothing new");
+    // What the serving process writes next does not repeat the CLI's change.
+    serve
+        .create_post(PostInput::new(Direction::Need, "PUR", "Energy"))
+        .unwrap();
+    drop((serve, cli));
+    let reopened = new_node(dir.path());
+    assert_eq!(
+        reopened.list_posts(&PostFilter::default()).unwrap().len(),
+        2
+    );
+}

@@ -63,6 +63,14 @@ impl Store {
         &self.path
     }
 
+    /// Changes whenever another connection (another process on this data directory)
+    /// commits; cheap to poll.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))?)
+    }
+
     pub fn schema_version(&self) -> Result<u32, StoreError> {
         migrations::version(&self.conn)
     }

@@ -307,8 +307,9 @@ fn the_private_document_reaches_only_the_companys_own_devices() {
     let dir = TempDir::new().unwrap();
     let second = open(&dir);
     let secret = peers[0].node.street_secret().unwrap();
+    let org_secret = peers[0].node.org_secret().unwrap();
     second
-        .join_as_device(&street_id, &secret, &peers[0].org)
+        .join_as_device(&street_id, &secret, &peers[0].org, &org_secret)
         .unwrap();
     let second = peer(second, dir);
     exchange(&peers[0], &second);

@@ -5,6 +5,7 @@
 
 mod cli;
 mod crash;
+mod discovery;
 mod lan;
 mod merge;
 mod support;

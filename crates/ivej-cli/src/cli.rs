@@ -51,6 +51,27 @@ pub enum Command {
     /// Who knew whom, and who met here.
     #[command(subcommand)]
     Relation(RelationCommand),
+    /// Invite a member (facilitator) or another device of your organisation.
+    #[command(subcommand)]
+    Invite(InviteCommand),
+    /// Join a street with an invite code.
+    Join {
+        /// The invite code (IVEJ-...).
+        code: String,
+        #[command(flatten)]
+        profile: ProfileArgs,
+    },
+    /// Run this node on the network until stopped (SIGTERM or Ctrl-C end it cleanly).
+    Serve {
+        /// Where to accept peers.
+        #[arg(long, default_value = "0.0.0.0:7117")]
+        listen: std::net::SocketAddr,
+        /// A peer to dial directly (host:port), for networks where multicast is blocked.
+        #[arg(long = "peer")]
+        peers: Vec<String>,
+    },
+    /// Remember a peer to dial directly (host:port).
+    AddPeer { address: String },
     /// The whole state as JSON.
     Export {
         /// Write to this file instead of standard output.
@@ -127,6 +148,23 @@ pub struct ProfileArgs {
     pub contact_email: Option<String>,
     #[arg(long)]
     pub contact_phone: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InviteCommand {
+    /// Make an invite code (and a QR code of it).
+    Create {
+        /// For another device of your own organisation (it also gets your private data).
+        #[arg(long)]
+        device: bool,
+        /// An address where this device can be reached (host:port), for networks without
+        /// multicast.
+        #[arg(long)]
+        address: Option<String>,
+        /// Also write the QR code as an SVG image to this file.
+        #[arg(long)]
+        qr: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

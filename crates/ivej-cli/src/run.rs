@@ -13,8 +13,8 @@ use ivej_node::{
 };
 
 use crate::cli::{
-    Cli, CollabCommand, Command, MeetingCommand, OrgCommand, PostCommand, PostFields,
-    PostFilterArgs, ProfileArgs, ReferenceCommand, RelationCommand,
+    Cli, CollabCommand, Command, InviteCommand, MeetingCommand, OrgCommand, PostCommand,
+    PostFields, PostFilterArgs, ProfileArgs, ReferenceCommand, RelationCommand,
 };
 use crate::{output, resolve};
 
@@ -77,8 +77,100 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Invite(InviteCommand::Create {
+            device,
+            address,
+            qr,
+        }) => {
+            let keys = ivej_net::DeviceKeys::load_or_create(&node)?;
+            let mut inviter_key = [0u8; 32];
+            if keys.public.len() == 32 {
+                inviter_key.copy_from_slice(&keys.public);
+            }
+            let invite = node.create_invite(inviter_key, device, address)?;
+            let code = invite.to_code();
+            let qr_code = qrcode::QrCode::new(code.as_bytes())
+                .context("the invite does not fit in a QR code")?;
+            if let Some(path) = &qr {
+                let svg = qr_code
+                    .render::<qrcode::render::svg::Color<'_>>()
+                    .min_dimensions(256, 256)
+                    .build();
+                std::fs::write(path, svg)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            output::show(json, &serde_json::json!({ "code": code }), |_| {
+                println!("{code}");
+                println!();
+                println!(
+                    "{}",
+                    qr_code
+                        .render::<qrcode::render::unicode::Dense1x2>()
+                        .quiet_zone(true)
+                        .build()
+                );
+                println!("Hand this code over in person: whoever has it can join the street.");
+            })
+        }
+        Command::Join { code, profile: p } => {
+            let invite = ivej_model::Invite::from_code(&code)?;
+            let profile = if invite.device_of.is_some() {
+                None
+            } else {
+                let org = profile(&p)?;
+                if org.name.trim().is_empty() {
+                    bail!("give your organisation's name with --org");
+                }
+                Some(org)
+            };
+            node.join(&invite, profile)?;
+            if !json {
+                println!("Joined. Run `ivej serve` (or start the app) to sync with the others.");
+            }
+            Ok(())
+        }
+        Command::Serve { listen, peers } => serve(node, listen, peers, options.lan_discovery),
+        Command::AddPeer { address } => {
+            node.add_peer_address(&address)?;
+            Ok(())
+        }
         Command::Reference(_) => Ok(()),
     }
+}
+
+fn serve(node: Node, listen: std::net::SocketAddr, peers: Vec<String>, lan: bool) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the network runtime")?;
+    runtime.block_on(async move {
+        let node = std::sync::Arc::new(node);
+        let server = ivej_net::serve(
+            node,
+            ivej_net::ServeOptions {
+                listen,
+                lan_discovery: lan,
+                peers,
+                ..Default::default()
+            },
+        )
+        .await?;
+        eprintln!(
+            "serving on {}{}",
+            server.local_addr(),
+            if lan {
+                " with LAN discovery"
+            } else {
+                " (LAN discovery off)"
+            }
+        );
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("cannot listen for SIGTERM")?;
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        server.shutdown().await;
+        eprintln!("stopped");
+        Ok(())
+    })
 }
 
 fn read_cv(args: &ProfileArgs) -> Result<Option<String>> {

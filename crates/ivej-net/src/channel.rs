@@ -23,6 +23,7 @@ pub struct NoiseChannel<S> {
     stream: S,
     noise: Arc<snow::StatelessTransportState>,
     remote_static: Vec<u8>,
+    handshake_hash: Vec<u8>,
 }
 
 impl<S> std::fmt::Debug for NoiseChannel<S> {
@@ -116,6 +117,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> NoiseChannel<S> {
                 .get_remote_static()
                 .map(<[u8]>::to_vec)
                 .ok_or_else(|| NetError::Protocol("the peer showed no device key".into()))?;
+            let handshake_hash = hs.get_handshake_hash().to_vec();
             let noise = hs
                 .into_stateless_transport_mode()
                 .map_err(NetError::Handshake)?;
@@ -123,6 +125,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> NoiseChannel<S> {
                 stream,
                 noise: Arc::new(noise),
                 remote_static,
+                handshake_hash,
             })
         };
         tokio::time::timeout(HANDSHAKE_TIMEOUT, run)
@@ -133,6 +136,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> NoiseChannel<S> {
     /// The peer's device key, proven by the handshake.
     pub fn remote_static(&self) -> &[u8] {
         &self.remote_static
+    }
+
+    /// A value unique to this session that both sides know (binds proofs to it).
+    pub fn handshake_hash(&self) -> &[u8] {
+        &self.handshake_hash
     }
 
     /// Splits the channel so one task can read while another writes.

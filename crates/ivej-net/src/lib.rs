@@ -6,17 +6,21 @@
 //! A device without the street secret fails the handshake and learns nothing. Whatever a
 //! peer sends is untrusted: malformed frames or messages end that session, never the process.
 //!
-//! Not here yet: mDNS discovery, the relay, invites and device certificates (see
-//! ARCHITECTURE.md).
+//! Discovery on the LAN is mDNS (`discovery`); `serve` runs a node's whole network side.
+//! Not here yet: the relay.
 
 mod channel;
+mod discovery;
 mod error;
 mod identity;
+mod serve;
 mod session;
 mod wire;
 
 pub use channel::{NoiseChannel, NOISE_PARAMS};
+pub use discovery::{street_tag, Discovery, FoundPeer, SERVICE_TYPE};
 pub use error::NetError;
 pub use identity::DeviceKeys;
+pub use serve::{serve, ServeOptions, Server};
 pub use session::{connect, serve_connection, Listener, SessionReport};
 pub use wire::WireMessage;

@@ -14,6 +14,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::channel::{NoiseChannel, NoiseWriter};
+use crate::discovery::keyed_hash;
 use crate::error::NetError;
 use crate::identity::DeviceKeys;
 use crate::wire::WireMessage;
@@ -92,17 +93,25 @@ async fn run_session(
     .await?;
     let psk = blocking(&node, |n| n.street_secret()).await?;
     let channel = NoiseChannel::handshake(stream, initiator, &keys.private, &psk).await?;
+    let session_hash = channel.handshake_hash().to_vec();
     let (mut reader, mut writer) = channel.split();
 
-    let (device, org, offered) = blocking(&node, |n| {
-        Ok((n.device_id()?, n.own_org_id()?, n.shared_documents(None)?))
+    let (device, org, org_secret, offered) = blocking(&node, |n| {
+        Ok((
+            n.device_id()?,
+            n.own_org_id()?,
+            n.org_secret()?,
+            n.shared_documents(None)?,
+        ))
     })
     .await?;
+    let my_proof = keyed_hash(&org_secret, &session_hash);
     writer
         .send(
             &WireMessage::Hello {
                 device_id: device,
-                org_id: org,
+                org_id: org.clone(),
+                org_proof: my_proof.to_vec(),
                 docs: offered,
             }
             .encode(),
@@ -112,8 +121,19 @@ async fn run_session(
         WireMessage::Hello {
             device_id,
             org_id,
+            org_proof,
             docs,
-        } => (device_id, org_id, docs),
+        } => {
+            // Claiming to be one of our own devices takes proof; a failed proof makes the
+            // peer an unknown organisation, which never gets the private document.
+            let same_org_proven = org_id == org && org_proof.as_slice() == my_proof.as_slice();
+            let org_id = if org_id == org && !same_org_proven {
+                String::new()
+            } else {
+                org_id
+            };
+            (device_id, org_id, docs)
+        }
         WireMessage::Sync { .. } => {
             return Err(NetError::Protocol("expected hello first".into()));
         }

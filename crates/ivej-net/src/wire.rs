@@ -13,6 +13,9 @@ pub enum WireMessage {
     Hello {
         device_id: String,
         org_id: String,
+        /// A keyed hash of the session's handshake hash with the organisation's secret:
+        /// proves to the organisation's other devices that this one belongs to it.
+        org_proof: Vec<u8>,
         docs: Vec<String>,
     },
     /// An automerge sync message about one document.
@@ -65,11 +68,15 @@ impl WireMessage {
             WireMessage::Hello {
                 device_id,
                 org_id,
+                org_proof,
                 docs,
             } => {
                 out.push(HELLO);
                 put_str(&mut out, device_id);
                 put_str(&mut out, org_id);
+                let len = u16::try_from(org_proof.len()).unwrap_or(0);
+                out.extend_from_slice(&len.to_be_bytes());
+                out.extend_from_slice(&org_proof[..usize::from(len)]);
                 let n = u32::try_from(docs.len().min(MAX_DOCS)).unwrap_or(0);
                 out.extend_from_slice(&n.to_be_bytes());
                 for d in docs.iter().take(MAX_DOCS) {
@@ -94,6 +101,8 @@ impl WireMessage {
             HELLO => {
                 let device_id = r.string()?;
                 let org_id = r.string()?;
+                let proof_len = usize::from(r.u16()?);
+                let org_proof = r.take(proof_len)?.to_vec();
                 let n = r.u32()? as usize;
                 if n > MAX_DOCS {
                     return Err(NetError::Protocol("too many documents".into()));
@@ -102,6 +111,7 @@ impl WireMessage {
                 Ok(WireMessage::Hello {
                     device_id,
                     org_id,
+                    org_proof,
                     docs,
                 })
             }
@@ -126,6 +136,7 @@ mod tests {
         let hello = WireMessage::Hello {
             device_id: "d1".into(),
             org_id: "o1".into(),
+            org_proof: vec![5; 32],
             docs: vec!["street:s".into(), "minutes:m".into()],
         };
         assert_eq!(WireMessage::decode(&hello.encode()).unwrap(), hello);

@@ -135,6 +135,11 @@ impl Node {
         self.lock()?.own_org_id().map(str::to_string)
     }
 
+    /// The id of the street this data directory belongs to (known before its first sync).
+    pub fn street_id(&self) -> NodeResult<String> {
+        self.lock()?.street_id.clone().ok_or(NodeError::NoStreet)
+    }
+
     /// This device's identity within the data directory.
     pub fn device_id(&self) -> NodeResult<String> {
         Ok(self.lock()?.device_id.clone())

@@ -1,0 +1,207 @@
+//! A node's whole network side: accept peers, find them on the LAN, dial the ones it was
+//! told about, keep reconnecting, and notice what other processes write to the data
+//! directory so it reaches the peers too.
+
+use std::collections::BTreeSet;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ivej_node::Node;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::discovery::{street_tag, Discovery};
+use crate::error::NetError;
+use crate::session::{connect, Listener};
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Where to accept peers (`0.0.0.0:0` picks a free port).
+    pub listen: SocketAddr,
+    /// Announce and look for peers with mDNS.
+    pub lan_discovery: bool,
+    /// Peers to dial directly (`host:port`), besides those stored in the node.
+    pub peers: Vec<String>,
+    /// How often to look for changes other processes made to the data directory.
+    pub refresh_every: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            listen: SocketAddr::from(([0, 0, 0, 0], 0)),
+            lan_discovery: true,
+            peers: Vec::new(),
+            refresh_every: Duration::from_millis(300),
+        }
+    }
+}
+
+/// A running network side. Dropping it without [`Server::shutdown`] leaves tasks running
+/// until the runtime ends.
+#[derive(Debug)]
+pub struct Server {
+    listener: Listener,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    _discovery: Option<Discovery>,
+}
+
+/// Devices with a session under way, so one peer is dialled once.
+type Connected = Arc<Mutex<BTreeSet<String>>>;
+
+/// Dials `addresses` until a session runs, again after it ends, until told to stop.
+async fn keep_dialing(
+    node: Arc<Node>,
+    addresses: Vec<SocketAddr>,
+    key: String,
+    connected: Connected,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let fresh = connected
+            .lock()
+            .map(|mut c| c.insert(key.clone()))
+            .unwrap_or(false);
+        if fresh {
+            for addr in &addresses {
+                if connect(node.clone(), *addr, stop.clone()).await.is_ok() {
+                    backoff = Duration::from_millis(200);
+                    break;
+                }
+            }
+            if let Ok(mut c) = connected.lock() {
+                c.remove(&key);
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = stop.changed() => return,
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(15));
+    }
+}
+
+fn resolve(address: &str) -> Vec<SocketAddr> {
+    address
+        .to_socket_addrs()
+        .map(Iterator::collect)
+        .unwrap_or_default()
+}
+
+/// Starts serving `node` on the network.
+pub async fn serve(node: Arc<Node>, options: ServeOptions) -> Result<Server, NetError> {
+    let (street_id, secret, device_id) = {
+        let node = node.clone();
+        tokio::task::spawn_blocking(move || -> Result<_, ivej_node::NodeError> {
+            Ok((node.street_id()?, node.street_secret()?, node.device_id()?))
+        })
+        .await
+        .map_err(|e| NetError::Protocol(e.to_string()))??
+    };
+    let listener = Listener::bind(node.clone(), options.listen).await?;
+    let (stop, stop_rx) = watch::channel(false);
+    let connected: Connected = Arc::default();
+    let mut tasks = Vec::new();
+
+    // Changes made by other processes on this data directory.
+    {
+        let node = node.clone();
+        let mut stop = stop_rx.clone();
+        let every = options.refresh_every;
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {
+                        let node = node.clone();
+                        let _ = tokio::task::spawn_blocking(move || node.refresh_from_disk()).await;
+                    }
+                    _ = stop.changed() => return,
+                }
+            }
+        }));
+    }
+
+    // Peers given by address.
+    let mut addresses = options.peers.clone();
+    if let Ok(stored) = node.peer_addresses() {
+        addresses.extend(stored);
+    }
+    for address in addresses {
+        let resolved = resolve(&address);
+        if resolved.is_empty() {
+            continue;
+        }
+        tasks.push(tokio::spawn(keep_dialing(
+            node.clone(),
+            resolved,
+            format!("addr:{address}"),
+            connected.clone(),
+            stop_rx.clone(),
+        )));
+    }
+
+    // Peers found on the LAN. The device with the smaller id dials, so each pair has one
+    // session.
+    let discovery = if options.lan_discovery {
+        let tag = street_tag(&secret, &street_id);
+        let (discovery, mut found) =
+            Discovery::start(&tag, &device_id, listener.local_addr().port())?;
+        let node = node.clone();
+        let connected = connected.clone();
+        let stop_rx = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut stop = stop_rx.clone();
+            let mut dialing = BTreeSet::new();
+            loop {
+                tokio::select! {
+                    peer = found.recv() => {
+                        let Some(peer) = peer else { return };
+                        if device_id.as_str() >= peer.device_id.as_str() || !dialing.insert(peer.device_id.clone()) {
+                            continue;
+                        }
+                        tokio::spawn(keep_dialing(
+                            node.clone(),
+                            peer.addresses,
+                            format!("device:{}", peer.device_id),
+                            connected.clone(),
+                            stop_rx.clone(),
+                        ));
+                    }
+                    _ = stop.changed() => return,
+                }
+            }
+        }));
+        Some(discovery)
+    } else {
+        None
+    };
+
+    Ok(Server {
+        listener,
+        stop,
+        tasks,
+        _discovery: discovery,
+    })
+}
+
+impl Server {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr()
+    }
+
+    /// Ends every session and stops listening and announcing. Everything received was
+    /// already stored when it arrived, so nothing is lost.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        self.listener.shutdown().await;
+    }
+}

@@ -358,3 +358,75 @@ fn reference_data_is_listed_in_each_language() {
     );
     assert_eq!(found[0]["code"], "25");
 }
+
+#[test]
+fn invite_join_serve_and_sync_now_from_the_command_line() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    init(a.path());
+    ivej_ok(
+        a.path(),
+        &[
+            "post",
+            "add",
+            "--offer",
+            "--kind",
+            "CAP.SPACE",
+            "--title",
+            "Storage hall",
+        ],
+    );
+    let qr = a.path().join("invite.svg");
+    let invite = ivej_json(
+        a.path(),
+        &["invite", "create", "--qr", qr.to_str().unwrap()],
+    );
+    let code = invite["code"].as_str().unwrap().to_string();
+    assert!(std::fs::read_to_string(&qr).unwrap().contains("<svg"));
+    // A typo in the code is caught before anything is written.
+    let typo = code.replacen('-', "", 3).replace('A', "B");
+    let out = ivej(b.path(), &["join", &typo, "--org", "Virkelyst Plast"]);
+    assert!(!out.status.success());
+    ivej_ok(b.path(), &["join", &code, "--org", "Virkelyst Plast"]);
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_ivej-under-test"))
+        .arg("--data-dir")
+        .arg(a.path())
+        .args(["--no-lan", "serve", "--listen", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("serving on ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("unexpected first line from serve: {line}"))
+        .to_string();
+
+    let synced = ivej_json(b.path(), &["sync", "--peer", &addr, "--timeout", "30"]);
+    assert!(synced["received"].as_u64().unwrap() > 0);
+    let titles = ivej_json(b.path(), &["post", "list"]);
+    assert_eq!(titles[0]["post"]["title"], "Storage hall");
+    let peers = ivej_json(b.path(), &["peers"]);
+    assert_eq!(peers.as_array().map(Vec::len), Some(1));
+    assert!(peers[0]["last_synced"].as_i64().is_some());
+
+    // SIGTERM ends the server cleanly.
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(server.id().to_string())
+        .status()
+        .unwrap();
+    let status = server.wait().unwrap();
+    assert!(
+        status.success(),
+        "serve should exit cleanly on SIGTERM: {status}"
+    );
+}

@@ -123,10 +123,30 @@ async fn two_nodes_sync_over_noise_and_changes_flow_live() {
     })
     .await;
 
+    // Status is honest: synced once nothing is pending either way.
+    let b_device = b.device_id().unwrap();
+    eventually("a to report b as synced", || {
+        a.peer_statuses()
+            .unwrap()
+            .iter()
+            .any(|p| p.device_id == b_device && p.synced() && p.last_synced.is_some())
+    })
+    .await;
+
     stop.send(true).unwrap();
     let report = session.await.unwrap().unwrap();
     assert_eq!(report.peer_org, a.own_org_id().unwrap());
     assert!(report.messages_received > 0 && report.messages_sent > 0);
+    // B went away; A's new post is pending for it, and A never says "synced".
+    a.create_post(PostInput::new(Direction::Offer, "CAP.EQUIP", "Forklift"))
+        .unwrap();
+    eventually("b to show as offline with changes pending", || {
+        a.peer_statuses()
+            .unwrap()
+            .iter()
+            .any(|p| p.device_id == b_device && !p.connected && p.pending_out && !p.synced())
+    })
+    .await;
     listener.shutdown().await;
 }
 
@@ -204,4 +224,79 @@ async fn garbage_peers_are_dropped_without_disturbing_the_others() {
     stop.send(true).unwrap();
     session.await.unwrap().unwrap();
     listener.shutdown().await;
+}
+
+/// `n` nodes of one street on loopback, each dialling the one before it (a chain, so a
+/// change crosses up to n-1 sessions), all editing at once; every board ends the same.
+async fn converge_over_loopback(n: usize) {
+    let dirs: Vec<TempDir> = (0..n).map(|_| TempDir::new().unwrap()).collect();
+    let first = facilitator(&dirs[0]);
+    let secret = first.street_secret().unwrap();
+    let mut nodes = vec![first.clone()];
+    for (i, dir) in dirs.iter().enumerate().skip(1) {
+        nodes.push(member(dir, &first, secret, &format!("Member {i} ApS")));
+    }
+    let mut listeners = Vec::new();
+    for node in &nodes {
+        listeners.push(
+            Listener::bind(node.clone(), "127.0.0.1:0".parse().unwrap())
+                .await
+                .unwrap(),
+        );
+    }
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let mut sessions = Vec::new();
+    for i in 1..n {
+        let addr = listeners[i - 1].local_addr();
+        sessions.push(tokio::spawn(ivej_net::connect(
+            nodes[i].clone(),
+            addr,
+            stop_rx.clone(),
+        )));
+    }
+    // Everyone posts while the sessions start.
+    let writers: Vec<_> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let node = node.clone();
+            tokio::task::spawn_blocking(move || {
+                for j in 0..3 {
+                    let title = format!("node {i} offer {j}");
+                    node.create_post(PostInput::new(Direction::Offer, "CAP.MACH.CNC", &title))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let total = 3 * n;
+    eventually(&format!("{n} nodes to converge"), || {
+        nodes.iter().all(|node| titles(node).len() == total)
+    })
+    .await;
+    let expected = titles(&nodes[0]);
+    for node in &nodes {
+        assert_eq!(titles(node), expected);
+        assert_eq!(node.summary().unwrap().members as usize, n);
+    }
+    stop.send(true).unwrap();
+    for s in sessions {
+        let _ = s.await;
+    }
+    for l in listeners {
+        l.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_nodes_converge_over_loopback() {
+    converge_over_loopback(5).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_nodes_converge_over_loopback() {
+    converge_over_loopback(20).await;
 }

@@ -72,6 +72,16 @@ pub enum Command {
     },
     /// Remember a peer to dial directly (host:port).
     AddPeer { address: String },
+    /// Sync now with a peer (host:port) and return when both sides have everything.
+    Sync {
+        #[arg(long)]
+        peer: String,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
+    /// The peers this device has talked to: last seen, last synced, what is pending.
+    Peers,
     /// The whole state as JSON.
     Export {
         /// Write to this file instead of standard output.

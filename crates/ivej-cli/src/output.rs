@@ -235,6 +235,45 @@ pub fn relationships(list: &[Relationship]) {
     println!("{} relationships", list.len());
 }
 
+pub fn peers(list: &[ivej_model::PeerStatus]) {
+    let ago = |t: Option<i64>| match t {
+        Some(ms) => {
+            let secs = (ivej_node::clock::now_ms() - ms).max(0) / 1000;
+            if secs < 120 {
+                format!("{secs} s ago")
+            } else if secs < 7200 {
+                format!("{} min ago", secs / 60)
+            } else {
+                format!("{} h ago", secs / 3600)
+            }
+        }
+        None => "never".into(),
+    };
+    for p in list {
+        let state = if p.synced() {
+            "synced".to_string()
+        } else {
+            let mut parts = vec![if p.connected { "connected" } else { "offline" }];
+            if p.pending_out {
+                parts.push("changes to send");
+            }
+            if p.pending_in {
+                parts.push("changes to receive");
+            }
+            parts.join(", ")
+        };
+        println!(
+            "{}  {:?}  seen {}  synced {}  {}",
+            short(&p.device_id),
+            p.via,
+            ago(p.last_seen),
+            ago(p.last_synced),
+            state
+        );
+    }
+    println!("{} peers", list.len());
+}
+
 /// Prints an error for people (or as `{code, message, fields}` JSON with `--json`).
 pub fn print_error(err: &anyhow::Error, json: bool) {
     let node_error = err.chain().find_map(|e| e.downcast_ref::<NodeError>());

@@ -1,5 +1,6 @@
 //! Carries out one command against the node.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
@@ -130,12 +131,61 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Serve { listen, peers } => serve(node, listen, peers, options.lan_discovery),
+        Command::Sync { peer, timeout } => sync_now(node, &peer, timeout, json),
+        Command::Peers => output::show(json, node.peer_statuses()?.as_slice(), output::peers),
         Command::AddPeer { address } => {
             node.add_peer_address(&address)?;
             Ok(())
         }
         Command::Reference(_) => Ok(()),
     }
+}
+
+fn sync_now(node: Node, peer: &str, timeout: u64, json: bool) -> Result<()> {
+    use std::net::ToSocketAddrs;
+    let addr = peer
+        .to_socket_addrs()
+        .with_context(|| format!("`{peer}` is not a reachable host:port"))?
+        .next()
+        .with_context(|| format!("`{peer}` resolves to no address"))?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the network runtime")?;
+    let node = std::sync::Arc::new(node);
+    let report = runtime.block_on(async {
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let session = tokio::spawn(ivej_net::connect(node.clone(), addr, stop_rx));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout);
+        let mut synced = false;
+        while std::time::Instant::now() < deadline && !session.is_finished() {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            synced = node
+                .peer_statuses()
+                .map(|all| all.iter().any(|p| p.synced()))
+                .unwrap_or(false);
+            if synced {
+                break;
+            }
+        }
+        let _ = stop.send(true);
+        let report = session.await.context("the sync session failed")??;
+        if !synced {
+            bail!("not everything was exchanged within {timeout} s; try again");
+        }
+        Ok::<_, anyhow::Error>(report)
+    })?;
+    output::show(
+        json,
+        &serde_json::json!({
+            "peer_device": report.peer_device,
+            "sent": report.messages_sent,
+            "received": report.messages_received,
+        }),
+        |_| {
+            println!(
+                "Synced with {peer}: {} messages sent, {} received.",
+                report.messages_sent, report.messages_received
+            )
+        },
+    )
 }
 
 fn serve(node: Node, listen: std::net::SocketAddr, peers: Vec<String>, lan: bool) -> Result<()> {
@@ -152,7 +202,9 @@ fn serve(node: Node, listen: std::net::SocketAddr, peers: Vec<String>, lan: bool
             },
         )
         .await?;
-        eprintln!(
+        // A closed stderr must not kill a server: nobody may be reading its log.
+        let _ = writeln!(
+            std::io::stderr(),
             "serving on {}{}",
             server.local_addr(),
             if lan {
@@ -168,7 +220,7 @@ fn serve(node: Node, listen: std::net::SocketAddr, peers: Vec<String>, lan: bool
             _ = tokio::signal::ctrl_c() => {}
         }
         server.shutdown().await;
-        eprintln!("stopped");
+        let _ = writeln!(std::io::stderr(), "stopped");
         Ok(())
     })
 }

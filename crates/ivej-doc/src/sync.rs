@@ -68,6 +68,21 @@ impl Document {
         Ok(touched_between(doc, &before, &after))
     }
 
+    /// What is still to go to (`.0`) or come from (`.1`) the peer whose state is `state`.
+    pub fn pending_with(&mut self, state: &SyncState) -> (bool, bool) {
+        let mut ours = self.heads();
+        ours.sort();
+        let mut shared = state.shared_heads.clone();
+        shared.sort();
+        let doc = self.automerge_mut();
+        let incoming = state.their_heads.as_ref().is_some_and(|heads| {
+            heads
+                .iter()
+                .any(|h| doc.get_change_meta_by_hash(h).is_none())
+        });
+        (ours != shared, incoming)
+    }
+
     /// Applies bytes another process saved (snapshot and changes) and says what they touched.
     pub fn apply_saved(&mut self, bytes: &[u8]) -> Result<Touched, DocError> {
         let doc = self.automerge_mut();

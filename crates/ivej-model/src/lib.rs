@@ -19,6 +19,7 @@ pub mod ipc;
 mod lang;
 mod meeting;
 mod organisation;
+mod peer;
 mod post;
 mod private;
 mod query;
@@ -47,6 +48,7 @@ pub use meeting::{
     ActionItem, AgendaItem, AgendaKind, Attendance, Decision, Meeting, MeetingSeries, MeetingState,
 };
 pub use organisation::{Contact, OrgType, Organisation, RegisterId, RegisterScheme, SizeBand};
+pub use peer::{PeerStatus, Via};
 pub use post::{
     AvailabilityWindow, Direction, Post, PostStatus, PriceModel, Quantity, Recurrence, Visibility,
 };

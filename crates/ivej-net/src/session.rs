@@ -146,6 +146,7 @@ async fn run_session(
     let p = peer.clone();
     let mut docs: BTreeSet<String> = blocking(&node, move |n| {
         n.start_sync_session(&p.device)?;
+        n.peer_connected(&p.device, &p.org, ivej_model::Via::Lan)?;
         n.shared_documents(Some(&p.org))
     })
     .await?
@@ -216,6 +217,8 @@ async fn run_session(
         }
     };
     read_task.abort();
+    let p = peer.clone();
+    let _ = blocking(&node, move |n| n.peer_disconnected(&p.device)).await;
     result.map(|()| report)
 }
 

@@ -16,6 +16,7 @@ mod error;
 mod export;
 mod meetings;
 mod organisations;
+mod peers;
 mod posts;
 mod results;
 mod state;

@@ -51,6 +51,8 @@ pub(crate) struct State {
     pub sync_states: HashMap<(String, String), ivej_doc::SyncState>,
     /// The store's data version last looked at (see `Node::refresh_from_disk`).
     pub seen_data_version: Option<i64>,
+    /// Peers talked to, by device id.
+    pub peers: std::collections::BTreeMap<String, crate::peers::PeerRecord>,
 }
 
 /// Loads a stored document's chunks into one automerge document.
@@ -89,7 +91,9 @@ impl State {
             minutes: HashMap::new(),
             sync_states: HashMap::new(),
             seen_data_version: None,
+            peers: Default::default(),
         };
+        state.load_peers()?;
         if let Some(org) = state.own_org.clone() {
             state.private = load_chunks(&state.store, &private_doc_id(&org), PrivateDoc::load)?;
         }

@@ -86,6 +86,23 @@ fn project_touched(
     Ok(())
 }
 
+fn put_peer_row(
+    w: &mut Writer<'_>,
+    peer: &str,
+    row: Option<&crate::peers::PeerRecord>,
+) -> Result<(), StoreError> {
+    match row {
+        Some(r) => w.put_peer(
+            peer,
+            &r.org_id,
+            crate::peers::via_name(r.via),
+            r.last_seen,
+            r.last_synced,
+        ),
+        None => Ok(()),
+    }
+}
+
 fn events_for(touched: &Touched) -> Vec<NodeEvent> {
     let mut events = Vec::new();
     for (collection, key) in &touched.records {
@@ -376,8 +393,11 @@ impl Node {
                         .map(|(_, n)| n.clone())
                 };
                 let encoded = state.encode();
+                *st.sync_state(peer, doc_id)? = state.clone();
+                let row = st.note_peer(peer);
                 st.persist_street(|w| {
                     project_touched(w, &orgs, &posts, &services, &name_of)?;
+                    put_peer_row(w, peer, row.as_ref())?;
                     w.put_sync_state(peer, doc_id, &encoded)
                 })?;
                 touched
@@ -388,7 +408,12 @@ impl Node {
                     .minutes_mut(&meeting)?
                     .receive_sync_message(&mut state, bytes)?;
                 let encoded = state.encode();
-                st.persist_minutes(&meeting, |w| w.put_sync_state(peer, doc_id, &encoded))?;
+                *st.sync_state(peer, doc_id)? = state.clone();
+                let row = st.note_peer(peer);
+                st.persist_minutes(&meeting, |w| {
+                    put_peer_row(w, peer, row.as_ref())?;
+                    w.put_sync_state(peer, doc_id, &encoded)
+                })?;
                 if !touched.is_empty() {
                     self.emit(NodeEvent::MinutesChanged {
                         meeting_id: meeting,
@@ -404,8 +429,11 @@ impl Node {
                     .map(|k| (k.to_string(), private.get_post(k).ok().flatten()))
                     .collect();
                 let encoded = state.encode();
+                *st.sync_state(peer, doc_id)? = state.clone();
+                let row = st.note_peer(peer);
                 st.persist_private(|w| {
                     project_touched(w, &[], &posts, &[], &|_| None)?;
+                    put_peer_row(w, peer, row.as_ref())?;
                     w.put_sync_state(peer, doc_id, &encoded)
                 })?;
                 if !touched.is_empty() {

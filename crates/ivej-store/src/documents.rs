@@ -51,6 +51,22 @@ impl Store {
             .optional()?)
     }
 
+    /// Every peer talked to: (device, org, via, last seen, last synced).
+    #[allow(clippy::type_complexity)]
+    pub fn peers(
+        &self,
+    ) -> Result<Vec<(String, String, String, Option<i64>, Option<i64>)>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT device_id, org_id, via, last_seen, last_synced FROM peers ORDER BY device_id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     /// The ids of the stored documents of one kind.
     pub fn document_ids(&self, kind: &str) -> Result<Vec<String>, StoreError> {
         let mut stmt = self
@@ -90,6 +106,22 @@ impl Writer<'_> {
             |r| r.get(0),
         )?;
         Ok(usize::try_from(count).unwrap_or(usize::MAX))
+    }
+
+    pub fn put_peer(
+        &mut self,
+        device_id: &str,
+        org_id: &str,
+        via: &str,
+        last_seen: Option<i64>,
+        last_synced: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT OR REPLACE INTO peers(device_id, org_id, via, last_seen, last_synced)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![device_id, org_id, via, last_seen, last_synced],
+        )?;
+        Ok(())
     }
 
     pub fn put_sync_state(

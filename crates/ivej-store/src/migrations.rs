@@ -80,6 +80,14 @@ const STEPS: &[&str] = &[
         state BLOB NOT NULL,
         PRIMARY KEY (peer, doc_id)
      );",
+    // 4: the peers this device has talked to, for the sync status screen.
+    "CREATE TABLE peers (
+        device_id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        via TEXT NOT NULL,
+        last_seen INTEGER,
+        last_synced INTEGER
+     );",
 ];
 
 /// The schema version this build creates.

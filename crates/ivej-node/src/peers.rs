@@ -1,0 +1,155 @@
+//! Honest sync status per peer: when it was last seen and last fully synced, and whether
+//! anything is pending in either direction (computed from the sync states, never assumed).
+
+use ivej_model::{PeerStatus, Via};
+
+use crate::clock;
+use crate::error::NodeResult;
+use crate::state::State;
+use crate::Node;
+
+/// What the node remembers of a peer between sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PeerRecord {
+    pub org_id: String,
+    pub via: Via,
+    pub connected: bool,
+    pub last_seen: Option<i64>,
+    pub last_synced: Option<i64>,
+}
+
+fn via_code(via: Via) -> &'static str {
+    match via {
+        Via::Lan => "lan",
+        Via::Relay => "relay",
+    }
+}
+
+impl State {
+    pub(crate) fn load_peers(&mut self) -> NodeResult<()> {
+        for (device, org_id, via, last_seen, last_synced) in self.store.peers()? {
+            self.peers.insert(
+                device,
+                PeerRecord {
+                    org_id,
+                    via: if via == "relay" { Via::Relay } else { Via::Lan },
+                    connected: false,
+                    last_seen,
+                    last_synced,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// (pending out, pending in) with `peer` over every document this node shares with it.
+    pub(crate) fn pending_with(&mut self, peer: &str) -> (bool, bool) {
+        let keys: Vec<(String, String)> = self
+            .sync_states
+            .keys()
+            .filter(|(p, _)| p == peer)
+            .cloned()
+            .collect();
+        if keys.is_empty() {
+            return (true, false);
+        }
+        let (mut out, mut incoming) = (false, false);
+        for key in keys {
+            let Some(state) = self.sync_states.get(&key).cloned() else {
+                continue;
+            };
+            let doc_id = key.1.as_str();
+            let pending = if doc_id.starts_with("street:") {
+                self.street.as_mut().map(|d| d.pending_with(&state))
+            } else if doc_id.starts_with("private:") {
+                self.private.as_mut().map(|d| d.pending_with(&state))
+            } else {
+                doc_id
+                    .strip_prefix("minutes:")
+                    .and_then(|m| self.minutes.get_mut(m))
+                    .map(|d| d.pending_with(&state))
+            };
+            if let Some((o, i)) = pending {
+                out |= o;
+                incoming |= i;
+            }
+        }
+        (out, incoming)
+    }
+
+    /// Notes a message from `peer`; marks it synced when nothing is pending either way.
+    /// Returns the row to store.
+    pub(crate) fn note_peer(&mut self, peer: &str) -> Option<PeerRecord> {
+        let (out, incoming) = self.pending_with(peer);
+        let now = clock::now_ms();
+        let record = self.peers.get_mut(peer)?;
+        record.last_seen = Some(now);
+        if !out && !incoming {
+            record.last_synced = Some(now);
+        }
+        Some(record.clone())
+    }
+}
+
+impl Node {
+    /// A session with `device` began.
+    pub fn peer_connected(&self, device: &str, org_id: &str, via: Via) -> NodeResult<()> {
+        let mut st = self.lock()?;
+        let now = clock::now_ms();
+        let previous = st.peers.get(device).cloned();
+        let record = PeerRecord {
+            org_id: org_id.to_string(),
+            via,
+            connected: true,
+            last_seen: Some(now),
+            last_synced: previous.and_then(|p| p.last_synced),
+        };
+        st.store.write(|w| {
+            w.put_peer(
+                device,
+                org_id,
+                via_code(via),
+                record.last_seen,
+                record.last_synced,
+            )
+        })?;
+        st.peers.insert(device.to_string(), record);
+        Ok(())
+    }
+
+    /// The session with `device` ended.
+    pub fn peer_disconnected(&self, device: &str) -> NodeResult<()> {
+        let mut st = self.lock()?;
+        if let Some(p) = st.peers.get_mut(device) {
+            p.connected = false;
+        }
+        Ok(())
+    }
+
+    /// Every peer this device has talked to, with what is pending.
+    pub fn peer_statuses(&self) -> NodeResult<Vec<PeerStatus>> {
+        let mut st = self.lock()?;
+        let devices: Vec<String> = st.peers.keys().cloned().collect();
+        let mut out = Vec::with_capacity(devices.len());
+        for device in devices {
+            let (pending_out, pending_in) = st.pending_with(&device);
+            if let Some(p) = st.peers.get(&device) {
+                out.push(PeerStatus {
+                    device_id: device.clone(),
+                    org_id: p.org_id.clone(),
+                    via: p.via,
+                    connected: p.connected,
+                    last_seen: p.last_seen,
+                    last_synced: p.last_synced,
+                    pending_out,
+                    pending_in,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+pub(crate) fn via_name(via: Via) -> &'static str {
+    via_code(via)
+}

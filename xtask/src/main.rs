@@ -299,5 +299,8 @@ fn bench() -> Result<()> {
     step("benchmarks (release build)");
     let mut c = cargo();
     c.args(["bench", "--package", "ivej-node", "--bench", "node"]);
+    run(c)?;
+    let mut c = cargo();
+    c.args(["bench", "--package", "ivej-net", "--bench", "sync"]);
     run(c)
 }

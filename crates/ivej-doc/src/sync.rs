@@ -19,6 +19,8 @@ pub struct Touched {
     pub records: BTreeSet<(String, String)>,
     /// Keys directly under the root that changed (`street`, `text`, `in_confidence` ...).
     pub root_keys: BTreeSet<String>,
+    /// Whether the document gained any change at all (it may touch nothing listed above).
+    pub changed: bool,
 }
 
 impl Touched {
@@ -103,7 +105,10 @@ fn touched_between(
     before: &[automerge::ChangeHash],
     after: &[automerge::ChangeHash],
 ) -> Touched {
-    let mut touched = Touched::default();
+    let mut touched = Touched {
+        changed: true,
+        ..Touched::default()
+    };
     for patch in doc.diff(before, after) {
         match patch.path.as_slice() {
             [] if patch.obj == ROOT => match &patch.action {

@@ -26,6 +26,8 @@ pub struct SessionReport {
     pub peer_org: String,
     pub messages_sent: usize,
     pub messages_received: usize,
+    /// Sync payload bytes received (before encryption overhead).
+    pub bytes_received: usize,
 }
 
 /// Runs blocking node work off the async threads.
@@ -171,6 +173,7 @@ async fn run_session(
         peer_org,
         messages_sent: 0,
         messages_received: 0,
+        bytes_received: 0,
     };
     report.messages_sent += flush(&node, &mut writer, &peer, &docs).await?;
 
@@ -186,6 +189,7 @@ async fn run_session(
                     break Err(NetError::Protocol("a second hello".into()));
                 };
                 report.messages_received += 1;
+                report.bytes_received += payload.len();
                 let (p, d) = (peer.clone(), doc_id.clone());
                 let applied = blocking(&node, move |n| {
                     n.receive_sync_message(&p.device, Some(&p.org), &d, &payload)
@@ -205,6 +209,11 @@ async fn run_session(
             event = events.recv() => {
                 match event {
                     Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                        // One flush answers a burst of events (a big sync touches thousands).
+                        while !matches!(
+                            events.try_recv(),
+                            Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed)
+                        ) {}
                         // New minutes documents appear with meetings; offer them too.
                         let p = peer.clone();
                         docs.extend(blocking(&node, move |n| n.shared_documents(Some(&p.org))).await?);

@@ -118,11 +118,34 @@ impl Node {
     }
 
     /// The session with `device` ended.
+    /// Stores what the peer is known to have, so the next connection costs little.
     pub fn peer_disconnected(&self, device: &str) -> NodeResult<()> {
         let mut st = self.lock()?;
-        if let Some(p) = st.peers.get_mut(device) {
+        let states: Vec<(String, Vec<u8>)> = st
+            .sync_states
+            .iter()
+            .filter(|((p, _), _)| p == device)
+            .map(|((_, doc), state)| (doc.clone(), state.encode()))
+            .collect();
+        let record = st.peers.get_mut(device).map(|p| {
             p.connected = false;
-        }
+            p.clone()
+        });
+        st.store.write(|w| {
+            for (doc, state) in &states {
+                w.put_sync_state(device, doc, state)?;
+            }
+            if let Some(r) = &record {
+                w.put_peer(
+                    device,
+                    &r.org_id,
+                    via_code(r.via),
+                    r.last_seen,
+                    r.last_synced,
+                )?;
+            }
+            Ok(())
+        })?;
         Ok(())
     }
 

@@ -181,10 +181,6 @@ impl State {
         let mut doc = StreetDoc::create(&street)?;
         doc.put(&org)?;
         let private = PrivateDoc::create(&org.id)?;
-        self.store
-            .set_setting(SETTING_STREET_SECRET, &hex(&rand::random::<[u8; 32]>()))?;
-        self.store
-            .set_setting(SETTING_ORG_SECRET, &hex(&rand::random::<[u8; 32]>()))?;
         self.adopt(street.id.clone(), org.id.clone(), doc, private)
     }
 
@@ -204,7 +200,16 @@ impl State {
         let mut posts: Vec<Post> = street.all();
         posts.extend(private.posts());
         let services: Vec<Service> = street.all();
+        // A new street (or the demo) gets its secrets here; a joining device brought them.
+        let missing_street_secret = self.store.setting(SETTING_STREET_SECRET)?.is_none();
+        let missing_org_secret = self.store.setting(SETTING_ORG_SECRET)?.is_none();
         self.store.write(|w| {
+            if missing_street_secret {
+                w.set_setting(SETTING_STREET_SECRET, &hex(&rand::random::<[u8; 32]>()))?;
+            }
+            if missing_org_secret {
+                w.set_setting(SETTING_ORG_SECRET, &hex(&rand::random::<[u8; 32]>()))?;
+            }
             w.replace_snapshot(&street_doc_id(&street_id), "street", &street_bytes)?;
             w.replace_snapshot(&private_doc_id(&own_org), "private", &private_bytes)?;
             project_all(w, &orgs, &posts, &services)?;

@@ -25,6 +25,14 @@ enum Target {
 }
 
 impl State {
+    /// Most messages (acks, have/need) bring no change: their sync state stays in memory,
+    /// sparing the disk; it is stored with the next change or when the session ends.
+    fn keep_quiet_state(&mut self, peer: &str, doc_id: &str, state: SyncState) -> NodeResult<()> {
+        *self.sync_state(peer, doc_id)? = state;
+        self.note_peer(peer);
+        Ok(())
+    }
+
     /// What `doc_id` is, if this node shares it with a device of `peer_org`.
     fn target(&self, doc_id: &str, peer_org: Option<&str>) -> NodeResult<Target> {
         let street_id = self.street_id.as_deref().ok_or(NodeError::NoStreet)?;
@@ -141,8 +149,6 @@ impl Node {
             ));
         }
         st.store.set_setting(SETTING_STREET_SECRET, &hex(secret))?;
-        st.store
-            .set_setting(SETTING_ORG_SECRET, &hex(&rand::random::<[u8; 32]>()))?;
         let now = clock::now_ms();
         let org = profile.into_organisation(clock::new_id(), now);
         let mut doc = StreetDoc::empty()?;
@@ -368,6 +374,9 @@ impl Node {
         let touched = match &target {
             Target::Street => {
                 let touched = st.street_mut()?.receive_sync_message(&mut state, bytes)?;
+                if !touched.changed {
+                    return st.keep_quiet_state(peer, doc_id, state);
+                }
                 let doc = st.street()?;
                 let orgs: Vec<Organisation> = touched
                     .keys_in("organisations")
@@ -407,6 +416,9 @@ impl Node {
                 let touched = st
                     .minutes_mut(&meeting)?
                     .receive_sync_message(&mut state, bytes)?;
+                if !touched.changed {
+                    return st.keep_quiet_state(peer, doc_id, state);
+                }
                 let encoded = state.encode();
                 *st.sync_state(peer, doc_id)? = state.clone();
                 let row = st.note_peer(peer);
@@ -424,6 +436,9 @@ impl Node {
             Target::Private => {
                 let private = st.private.as_mut().ok_or(NodeError::NoStreet)?;
                 let touched = private.receive_sync_message(&mut state, bytes)?;
+                if !touched.changed {
+                    return st.keep_quiet_state(peer, doc_id, state);
+                }
                 let posts: Vec<(String, Option<Post>)> = touched
                     .keys_in("posts")
                     .map(|k| (k.to_string(), private.get_post(k).ok().flatten()))

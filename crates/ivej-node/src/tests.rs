@@ -431,3 +431,37 @@ fn a_second_process_on_the_same_directory_is_picked_up() {
         2
     );
 }
+
+#[test]
+fn every_way_into_a_street_leaves_the_secrets_sync_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = new_node(dir.path());
+    demo.open_demo().unwrap();
+    assert!(demo.street_secret().is_ok() && demo.org_secret().is_ok());
+    let dir = tempfile::tempdir().unwrap();
+    let created = new_node(dir.path());
+    street(&created);
+    let (secret, org_secret) = (
+        created.street_secret().unwrap(),
+        created.org_secret().unwrap(),
+    );
+    assert_ne!(secret, org_secret);
+    let dir = tempfile::tempdir().unwrap();
+    let joined = new_node(dir.path());
+    joined
+        .join_street(
+            &created.street_id().unwrap(),
+            &secret,
+            OrgProfile {
+                name: "Member".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(joined.street_secret().unwrap(), secret);
+    assert_ne!(
+        joined.org_secret().unwrap(),
+        org_secret,
+        "a new member is its own organisation"
+    );
+}

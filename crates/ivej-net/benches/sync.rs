@@ -1,0 +1,233 @@
+//! Prints how fast changes travel between peers on loopback, and what a new device's
+//! first full sync of a two-year street costs, beside the in-process automerge figures
+//! for the same work (the limit). Run with `cargo xtask bench`. Figures, not assertions.
+
+// A benchmark that cannot set itself up should stop loudly.
+#![allow(clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ivej_doc::{StreetDoc, SyncState};
+use ivej_model::{Direction, NodeEvent, StreetKind};
+use ivej_net::Listener;
+use ivej_node::demo::{self, DemoSize};
+use ivej_node::{clock, CreateStreet, Node, NodeOptions, OrgProfile, PostInput};
+use tempfile::TempDir;
+
+fn open(dir: &TempDir) -> Arc<Node> {
+    let mut options = NodeOptions::new(dir.path());
+    options.lan_discovery = false;
+    Arc::new(Node::open(options).expect("open"))
+}
+
+fn report(what: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let at = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize];
+    println!(
+        "{what:<62} median {:>8.2} ms   p99 {:>8.2} ms   (n={})",
+        at(0.5).as_secs_f64() * 1e3,
+        at(0.99).as_secs_f64() * 1e3,
+        samples.len()
+    );
+}
+
+/// `n` nodes of one street, every pair connected (as mDNS would do on a LAN).
+async fn mesh(
+    n: usize,
+) -> (
+    Vec<TempDir>,
+    Vec<Arc<Node>>,
+    Vec<Listener>,
+    tokio::sync::watch::Sender<bool>,
+) {
+    let dirs: Vec<TempDir> = (0..n).map(|_| TempDir::new().expect("dir")).collect();
+    let first = open(&dirs[0]);
+    first
+        .create_street(CreateStreet {
+            name: "Bench street".into(),
+            kind: StreetKind::MiniNetwork,
+            region: String::new(),
+            languages: vec![],
+            org: OrgProfile {
+                name: "Facilitator".into(),
+                ..Default::default()
+            },
+        })
+        .expect("street");
+    let secret = first.street_secret().expect("secret");
+    let street = first.street_id().expect("id");
+    let mut nodes = vec![first];
+    for (i, dir) in dirs.iter().enumerate().skip(1) {
+        let node = open(dir);
+        node.join_street(
+            &street,
+            &secret,
+            OrgProfile {
+                name: format!("Member {i}"),
+                ..Default::default()
+            },
+        )
+        .expect("join");
+        nodes.push(node);
+    }
+    let mut listeners = Vec::new();
+    for node in &nodes {
+        listeners.push(
+            Listener::bind(node.clone(), "127.0.0.1:0".parse().expect("addr"))
+                .await
+                .expect("bind"),
+        );
+    }
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    for i in 0..n {
+        for j in 0..i {
+            tokio::spawn(ivej_net::connect(
+                nodes[i].clone(),
+                listeners[j].local_addr(),
+                stop_rx.clone(),
+            ));
+        }
+    }
+    (dirs, nodes, listeners, stop)
+}
+
+async fn propagation(n: usize, posts: usize) {
+    let (_dirs, nodes, listeners, stop) = mesh(n).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut samples = Vec::new();
+    for k in 0..posts {
+        let mut receivers: Vec<_> = nodes[1..].iter().map(|n| n.subscribe()).collect();
+        let author = nodes[0].clone();
+        let start = Instant::now();
+        let post = tokio::task::spawn_blocking(move || {
+            author.create_post(PostInput::new(
+                Direction::Offer,
+                "CAP.MACH.CNC",
+                &format!("bench {k}"),
+            ))
+        })
+        .await
+        .expect("task")
+        .expect("post");
+        for rx in &mut receivers {
+            loop {
+                match tokio::time::timeout(Duration::from_secs(30), rx.recv()).await {
+                    Ok(Ok(NodeEvent::PostChanged { id })) if id == post.id => break,
+                    Ok(_) => continue,
+                    Err(_) => panic!("post {k} did not arrive within 30 s"),
+                }
+            }
+        }
+        samples.push(start.elapsed());
+    }
+    report(
+        &format!(
+            "one new post reaches all {} other peers ({n} peers, full mesh)",
+            n - 1
+        ),
+        samples,
+    );
+    let _ = stop.send(true);
+    for l in listeners {
+        l.shutdown().await;
+    }
+}
+
+async fn first_full_sync() {
+    let (da, db) = (TempDir::new().expect("dir"), TempDir::new().expect("dir"));
+    let a = open(&da);
+    let street = demo::generate(DemoSize::two_year(), 2017, clock::now_ms(), clock::today())
+        .expect("generate");
+    let own_org = street.own_org.clone();
+    a.adopt_demo(street).expect("adopt");
+    let b = open(&db);
+    // A second device of the facilitator's organisation: it receives everything, private too.
+    b.join_as_device(
+        &a.street_id().expect("id"),
+        &a.street_secret().expect("secret"),
+        &own_org,
+        &a.org_secret().expect("org secret"),
+    )
+    .expect("join");
+    let listener = Listener::bind(a.clone(), "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("bind");
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let start = Instant::now();
+    let session = tokio::spawn(ivej_net::connect(b.clone(), listener.local_addr(), stop_rx));
+    let expected = a.export().expect("export").posts.len();
+    loop {
+        let synced = b
+            .peer_statuses()
+            .expect("status")
+            .iter()
+            .any(|p| p.synced());
+        let have = b.export().map(|e| e.posts.len()).unwrap_or(0);
+        if synced && have == expected {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "first sync did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let elapsed = start.elapsed();
+    let _ = stop.send(true);
+    let report = session.await.expect("task").expect("session");
+    println!(
+        "first full sync of the two-year street to a new device over loopback: {:.0} ms, {:.2} MB received in {} messages",
+        elapsed.as_secs_f64() * 1e3,
+        report.bytes_received as f64 / 1e6,
+        report.messages_received
+    );
+    listener.shutdown().await;
+
+    // The limit: the same exchange between two automerge documents in memory.
+    let street = demo::generate(DemoSize::two_year(), 2017, clock::now_ms(), clock::today())
+        .expect("generate");
+    let mut source = street.street;
+    let mut target = StreetDoc::empty().expect("empty");
+    let (mut sa, mut sb) = (SyncState::new(), SyncState::new());
+    let (mut bytes, mut messages) = (0usize, 0usize);
+    let start = Instant::now();
+    loop {
+        let mut quiet = true;
+        if let Some(m) = source.generate_sync_message(&mut sa) {
+            bytes += m.len();
+            messages += 1;
+            target.receive_sync_message(&mut sb, &m).expect("receive");
+            quiet = false;
+        }
+        if let Some(m) = target.generate_sync_message(&mut sb) {
+            source.receive_sync_message(&mut sa, &m).expect("receive");
+            quiet = false;
+        }
+        if quiet {
+            break;
+        }
+    }
+    println!(
+        "  in-process automerge sync of the street document alone:    {:.0} ms, {:.2} MB in {messages} messages",
+        start.elapsed().as_secs_f64() * 1e3,
+        bytes as f64 / 1e6
+    );
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--test" || a == "--list") {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        println!("Industrivej sync benchmarks (loopback, Noise sessions)");
+        propagation(2, 100).await;
+        propagation(20, 30).await;
+        first_full_sync().await;
+    });
+}

@@ -80,11 +80,11 @@ async fn mesh(
         );
     }
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    for i in 0..n {
-        for j in 0..i {
+    for (i, node) in nodes.iter().enumerate() {
+        for listener in &listeners[..i] {
             tokio::spawn(ivej_net::connect(
-                nodes[i].clone(),
-                listeners[j].local_addr(),
+                node.clone(),
+                listener.local_addr(),
                 stop_rx.clone(),
             ));
         }

@@ -391,10 +391,12 @@ fn invite_join_serve_and_sync_now_from_the_command_line() {
     assert!(!out.status.success());
     ivej_ok(b.path(), &["join", &code, "--org", "Virkelyst Plast"]);
 
+    // LAN discovery off as a stored setting this time (the other runs use --no-lan).
+    ivej_ok(a.path(), &["lan", "off"]);
     let mut server = Command::new(env!("CARGO_BIN_EXE_ivej-under-test"))
         .arg("--data-dir")
         .arg(a.path())
-        .args(["--no-lan", "serve", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--listen", "127.0.0.1:0"])
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -403,6 +405,7 @@ fn invite_join_serve_and_sync_now_from_the_command_line() {
     BufReader::new(server.stderr.take().unwrap())
         .read_line(&mut line)
         .unwrap();
+    assert!(line.contains("LAN discovery off"), "{line}");
     let addr = line
         .trim()
         .strip_prefix("serving on ")

@@ -300,3 +300,137 @@ async fn five_nodes_converge_over_loopback() {
 async fn twenty_nodes_converge_over_loopback() {
     converge_over_loopback(20).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_laptop_offline_for_a_week_catches_up_over_loopback() {
+    let (da, dc) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let a = facilitator(&da);
+    let laptop = member(&dc, &a, a.street_secret().unwrap(), "Shop floor");
+    // A week of work while the laptop is away, and some of its own offline.
+    for day in 0..7 {
+        for i in 0..25 {
+            let title = format!("day {day} offer {i}");
+            a.create_post(PostInput::new(Direction::Offer, "CAP.SPACE", &title))
+                .unwrap();
+        }
+    }
+    laptop
+        .create_post(PostInput::new(
+            Direction::Need,
+            "PUR",
+            "Joint energy purchase",
+        ))
+        .unwrap();
+    let listener = Listener::bind(a.clone(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let session = tokio::spawn(ivej_net::connect(
+        laptop.clone(),
+        listener.local_addr(),
+        stop_rx,
+    ));
+    eventually("the laptop to catch up", || {
+        titles(&laptop).len() == 176 && titles(&a).len() == 176
+    })
+    .await;
+    assert_eq!(titles(&a), titles(&laptop));
+    stop.send(true).unwrap();
+    session.await.unwrap().unwrap();
+    listener.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_that_sends_garbage_after_the_handshake_is_dropped_alone() {
+    let (da, db, dx) = (
+        TempDir::new().unwrap(),
+        TempDir::new().unwrap(),
+        TempDir::new().unwrap(),
+    );
+    let a = facilitator(&da);
+    let secret = a.street_secret().unwrap();
+    let b = member(&db, &a, secret, "Regstrup Smedie");
+    let bad = member(&dx, &a, secret, "Broken client");
+    let listener = Listener::bind(a.clone(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let good = tokio::spawn(ivej_net::connect(b.clone(), listener.local_addr(), stop_rx));
+    // The broken client knows the secret, so its handshake succeeds; then it talks nonsense.
+    let keys = ivej_net::DeviceKeys::load_or_create(&bad).unwrap();
+    let stream = tokio::net::TcpStream::connect(listener.local_addr())
+        .await
+        .unwrap();
+    let channel = ivej_net::NoiseChannel::handshake(stream, true, &keys.private, &secret)
+        .await
+        .unwrap();
+    let (mut reader, mut writer) = channel.split();
+    writer.send(b"\x07 not a message").await.unwrap();
+    let _ = writer.send(&[0xff; 100_000]).await;
+    // The server ends that session: reading from it stops.
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while reader.recv().await.is_ok() {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the server should drop the broken client");
+    // Meanwhile the good peer syncs as usual.
+    a.create_post(PostInput::new(
+        Direction::Offer,
+        "CAP.SPACE",
+        "Storage hall",
+    ))
+    .unwrap();
+    eventually("b to get the post", || {
+        titles(&b) == vec!["Storage hall".to_string()]
+    })
+    .await;
+    stop.send(true).unwrap();
+    good.await.unwrap().unwrap();
+    listener.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_data_goes_only_to_a_proven_device_of_the_same_company() {
+    let (da, d2, db) = (
+        TempDir::new().unwrap(),
+        TempDir::new().unwrap(),
+        TempDir::new().unwrap(),
+    );
+    let a = facilitator(&da);
+    let mut private = PostInput::new(Direction::Offer, "CAP.SPACE", "Only for our own eyes");
+    private.visibility = ivej_model::Visibility::Private;
+    a.create_post(private).unwrap();
+    // The company's second device, invited as such.
+    let invite = a.create_invite([0; 32], true, None).unwrap();
+    let second = open(&d2);
+    second.join(&invite, None).unwrap();
+    // A device that knows the street secret and claims to belong to the same company, but
+    // does not have the company's secret, so it cannot prove it.
+    let b = open(&db);
+    b.join_as_device(
+        &a.street_id().unwrap(),
+        &a.street_secret().unwrap(),
+        &a.own_org_id().unwrap(),
+        &[9u8; 32],
+    )
+    .unwrap();
+    let listener = Listener::bind(a.clone(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let s1 = tokio::spawn(ivej_net::connect(
+        second.clone(),
+        listener.local_addr(),
+        stop_rx.clone(),
+    ));
+    let s2 = tokio::spawn(ivej_net::connect(b.clone(), listener.local_addr(), stop_rx));
+    eventually("the second device to get the private post", || {
+        titles(&second) == vec!["Only for our own eyes".to_string()]
+    })
+    .await;
+    eventually("the other member to sync", || b.summary().is_ok()).await;
+    assert!(titles(&b).is_empty());
+    stop.send(true).unwrap();
+    let _ = (s1.await, s2.await);
+    listener.shutdown().await;
+}

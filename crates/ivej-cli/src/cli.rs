@@ -82,6 +82,11 @@ pub enum Command {
     },
     /// The peers this device has talked to: last seen, last synced, what is pending.
     Peers,
+    /// Switch LAN discovery (mDNS) on or off for this device; `--no-lan` overrides per run.
+    Lan {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
     /// The whole state as JSON.
     Export {
         /// Write to this file instead of standard output.

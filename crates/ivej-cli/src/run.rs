@@ -130,7 +130,17 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Serve { listen, peers } => serve(node, listen, peers, options.lan_discovery),
+        Command::Serve { listen, peers } => {
+            let lan = options.lan_discovery && node.lan_discovery_enabled()?;
+            serve(node, listen, peers, lan)
+        }
+        Command::Lan { state } => {
+            node.set_lan_discovery(state == "on")?;
+            if !json {
+                println!("LAN discovery is {state} for this device.");
+            }
+            Ok(())
+        }
         Command::Sync { peer, timeout } => sync_now(node, &peer, timeout, json),
         Command::Peers => output::show(json, node.peer_statuses()?.as_slice(), output::peers),
         Command::AddPeer { address } => {

@@ -295,6 +295,15 @@ impl Node {
         Ok(())
     }
 
+    /// Whether this device announces itself and looks for peers on the LAN (default on).
+    pub fn lan_discovery_enabled(&self) -> NodeResult<bool> {
+        Ok(self.local_setting("lan_discovery")?.as_deref() != Some("off"))
+    }
+
+    pub fn set_lan_discovery(&self, on: bool) -> NodeResult<()> {
+        self.set_local_setting("lan_discovery", if on { "on" } else { "off" })
+    }
+
     /// A setting that stays on this device (keys, preferences); never synced.
     pub fn local_setting(&self, key: &str) -> NodeResult<Option<String>> {
         Ok(self.lock()?.store.setting(&format!("local.{key}"))?)

@@ -16,7 +16,7 @@ pub type CollaborationId = String;
 /// The node fills the bytes (UUID v7); keeping the formatting here lets the frontend and
 /// tests produce ids of the same shape without a uuid dependency.
 pub fn new_id_from_parts(bytes: [u8; 16]) -> String {
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::hex::encode(&bytes);
     format!(
         "{}-{}-{}-{}-{}",
         &hex[0..8],

@@ -12,6 +12,7 @@ mod collaboration;
 mod error;
 mod event;
 mod geo;
+pub mod hex;
 mod ids;
 mod interest;
 mod invite;

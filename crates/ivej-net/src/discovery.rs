@@ -26,10 +26,7 @@ pub struct FoundPeer {
 
 /// The street's tag in announcements: the first 16 bytes of a keyed hash, as hex.
 pub fn street_tag(secret: &[u8; 32], street_id: &str) -> String {
-    keyed_hash(secret, street_id.as_bytes())[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    ivej_model::hex::encode(&keyed_hash(secret, street_id.as_bytes())[..16])
 }
 
 pub(crate) fn keyed_hash(key: &[u8; 32], data: &[u8]) -> [u8; 32] {
@@ -44,10 +41,7 @@ pub(crate) fn keyed_hash(key: &[u8; 32], data: &[u8]) -> [u8; 32] {
 }
 
 fn short_name(device_id: &str) -> String {
-    keyed_hash(&[0x49; 32], device_id.as_bytes())[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    ivej_model::hex::encode(&keyed_hash(&[0x49; 32], device_id.as_bytes())[..8])
 }
 
 /// Announces this device and reports peers of the same street while it lives.

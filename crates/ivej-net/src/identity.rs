@@ -1,3 +1,4 @@
+use ivej_model::hex::{decode as unhex, encode as hex};
 use ivej_node::Node;
 
 use crate::channel::NOISE_PARAMS;
@@ -17,20 +18,6 @@ impl std::fmt::Debug for DeviceKeys {
             .field("public", &hex(&self.public))
             .finish()
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            text.get(i..i + 2)
-                .and_then(|b| u8::from_str_radix(b, 16).ok())
-        })
-        .collect()
 }
 
 impl DeviceKeys {

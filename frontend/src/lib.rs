@@ -8,6 +8,7 @@
 mod app;
 mod components;
 mod hooks;
+pub mod i18n;
 mod ipc;
 pub mod state;
 

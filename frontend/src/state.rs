@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use ivej_model::{ApiError, ErrorCode, StreetSummary};
+use ivej_model::{ApiError, ErrorCode, Lang, StreetSummary};
 use yew::Reducible;
 
 /// Where the app is.
@@ -24,6 +24,8 @@ pub struct AppState {
     pub busy: bool,
     /// The last error of an action the user can retry, shown beside the form.
     pub action_error: Option<ApiError>,
+    /// The language of the UI.
+    pub lang: Lang,
 }
 
 impl Default for AppState {
@@ -32,6 +34,7 @@ impl Default for AppState {
             phase: Phase::Loading,
             busy: false,
             action_error: None,
+            lang: Lang::default(),
         }
     }
 }
@@ -46,6 +49,7 @@ pub enum AppAction {
     Started,
     /// The user's action failed; the form keeps what was typed.
     ActionFailed(ApiError),
+    SetLanguage(Lang),
 }
 
 impl Reducible for AppState {
@@ -75,6 +79,7 @@ impl Reducible for AppState {
                 next.busy = false;
                 next.action_error = Some(err);
             }
+            AppAction::SetLanguage(lang) => next.lang = lang,
         }
         Rc::new(next)
     }
@@ -131,5 +136,11 @@ mod tests {
             Some(&Problem::Empty)
         );
         assert_eq!(field_error(s.action_error.as_ref(), "other"), None);
+        let s = s.reduce(AppAction::SetLanguage(Lang::Fi));
+        assert_eq!(s.lang, Lang::Fi);
+        assert!(
+            s.action_error.is_some(),
+            "changing language keeps the error shown"
+        );
     }
 }

@@ -5,6 +5,7 @@ use web_input::value_of;
 use yew::prelude::*;
 
 use crate::hooks::use_app_state::AppHandle;
+use crate::i18n::{problem as problem_text, tr};
 use crate::ipc::NoArgs;
 use crate::state::field_error;
 
@@ -24,6 +25,7 @@ pub fn Onboarding(props: &OnboardingProps) -> Html {
     let street_name = use_state(String::new);
     let org_name = use_state(String::new);
     let state = &props.app.state;
+    let lang = state.lang;
     let error = state.action_error.as_ref();
 
     let open_demo = {
@@ -55,29 +57,29 @@ pub fn Onboarding(props: &OnboardingProps) -> Html {
     };
     let problem = |field: &str| {
         field_error(error, field)
-            .map(|p| html! { <div class="field-error">{ p.to_string() }</div> })
+            .map(|p| html! { <div class="field-error">{ problem_text(lang, p) }</div> })
     };
 
     html! {
         <main>
-            <h1>{ "Welcome to Industrivej" }</h1>
-            <p class="muted">{ "The virtual industrial street: share spare capacity and needs with the companies around you." }</p>
+            <h1>{ tr(lang, "welcome-title") }</h1>
+            <p class="muted">{ tr(lang, "welcome-subtitle") }</p>
             <div class="onboarding">
                 <section class="panel">
-                    <h2>{ "Look around first" }</h2>
-                    <p>{ "Open a demo street with made-up companies, posts and meetings." }</p>
-                    <button id="open-demo" onclick={open_demo} disabled={state.busy}>{ "Open the demo street" }</button>
+                    <h2>{ tr(lang, "demo-title") }</h2>
+                    <p>{ tr(lang, "demo-text") }</p>
+                    <button id="open-demo" onclick={open_demo} disabled={state.busy}>{ tr(lang, "demo-open") }</button>
                 </section>
                 <form class="panel" onsubmit={create}>
-                    <h2>{ "Start a street" }</h2>
-                    <p>{ "You become its facilitator and can invite the members." }</p>
-                    <label for="street-name">{ "Name of the street" }</label>
+                    <h2>{ tr(lang, "create-title") }</h2>
+                    <p>{ tr(lang, "create-text") }</p>
+                    <label for="street-name">{ tr(lang, "create-street-name") }</label>
                     <input id="street-name" value={(*street_name).clone()} oninput={bind(&street_name)} placeholder="Industrivej Regstrup" />
                     { problem("street.name") }
-                    <label for="org-name">{ "Your organisation" }</label>
+                    <label for="org-name">{ tr(lang, "create-org-name") }</label>
                     <input id="org-name" value={(*org_name).clone()} oninput={bind(&org_name)} />
                     { problem("org.name") }
-                    <button id="create-street" type="submit" disabled={state.busy}>{ "Create the street" }</button>
+                    <button id="create-street" type="submit" disabled={state.busy}>{ tr(lang, "create-submit") }</button>
                     if let Some(err) = error.filter(|e| e.fields.is_empty()) {
                         <div class="error">{ &err.message }</div>
                     }

@@ -1,15 +1,19 @@
-use ivej_model::StreetSummary;
+use ivej_model::{Lang, StreetSummary};
 use yew::prelude::*;
+
+use crate::i18n::tr;
 
 #[derive(Properties, PartialEq)]
 pub struct StreetHomeProps {
     pub summary: StreetSummary,
+    pub lang: Lang,
 }
 
 /// The street at a glance (the board and the rest come with the desktop UI).
 #[function_component]
 pub fn StreetHome(props: &StreetHomeProps) -> Html {
     let s = &props.summary;
+    let lang = props.lang;
     html! {
         <>
             <header class="street">
@@ -20,12 +24,12 @@ pub fn StreetHome(props: &StreetHomeProps) -> Html {
             </header>
             <main>
                 <div class="figures">
-                    <div class="figure"><strong id="members">{ s.members }</strong>{ "members" }</div>
-                    <div class="figure"><strong id="active-posts">{ s.active_posts }</strong>{ "open offers and needs" }</div>
-                    <div class="figure"><strong id="meetings">{ s.meetings }</strong>{ "meetings" }</div>
+                    <div class="figure"><strong id="members">{ s.members }</strong>{ tr(lang, "home-members") }</div>
+                    <div class="figure"><strong id="active-posts">{ s.active_posts }</strong>{ tr(lang, "home-active-posts") }</div>
+                    <div class="figure"><strong id="meetings">{ s.meetings }</strong>{ tr(lang, "home-meetings") }</div>
                 </div>
                 if let Some(challenge) = &s.street.current_challenge {
-                    <div class="challenge"><strong>{ "Next challenge: " }</strong>{ challenge }</div>
+                    <div class="challenge"><strong>{ tr(lang, "home-challenge") }{ " " }</strong>{ challenge }</div>
                 }
             </main>
         </>

@@ -26,7 +26,10 @@ impl AppHandle {
 
 #[hook]
 pub fn use_app_state() -> AppHandle {
-    let state = use_reducer(AppState::default);
+    let state = use_reducer(|| AppState {
+        lang: crate::i18n::system_language(),
+        ..AppState::default()
+    });
     {
         let state = state.clone();
         use_effect_with((), move |_| {

@@ -8,6 +8,8 @@
 mod commands;
 mod shell;
 
+use tauri::Manager;
+
 pub use shell::{Shell, ShellOptions};
 
 /// Starts the app with options from the command line and environment.
@@ -16,6 +18,13 @@ pub fn run() {
     let shell = Shell::open(options);
     let result = tauri::Builder::default()
         .manage(shell)
+        .setup(|app| {
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                handle.state::<Shell>().start_network().await;
+            });
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::street::street_summary,
             commands::street::open_demo_street,

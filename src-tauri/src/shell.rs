@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use ivej_model::{ApiError, ErrorCode};
+use std::sync::{Arc, Mutex};
+
 use ivej_node::{Node, NodeOptions};
 
 /// How the app was started.
@@ -34,7 +36,9 @@ impl ShellOptions {
 /// The state every command reaches.
 #[derive(Debug)]
 pub struct Shell {
-    node: Result<Node, ApiError>,
+    node: Result<Arc<Node>, ApiError>,
+    /// The network side, once the data directory holds a street.
+    network: Mutex<Option<ivej_net::Server>>,
 }
 
 impl Shell {
@@ -46,7 +50,9 @@ impl Shell {
             Some(dir) => {
                 let mut node_options = NodeOptions::new(dir);
                 node_options.lan_discovery = options.lan_discovery;
-                Node::open(node_options).map_err(|e| e.to_api())
+                Node::open(node_options)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_api())
             }
             None => Err(ApiError {
                 code: ErrorCode::Storage,
@@ -54,12 +60,50 @@ impl Shell {
                 fields: Vec::new(),
             }),
         };
-        Shell { node }
+        Shell {
+            node,
+            network: Mutex::new(None),
+        }
     }
 
     /// The node, or the error that kept it from opening (shown by the UI).
     pub fn node(&self) -> Result<&Node, ApiError> {
-        self.node.as_ref().map_err(Clone::clone)
+        self.node.as_deref().map_err(Clone::clone)
+    }
+
+    /// Starts syncing with peers (LAN discovery unless switched off) once there is a street;
+    /// does nothing when it already runs or there is no street yet. A failure to start (the
+    /// port is taken by `ivej serve` on the same directory, say) leaves the app working
+    /// offline.
+    pub async fn start_network(&self) {
+        let Ok(node) = self.node.as_ref() else {
+            return;
+        };
+        if !node.has_street().unwrap_or(false) {
+            return;
+        }
+        if self.network.lock().map(|n| n.is_some()).unwrap_or(true) {
+            return;
+        }
+        let lan = node.options().lan_discovery && node.lan_discovery_enabled().unwrap_or(true);
+        let options = ivej_net::ServeOptions {
+            lan_discovery: lan,
+            ..Default::default()
+        };
+        match ivej_net::serve(node.clone(), options).await {
+            Ok(server) => {
+                if let Ok(mut slot) = self.network.lock() {
+                    *slot = Some(server);
+                }
+            }
+            Err(e) => {
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "Industrivej works offline: the network side did not start: {e}"
+                );
+            }
+        }
     }
 }
 

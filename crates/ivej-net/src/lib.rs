@@ -21,6 +21,6 @@ pub use channel::{NoiseChannel, NOISE_PARAMS};
 pub use discovery::{street_tag, Discovery, FoundPeer, SERVICE_TYPE};
 pub use error::NetError;
 pub use identity::DeviceKeys;
-pub use serve::{serve, ServeOptions, Server};
+pub use serve::{serve, ServeOptions, Server, DEFAULT_PORT};
 pub use session::{connect, serve_connection, Listener, SessionReport};
 pub use wire::WireMessage;

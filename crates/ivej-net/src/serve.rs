@@ -15,9 +15,13 @@ use crate::discovery::{street_tag, Discovery};
 use crate::error::NetError;
 use crate::session::{connect, Listener};
 
+/// The port peers expect (and invites with an address name); any free one is used when it
+/// is taken, as mDNS announces whichever port is in use.
+pub const DEFAULT_PORT: u16 = 7117;
+
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    /// Where to accept peers (`0.0.0.0:0` picks a free port).
+    /// Where to accept peers (port 0 picks a free port).
     pub listen: SocketAddr,
     /// Announce and look for peers with mDNS.
     pub lan_discovery: bool,
@@ -30,7 +34,7 @@ pub struct ServeOptions {
 impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
-            listen: SocketAddr::from(([0, 0, 0, 0], 0)),
+            listen: SocketAddr::from(([0, 0, 0, 0], DEFAULT_PORT)),
             lan_discovery: true,
             peers: Vec::new(),
             refresh_every: Duration::from_millis(300),
@@ -104,7 +108,16 @@ pub async fn serve(node: Arc<Node>, options: ServeOptions) -> Result<Server, Net
         .await
         .map_err(|e| NetError::Protocol(e.to_string()))??
     };
-    let listener = Listener::bind(node.clone(), options.listen).await?;
+    let listener = match Listener::bind(node.clone(), options.listen).await {
+        Ok(listener) => listener,
+        // Another process (say `ivej serve`) has the usual port: take any other.
+        Err(_) if options.listen.port() == DEFAULT_PORT => {
+            let mut any = options.listen;
+            any.set_port(0);
+            Listener::bind(node.clone(), any).await?
+        }
+        Err(e) => return Err(e),
+    };
     let (stop, stop_rx) = watch::channel(false);
     let connected: Connected = Arc::default();
     let mut tasks = Vec::new();

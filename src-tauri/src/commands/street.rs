@@ -23,7 +23,7 @@ fn answer(
     Ok(summary)
 }
 
-// Commands are `async` so the node's disk work runs off the UI thread.
+// Commands run off the UI thread (`async`), so the node's disk work never blocks it.
 
 #[tauri::command(async)]
 pub fn street_summary(app: AppHandle, shell: State<'_, Shell>) -> Result<StreetSummary, ApiError> {
@@ -31,15 +31,17 @@ pub fn street_summary(app: AppHandle, shell: State<'_, Shell>) -> Result<StreetS
 }
 
 #[tauri::command(async)]
-pub fn open_demo_street(
+pub async fn open_demo_street(
     app: AppHandle,
     shell: State<'_, Shell>,
 ) -> Result<StreetSummary, ApiError> {
-    answer(&app, shell.node()?.open_demo())
+    let summary = answer(&app, shell.node()?.open_demo())?;
+    shell.start_network().await;
+    Ok(summary)
 }
 
 #[tauri::command(async)]
-pub fn create_street(
+pub async fn create_street(
     app: AppHandle,
     shell: State<'_, Shell>,
     request: CreateStreetRequest,
@@ -54,5 +56,7 @@ pub fn create_street(
             ..Default::default()
         },
     };
-    answer(&app, shell.node()?.create_street(create))
+    let summary = answer(&app, shell.node()?.create_street(create))?;
+    shell.start_network().await;
+    Ok(summary)
 }

@@ -33,15 +33,6 @@ impl DocKind {
         }
     }
 
-    pub fn from_name(name: &str) -> Option<DocKind> {
-        match name {
-            "street" => Some(DocKind::Street),
-            "minutes" => Some(DocKind::Minutes),
-            "private" => Some(DocKind::Private),
-            _ => None,
-        }
-    }
-
     /// The maps under the root that hold this kind's records.
     pub(crate) fn collections(self) -> &'static [&'static str] {
         match self {

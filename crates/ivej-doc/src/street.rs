@@ -44,10 +44,6 @@ impl StreetDoc {
         doc.commit();
         Ok(())
     }
-
-    pub fn into_document(self) -> Document {
-        self.0
-    }
 }
 
 impl Deref for StreetDoc {

@@ -292,11 +292,6 @@ impl Listener {
         self.local_addr
     }
 
-    /// A receiver that fires when the listener shuts down (for outgoing sessions too).
-    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
-        self.shutdown.subscribe()
-    }
-
     /// Stops accepting and ends the sessions it started.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);

@@ -43,8 +43,13 @@ impl Node {
             st.street()?.require::<Organisation>(org)?;
         }
         let now = clock::now_ms();
-        let mut orgs = input.orgs;
-        orgs.dedup();
+        // The same organisation named twice counts once (order kept as given).
+        let mut orgs: Vec<OrgId> = Vec::with_capacity(input.orgs.len());
+        for org in input.orgs {
+            if !orgs.contains(&org) {
+                orgs.push(org);
+            }
+        }
         let collaboration = Collaboration {
             id: clock::new_id(),
             title: input.title.trim().to_string(),

@@ -465,3 +465,34 @@ fn every_way_into_a_street_leaves_the_secrets_sync_needs() {
         "a new member is its own organisation"
     );
 }
+
+#[test]
+fn an_organisation_named_twice_in_a_collaboration_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let other = node
+        .add_organisation(OrgProfile {
+            name: "Virkelyst Plast".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let me = node.own_org_id().unwrap();
+    let input = |orgs: Vec<String>| crate::CollaborationInput {
+        title: "Plastic parts for gates".into(),
+        kind: ivej_model::CollaborationKind::JointProduct,
+        orgs,
+        stage: ivej_model::Stage::Idea,
+        value: Default::default(),
+        origin: ivej_model::Origin {
+            kind: ivej_model::OriginKind::Other,
+            ref_id: None,
+        },
+    };
+    let c = node
+        .add_collaboration(input(vec![me.clone(), other.id.clone(), me.clone()]))
+        .unwrap();
+    assert_eq!(c.orgs, vec![me.clone(), other.id.clone()]);
+    // One organisation alone is no collaboration, however often it is named.
+    assert!(node.add_collaboration(input(vec![me.clone(), me])).is_err());
+}

@@ -13,6 +13,8 @@ pub enum ErrorCode {
     NotFound,
     /// No street has been created or joined in this data directory yet.
     NoStreet,
+    /// The street was joined, but no member has synced its records to this device yet.
+    AwaitingFirstSync,
     AlreadyExists,
     /// The action needs another role (for example, only the facilitator plans meetings).
     NotAllowed,

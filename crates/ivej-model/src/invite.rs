@@ -43,6 +43,21 @@ pub enum InviteError {
     NewerVersion,
 }
 
+impl InviteError {
+    /// The error as a problem with the `code` field, for the UI to translate.
+    pub fn problem(&self) -> crate::Problem {
+        let reason = match self {
+            InviteError::NotAnInvite => "not_an_invite",
+            InviteError::Checksum => "checksum",
+            InviteError::Damaged(_) => "damaged",
+            InviteError::NewerVersion => "newer_version",
+        };
+        crate::Problem::BadInvite {
+            reason: reason.into(),
+        }
+    }
+}
+
 const PREFIX: &str = "IVEJ-";
 const VERSION: u8 = 1;
 /// Crockford's base32: no I, L, O or U, so codes read aloud or typed survive.

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::input::OrgProfile;
 use crate::street::StreetKind;
+use crate::{Interest, Lang, Organisation, PeerStatus, PostView};
 
 /// Onboarding: a new street with the facilitator's own organisation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -11,4 +13,87 @@ pub struct CreateStreetRequest {
     pub org_name: String,
     pub kind: StreetKind,
     pub region: String,
+}
+
+/// Onboarding: joining a street with an invite code. The profile is needed when the invite
+/// is for a new member, not for another device of an organisation already in the street.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JoinRequest {
+    pub code: String,
+    #[serde(default)]
+    pub profile: Option<OrgProfile>,
+}
+
+/// An interest as its reader sees it: with the name of the organisation that sent it, or
+/// `None` while brokered interest is not yet revealed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InterestView {
+    pub interest: Interest,
+    pub org_name: Option<String>,
+}
+
+/// One post opened in full.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostDetail {
+    pub view: PostView,
+    /// The author, unless the post is anonymous to this reader.
+    pub author: Option<Organisation>,
+    /// This device's organisation wrote it (or may edit it, as facilitator).
+    pub mine: bool,
+    /// Interest shown in it: all of it for the author, only one's own for everybody else.
+    pub interests: Vec<InterestView>,
+}
+
+/// An entry of the members directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub org: Organisation,
+    /// From this organisation's premises, when both have a location.
+    pub distance_km: Option<f64>,
+    /// Open offers and needs under its name (anonymous needs are not counted).
+    pub open_posts: u32,
+    pub own: bool,
+}
+
+/// A member opened in full: its CV and its open posts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberDetail {
+    pub member: MemberView,
+    pub posts: Vec<PostView>,
+}
+
+/// A peer device on the sync status screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeerView {
+    pub status: PeerStatus,
+    pub org_name: Option<String>,
+}
+
+/// The sync status screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub peers: Vec<PeerView>,
+    /// The user's setting.
+    pub lan_discovery: bool,
+    /// False when the app was started with `--no-lan`: the setting then has no effect.
+    pub lan_allowed: bool,
+    /// Where this device accepts peers (`0.0.0.0:7117`), when the network side runs.
+    pub listening_on: Option<String>,
+    /// Peers dialled by address.
+    pub peer_addresses: Vec<String>,
+}
+
+/// A new member's invite as the facilitator hands it over.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InviteView {
+    pub code: String,
+    /// The code as a QR image (SVG markup).
+    pub qr_svg: String,
+}
+
+/// Preferences of this device's user.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct UiSettings {
+    /// `None` follows the system's language.
+    pub language: Option<Lang>,
 }

@@ -14,6 +14,7 @@ mod event;
 mod geo;
 pub mod hex;
 mod ids;
+pub mod input;
 mod interest;
 mod invite;
 pub mod ipc;
@@ -42,6 +43,7 @@ pub use ids::{
     new_id_from_parts, ActionId, CollaborationId, DeviceId, InterestId, MeetingId, OrgId, PostId,
     SeriesId, StreetId,
 };
+pub use input::{OrgPatch, OrgProfile, PostInput, PostPatch};
 pub use interest::{Interest, InterestStatus};
 pub use invite::{DeviceOf, Invite, InviteError};
 pub use lang::Lang;

@@ -44,6 +44,16 @@ pub enum Problem {
     UnknownReference { id: String },
     #[error("`{value}` is not one of: {allowed}")]
     NotAllowed { value: String, allowed: String },
+    /// An invite code that cannot be used; `reason` is `not_an_invite`, `checksum`,
+    /// `damaged` or `newer_version`.
+    #[error("the invite code cannot be used ({reason})")]
+    BadInvite { reason: String },
+    #[error("no QR code was found in the image")]
+    NoQrCode,
+    #[error("`{value}` is not a number")]
+    NotANumber { value: String },
+    #[error("`{value}` is not a date (YYYY-MM-DD)")]
+    NotADate { value: String },
 }
 
 /// One field and what is wrong with it. `field` is a dotted path (`availability.0.to`).

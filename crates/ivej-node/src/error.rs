@@ -8,6 +8,8 @@ pub enum NodeError {
     Invalid(#[from] ValidationErrors),
     #[error("no street yet: create one, join one or open the demo street")]
     NoStreet,
+    #[error("joined: waiting for the first sync with a member of the street")]
+    AwaitingFirstSync,
     #[error("{0}")]
     AlreadyExists(String),
     #[error("no {what} with id `{id}`")]
@@ -46,6 +48,7 @@ impl NodeError {
         match self {
             NodeError::Invalid(_) => ErrorCode::Validation,
             NodeError::NoStreet => ErrorCode::NoStreet,
+            NodeError::AwaitingFirstSync => ErrorCode::AwaitingFirstSync,
             NodeError::AlreadyExists(_) => ErrorCode::AlreadyExists,
             NodeError::NotFound { .. } => ErrorCode::NotFound,
             NodeError::NotAllowed(_) => ErrorCode::NotAllowed,

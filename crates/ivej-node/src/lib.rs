@@ -12,6 +12,7 @@
 
 pub mod clock;
 pub mod demo;
+mod drafts;
 mod error;
 mod export;
 mod meetings;
@@ -23,6 +24,7 @@ mod state;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod views;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -32,9 +34,8 @@ use tokio::sync::broadcast;
 
 pub use error::{NodeError, NodeResult};
 pub use export::Export;
+pub use ivej_model::input::{OrgPatch, OrgProfile, PostInput, PostPatch};
 pub use meetings::{MeetingInput, MinutesView};
-pub use organisations::{OrgPatch, OrgProfile};
-pub use posts::{PostInput, PostPatch};
 pub use results::{CollaborationInput, ServiceInput};
 pub use state::COMPACT_AFTER_CHANGES;
 

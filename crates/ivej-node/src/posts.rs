@@ -1,12 +1,10 @@
 //! Use cases about offers and needs on the board, and interest in them.
 
 use ivej_model::{
-    AvailabilityWindow, Date, Direction, GeoPoint, Interest, InterestStatus, LongText, MeetingId,
-    NodeEvent, OrgId, Post, PostFilter, PostStatus, PostView, PriceModel, Problem, Quantity,
-    ValidationErrors, Visibility,
+    Date, Interest, InterestStatus, LongText, NodeEvent, Post, PostFilter, PostInput, PostPatch,
+    PostStatus, PostView, Problem, ValidationErrors, Visibility,
 };
 use ivej_store::{PostHit, PostQuery};
-use serde::{Deserialize, Serialize};
 
 use crate::clock;
 use crate::error::{NodeError, NodeResult};
@@ -15,112 +13,6 @@ use crate::Node;
 
 /// Days a post stays open when nobody says otherwise.
 pub const DEFAULT_LIFETIME_DAYS: i64 = 60;
-
-/// A new offer or need as the editor sends it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PostInput {
-    pub direction: Direction,
-    pub kind: String,
-    pub title: String,
-    #[serde(default)]
-    pub body: String,
-    #[serde(default)]
-    pub quantity: Option<Quantity>,
-    #[serde(default)]
-    pub location: Option<GeoPoint>,
-    #[serde(default)]
-    pub availability: Vec<AvailabilityWindow>,
-    pub price: PriceModel,
-    pub visibility: Visibility,
-    #[serde(default)]
-    pub visible_to: Vec<OrgId>,
-    #[serde(default)]
-    pub anonymous: bool,
-    /// Defaults to [`DEFAULT_LIFETIME_DAYS`] from today.
-    #[serde(default)]
-    pub expires_on: Option<Date>,
-    #[serde(default)]
-    pub origin_meeting: Option<MeetingId>,
-    /// Posting for another member (the facilitator capturing at a meeting).
-    #[serde(default)]
-    pub on_behalf_of: Option<OrgId>,
-    /// Save as a draft instead of opening it.
-    #[serde(default)]
-    pub draft: bool,
-}
-
-impl PostInput {
-    /// An open offer or need of `kind` visible to the whole street, with nothing else set.
-    pub fn new(direction: Direction, kind: &str, title: &str) -> Self {
-        PostInput {
-            direction,
-            kind: kind.to_string(),
-            title: title.to_string(),
-            body: String::new(),
-            quantity: None,
-            location: None,
-            availability: Vec::new(),
-            price: PriceModel::Negotiable,
-            visibility: Visibility::Street,
-            visible_to: Vec::new(),
-            anonymous: false,
-            expires_on: None,
-            origin_meeting: None,
-            on_behalf_of: None,
-            draft: false,
-        }
-    }
-}
-
-/// Changes to a post; `None` leaves a field as it is.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct PostPatch {
-    pub kind: Option<String>,
-    pub title: Option<String>,
-    pub body: Option<String>,
-    pub quantity: Option<Quantity>,
-    pub location: Option<GeoPoint>,
-    pub availability: Option<Vec<AvailabilityWindow>>,
-    pub price: Option<PriceModel>,
-    pub visibility: Option<Visibility>,
-    pub visible_to: Option<Vec<OrgId>>,
-    pub anonymous: Option<bool>,
-    pub expires_on: Option<Date>,
-    pub status: Option<PostStatus>,
-}
-
-impl PostPatch {
-    fn apply(self, post: &mut Post) {
-        macro_rules! set {
-            ($($field:ident),*) => {$(
-                if let Some(v) = self.$field { post.$field = v; }
-            )*};
-        }
-        set!(
-            kind,
-            title,
-            availability,
-            price,
-            visibility,
-            visible_to,
-            anonymous,
-            status
-        );
-        if let Some(body) = self.body {
-            post.body = LongText(body);
-        }
-        if self.quantity.is_some() {
-            post.quantity = self.quantity;
-        }
-        if self.location.is_some() {
-            post.location = self.location;
-        }
-        if self.expires_on.is_some() {
-            post.expires_on = self.expires_on;
-        }
-    }
-}
 
 /// Whether `viewer` may see `post` (its visibility level).
 fn visible_to_viewer(post: &Post, viewer: Option<&str>, facilitator: bool) -> bool {
@@ -415,6 +307,10 @@ impl Node {
             .collect();
         all.sort_by_key(|i| i.created_at);
         Ok(all)
+    }
+
+    pub fn interest(&self, id: &str) -> NodeResult<Interest> {
+        Ok(self.lock()?.street()?.require(id)?)
     }
 
     /// Every interest recorded in the street, oldest first.

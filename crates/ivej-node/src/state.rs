@@ -325,7 +325,13 @@ impl State {
 
     pub fn summary(&self) -> NodeResult<StreetSummary> {
         let doc = self.street()?;
-        let street = doc.street()?;
+        let street = match doc.street() {
+            Ok(street) => street,
+            Err(ivej_doc::DocError::MissingField("street")) => {
+                return Err(NodeError::AwaitingFirstSync)
+            }
+            Err(e) => return Err(e.into()),
+        };
         let own_org = match self.own_org.as_deref() {
             Some(id) => doc.get::<Organisation>(id)?,
             None => None,

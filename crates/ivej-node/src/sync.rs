@@ -10,12 +10,12 @@ use ivej_model::{
 use ivej_store::{StoreError, Writer};
 
 use crate::error::{NodeError, NodeResult};
-use crate::organisations::OrgProfile;
 use crate::state::{
     hex, minutes_doc_id, private_doc_id, street_doc_id, unhex, State, SETTING_ORG_SECRET,
     SETTING_PEER_ADDRESSES, SETTING_STREET_SECRET,
 };
 use crate::{clock, Node};
+use ivej_model::OrgProfile;
 
 /// Which document a doc id names, as far as this node is concerned.
 enum Target {

@@ -496,3 +496,110 @@ fn an_organisation_named_twice_in_a_collaboration_counts_once() {
     // One organisation alone is no collaboration, however often it is named.
     assert!(node.add_collaboration(input(vec![me.clone(), me])).is_err());
 }
+
+#[test]
+fn a_draft_survives_reopening_and_is_gone_once_discarded() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let node = new_node(dir.path());
+        street(&node);
+        assert_eq!(node.draft("post:new").unwrap(), None);
+        node.save_draft("post:new", "{\"title\":\"CNC fre\"}")
+            .unwrap();
+        node.save_draft("post:new", "{\"title\":\"CNC fredage\"}")
+            .unwrap();
+    }
+    let node = new_node(dir.path());
+    assert_eq!(
+        node.draft("post:new").unwrap().as_deref(),
+        Some("{\"title\":\"CNC fredage\"}")
+    );
+    node.discard_draft("post:new").unwrap();
+    assert_eq!(node.draft("post:new").unwrap(), None);
+    assert_eq!(new_node(dir.path()).draft("post:new").unwrap(), None);
+}
+
+#[test]
+fn a_huge_draft_is_refused_with_a_field_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let err = node.save_draft("k", &"x".repeat(300 * 1024)).unwrap_err();
+    assert_eq!(err.code(), ivej_model::ErrorCode::Validation);
+}
+
+#[test]
+fn a_post_opened_in_full_shows_interest_to_its_author_and_only_their_own_to_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let smithy = node.own_org_id().unwrap();
+    let tuse = node
+        .add_organisation(OrgProfile {
+            name: "Tuse Træ".into(),
+            geo: Some(GeoPoint::new(55.70, 11.70)),
+            ..Default::default()
+        })
+        .unwrap();
+    let far = node
+        .add_organisation(OrgProfile {
+            name: "Aarhus Plast".into(),
+            geo: Some(GeoPoint::new(56.15, 10.20)),
+            ..Default::default()
+        })
+        .unwrap();
+    let post = node.create_post(cnc_offer()).unwrap();
+
+    // Tuse and Aarhus each show interest.
+    node.lock().unwrap().own_org = Some(tuse.id.clone());
+    node.express_interest(&post.id, "Fridays suit us").unwrap();
+    let seen_by_tuse = node.post_detail(&post.id).unwrap();
+    assert!(!seen_by_tuse.mine);
+    assert_eq!(seen_by_tuse.author.unwrap().name, "Regstrup Smedie");
+    node.lock().unwrap().own_org = Some(far.id.clone());
+    node.express_interest(&post.id, "Us too").unwrap();
+    let seen_by_far = node.post_detail(&post.id).unwrap();
+    assert_eq!(seen_by_far.interests.len(), 1, "only one's own interest");
+    assert_eq!(seen_by_far.interests[0].interest.message, "Us too");
+
+    // The author sees both, with names.
+    node.lock().unwrap().own_org = Some(smithy.clone());
+    let seen_by_author = node.post_detail(&post.id).unwrap();
+    assert!(seen_by_author.mine);
+    let names: Vec<_> = seen_by_author
+        .interests
+        .iter()
+        .map(|i| i.org_name.clone().unwrap())
+        .collect();
+    assert_eq!(names, ["Tuse Træ", "Aarhus Plast"]);
+
+    // The directory: own organisation first, then nearest, with open post counts.
+    let members = node.members(None).unwrap();
+    let order: Vec<_> = members.iter().map(|m| m.org.name.as_str()).collect();
+    assert_eq!(order, ["Regstrup Smedie", "Tuse Træ", "Aarhus Plast"]);
+    assert_eq!(members[0].open_posts, 1);
+    assert!(members[1].distance_km.unwrap() < 10.0);
+    assert!(members[2].distance_km.unwrap() > 100.0);
+    let detail = node.member(&smithy).unwrap();
+    assert_eq!(detail.posts.len(), 1);
+    assert!(detail.member.own);
+}
+
+#[test]
+fn a_joined_device_waits_for_its_first_sync_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    node.join_street(
+        "street-1",
+        &[7; 32],
+        OrgProfile {
+            name: "Tuse Træ".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        node.summary().unwrap_err().code(),
+        ivej_model::ErrorCode::AwaitingFirstSync
+    );
+}

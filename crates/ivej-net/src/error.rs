@@ -8,6 +8,8 @@ pub enum NetError {
     Crypto(snow::Error),
     #[error("the peer broke the protocol: {0}")]
     Protocol(String),
+    #[error("{0} is not an address this device can reach (write it as host:port)")]
+    BadAddress(String),
     #[error("the peer took too long")]
     Timeout,
     #[error(transparent)]

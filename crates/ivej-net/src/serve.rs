@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ivej_node::Node;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 use crate::discovery::{street_tag, Discovery};
@@ -46,8 +46,12 @@ impl Default for ServeOptions {
 /// until the runtime ends.
 #[derive(Debug)]
 pub struct Server {
+    node: Arc<Node>,
     listener: Listener,
     stop: watch::Sender<bool>,
+    /// Tells every dialer to try again now instead of after its backoff.
+    wake: Arc<Notify>,
+    connected: Connected,
     tasks: Vec<JoinHandle<()>>,
     _discovery: Option<Discovery>,
 }
@@ -61,6 +65,7 @@ async fn keep_dialing(
     addresses: Vec<SocketAddr>,
     key: String,
     connected: Connected,
+    wake: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut backoff = Duration::from_millis(200);
@@ -84,10 +89,12 @@ async fn keep_dialing(
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(backoff) => {}
+            _ = tokio::time::sleep(backoff) => {
+                backoff = (backoff * 2).min(Duration::from_secs(15));
+            }
+            _ = wake.notified() => backoff = Duration::from_millis(200),
             _ = stop.changed() => return,
         }
-        backoff = (backoff * 2).min(Duration::from_secs(15));
     }
 }
 
@@ -120,6 +127,7 @@ pub async fn serve(node: Arc<Node>, options: ServeOptions) -> Result<Server, Net
     };
     let (stop, stop_rx) = watch::channel(false);
     let connected: Connected = Arc::default();
+    let wake = Arc::new(Notify::new());
     let mut tasks = Vec::new();
 
     // Changes made by other processes on this data directory.
@@ -155,6 +163,7 @@ pub async fn serve(node: Arc<Node>, options: ServeOptions) -> Result<Server, Net
             resolved,
             format!("addr:{address}"),
             connected.clone(),
+            wake.clone(),
             stop_rx.clone(),
         )));
     }
@@ -167,6 +176,7 @@ pub async fn serve(node: Arc<Node>, options: ServeOptions) -> Result<Server, Net
             Discovery::start(&tag, &device_id, listener.local_addr().port())?;
         let node = node.clone();
         let connected = connected.clone();
+        let wake = wake.clone();
         let stop_rx = stop_rx.clone();
         tasks.push(tokio::spawn(async move {
             let mut stop = stop_rx.clone();
@@ -183,6 +193,7 @@ pub async fn serve(node: Arc<Node>, options: ServeOptions) -> Result<Server, Net
                             peer.addresses,
                             format!("device:{}", peer.device_id),
                             connected.clone(),
+                            wake.clone(),
                             stop_rx.clone(),
                         ));
                     }
@@ -196,8 +207,11 @@ pub async fn serve(node: Arc<Node>, options: ServeOptions) -> Result<Server, Net
     };
 
     Ok(Server {
+        node,
         listener,
         stop,
+        wake,
+        connected,
         tasks,
         _discovery: discovery,
     })
@@ -206,6 +220,29 @@ pub async fn serve(node: Arc<Node>, options: ServeOptions) -> Result<Server, Net
 impl Server {
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr()
+    }
+
+    /// "Sync now": every peer that is not connected is dialled at once instead of after
+    /// its backoff. Connected peers sync continuously anyway.
+    pub fn sync_now(&self) {
+        self.wake.notify_waiters();
+    }
+
+    /// Starts dialling a peer given by address (`host:port`), besides the known ones.
+    pub fn dial(&mut self, address: &str) -> Result<(), NetError> {
+        let resolved = resolve(address);
+        if resolved.is_empty() {
+            return Err(NetError::BadAddress(address.to_string()));
+        }
+        self.tasks.push(tokio::spawn(keep_dialing(
+            self.node.clone(),
+            resolved,
+            format!("addr:{address}"),
+            self.connected.clone(),
+            self.wake.clone(),
+            self.stop.subscribe(),
+        )));
+        Ok(())
     }
 
     /// Ends every session and stops listening and announcing. Everything received was

@@ -2,26 +2,42 @@
 //!
 //! It opens the node for the data directory and exposes the node's use cases to the
 //! frontend as commands, one module per feature under `commands/`. It holds no logic of
-//! its own: every command is one call into `ivej-node`, and every error reaches the UI as
-//! `{code, message, fields}` ([`ivej_model::ApiError`]).
+//! its own: every command is one call into `ivej-node` (or the network side), and every
+//! error reaches the UI as `{code, message, fields}` ([`ivej_model::ApiError`]). It must
+//! never hold state the node does not have: the UI can always ask again.
 
 mod commands;
+mod events;
+mod qr;
 mod shell;
+mod window_size;
 
 use tauri::Manager;
 
 pub use shell::{Shell, ShellOptions};
 
+/// When the process started, for the launch benchmark's `board shown` line.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 /// Starts the app with options from the command line and environment.
 pub fn run() {
+    STARTED.get_or_init(std::time::Instant::now);
     let options = ShellOptions::from_env(std::env::args().skip(1));
     let shell = Shell::open(options);
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .manage(shell)
         .setup(|app| {
+            if let Some(window) = app.get_webview_window("main") {
+                window_size::remember(&window);
+            }
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                handle.state::<Shell>().start_network().await;
+                let shell = handle.state::<Shell>();
+                if let Some(node) = shell.shared_node() {
+                    tauri::async_runtime::spawn(events::forward(handle.clone(), node));
+                }
+                shell.start_network().await;
             });
             Ok(())
         })
@@ -29,6 +45,31 @@ pub fn run() {
             commands::street::street_summary,
             commands::street::open_demo_street,
             commands::street::create_street,
+            commands::street::join_street,
+            commands::street::invite_from_image,
+            commands::board::list_posts,
+            commands::board::post_detail,
+            commands::board::create_post,
+            commands::board::edit_post,
+            commands::board::renew_post,
+            commands::board::close_post,
+            commands::board::express_interest,
+            commands::board::answer_interest,
+            commands::board::draft,
+            commands::board::save_draft,
+            commands::board::discard_draft,
+            commands::members::members,
+            commands::members::member,
+            commands::members::own_organisation,
+            commands::members::update_own_organisation,
+            commands::members::create_invite,
+            commands::sync::sync_status,
+            commands::sync::sync_now,
+            commands::sync::set_lan_discovery,
+            commands::sync::add_peer,
+            commands::settings::ui_settings,
+            commands::settings::set_language,
+            commands::ready::board_shown,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

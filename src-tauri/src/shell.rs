@@ -71,6 +71,68 @@ impl Shell {
         self.node.as_deref().map_err(Clone::clone)
     }
 
+    /// The node, to hand to a task that outlives the command.
+    pub fn shared_node(&self) -> Option<Arc<Node>> {
+        self.node.as_ref().ok().cloned()
+    }
+
+    /// Where the network side accepts peers, when it runs.
+    pub fn listening_on(&self) -> Option<String> {
+        let network = self.network.lock().ok()?;
+        network.as_ref().map(|s| s.local_addr().to_string())
+    }
+
+    /// "Sync now": dials every peer that is not connected at once.
+    pub fn sync_now(&self) {
+        if let Ok(network) = self.network.lock() {
+            if let Some(server) = network.as_ref() {
+                server.sync_now();
+            }
+        }
+    }
+
+    /// Starts dialling a peer by address (and remembers it in the node).
+    pub fn add_peer(&self, address: &str) -> Result<(), ApiError> {
+        let node = self.node()?;
+        let address = address.trim();
+        let bad = |field_problem: ivej_model::Problem| ApiError {
+            code: ErrorCode::Validation,
+            message: format!("`{address}` is not an address: write it as host:port"),
+            fields: vec![ivej_model::FieldError {
+                field: "address".into(),
+                problem: field_problem,
+            }],
+        };
+        if address.is_empty() {
+            return Err(bad(ivej_model::Problem::Empty));
+        }
+        let port_ok = address
+            .rsplit_once(':')
+            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+        if !port_ok {
+            return Err(bad(ivej_model::Problem::NotAllowed {
+                value: address.to_string(),
+                allowed: "host:port".into(),
+            }));
+        }
+        node.add_peer_address(address).map_err(|e| e.to_api())?;
+        if let Ok(mut network) = self.network.lock() {
+            if let Some(server) = network.as_mut() {
+                // Not resolvable now (offline, say): it is stored and dialled at next start.
+                let _ = server.dial(address);
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops the network side, so that [`Shell::start_network`] starts it with new settings.
+    pub async fn stop_network(&self) {
+        let server = self.network.lock().ok().and_then(|mut n| n.take());
+        if let Some(server) = server {
+            server.shutdown().await;
+        }
+    }
+
     /// Starts syncing with peers (LAN discovery unless switched off) once there is a street;
     /// does nothing when it already runs or there is no street yet. A failure to start (the
     /// port is taken by `ivej serve` on the same directory, say) leaves the app working

@@ -1,7 +1,7 @@
 //! Onboarding and the street at a glance.
 
-use ivej_model::ipc::CreateStreetRequest;
-use ivej_model::{ApiError, StreetSummary};
+use ivej_model::ipc::{CreateStreetRequest, JoinRequest};
+use ivej_model::{ApiError, ErrorCode, FieldError, Invite, Problem, StreetSummary};
 use ivej_node::{CreateStreet, OrgProfile};
 use tauri::{AppHandle, Manager, State};
 
@@ -59,4 +59,46 @@ pub async fn create_street(
     let summary = answer(&app, shell.node()?.create_street(create))?;
     shell.start_network().await;
     Ok(summary)
+}
+
+fn invite_problem(problem: Problem) -> ApiError {
+    ApiError {
+        code: ErrorCode::Validation,
+        message: problem.to_string(),
+        fields: vec![FieldError {
+            field: "code".into(),
+            problem,
+        }],
+    }
+}
+
+/// Joins a street with an invite code: as a new member (with a profile) or as another
+/// device of an organisation already in it. Answers with the summary, or with
+/// `awaiting_first_sync` until a member's device has been reached.
+#[tauri::command(async)]
+pub async fn join_street(
+    app: AppHandle,
+    shell: State<'_, Shell>,
+    request: JoinRequest,
+) -> Result<StreetSummary, ApiError> {
+    let invite = Invite::from_code(&request.code).map_err(|e| invite_problem(e.problem()))?;
+    let profile = if invite.device_of.is_some() {
+        None
+    } else {
+        Some(request.profile.unwrap_or_default())
+    };
+    shell
+        .node()?
+        .join(&invite, profile)
+        .map_err(|e| e.to_api())?;
+    shell.start_network().await;
+    answer(&app, shell.node()?.summary())
+}
+
+/// Reads an invite code from a photo or screenshot of its QR code (PNG or JPEG bytes).
+#[tauri::command(async)]
+pub fn invite_from_image(bytes: Vec<u8>) -> Result<String, ApiError> {
+    let code = crate::qr::read_invite(&bytes).ok_or_else(|| invite_problem(Problem::NoQrCode))?;
+    Invite::from_code(&code).map_err(|e| invite_problem(e.problem()))?;
+    Ok(code)
 }

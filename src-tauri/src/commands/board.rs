@@ -1,0 +1,72 @@
+//! The exchange board: posts, the editor's drafts, and interest.
+
+use ivej_model::ipc::PostDetail;
+use ivej_model::{ApiError, Interest, Post, PostFilter, PostInput, PostPatch, PostView};
+use tauri::State;
+
+use super::api;
+use crate::shell::Shell;
+
+#[tauri::command(async)]
+pub fn list_posts(shell: State<'_, Shell>, filter: PostFilter) -> Result<Vec<PostView>, ApiError> {
+    api(shell.node()?.list_posts(&filter))
+}
+
+#[tauri::command(async)]
+pub fn post_detail(shell: State<'_, Shell>, id: String) -> Result<PostDetail, ApiError> {
+    api(shell.node()?.post_detail(&id))
+}
+
+#[tauri::command(async)]
+pub fn create_post(shell: State<'_, Shell>, input: PostInput) -> Result<Post, ApiError> {
+    api(shell.node()?.create_post(input))
+}
+
+#[tauri::command(async)]
+pub fn edit_post(shell: State<'_, Shell>, id: String, patch: PostPatch) -> Result<Post, ApiError> {
+    api(shell.node()?.edit_post(&id, patch))
+}
+
+#[tauri::command(async)]
+pub fn renew_post(shell: State<'_, Shell>, id: String) -> Result<Post, ApiError> {
+    api(shell.node()?.renew_post(&id, None))
+}
+
+#[tauri::command(async)]
+pub fn close_post(shell: State<'_, Shell>, id: String) -> Result<Post, ApiError> {
+    api(shell.node()?.close_post(&id))
+}
+
+#[tauri::command(async)]
+pub fn express_interest(
+    shell: State<'_, Shell>,
+    post_id: String,
+    message: String,
+) -> Result<Interest, ApiError> {
+    api(shell.node()?.express_interest(&post_id, &message))
+}
+
+#[tauri::command(async)]
+pub fn answer_interest(
+    shell: State<'_, Shell>,
+    id: String,
+    accept: bool,
+    answer: String,
+) -> Result<Interest, ApiError> {
+    api(shell.node()?.answer_interest(&id, accept, &answer))
+}
+
+#[tauri::command(async)]
+pub fn draft(shell: State<'_, Shell>, key: String) -> Result<Option<String>, ApiError> {
+    api(shell.node()?.draft(&key))
+}
+
+#[tauri::command(async)]
+pub fn save_draft(shell: State<'_, Shell>, key: String, content: String) -> Result<(), ApiError> {
+    api(shell.node()?.save_draft(&key, &content))
+}
+
+#[tauri::command(async)]
+pub fn discard_draft(shell: State<'_, Shell>, key: String) -> Result<(), ApiError> {
+    api(shell.node()?.discard_draft(&key))
+}

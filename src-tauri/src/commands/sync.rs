@@ -1,0 +1,41 @@
+//! The sync status screen: peers, "sync now", LAN discovery on and off, peers by address.
+
+use ivej_model::ipc::SyncStatus;
+use ivej_model::ApiError;
+use tauri::State;
+
+use super::api;
+use crate::shell::Shell;
+
+#[tauri::command(async)]
+pub fn sync_status(shell: State<'_, Shell>) -> Result<SyncStatus, ApiError> {
+    let node = shell.node()?;
+    Ok(SyncStatus {
+        peers: api(node.peer_views())?,
+        lan_discovery: api(node.lan_discovery_enabled())?,
+        lan_allowed: node.options().lan_discovery,
+        listening_on: shell.listening_on(),
+        peer_addresses: api(node.peer_addresses())?,
+    })
+}
+
+#[tauri::command(async)]
+pub fn sync_now(shell: State<'_, Shell>) -> Result<(), ApiError> {
+    shell.node()?;
+    shell.sync_now();
+    Ok(())
+}
+
+/// Switches LAN discovery and restarts the network side with the new setting.
+#[tauri::command(async)]
+pub async fn set_lan_discovery(shell: State<'_, Shell>, on: bool) -> Result<(), ApiError> {
+    api(shell.node()?.set_lan_discovery(on))?;
+    shell.stop_network().await;
+    shell.start_network().await;
+    Ok(())
+}
+
+#[tauri::command(async)]
+pub fn add_peer(shell: State<'_, Shell>, address: String) -> Result<(), ApiError> {
+    shell.add_peer(&address)
+}

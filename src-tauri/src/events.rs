@@ -1,0 +1,142 @@
+//! Forwards the node's events to the UI (so changes from peers show up live), and tells the
+//! UI when another organisation shows interest in one of this organisation's posts (for
+//! the OS notification, worded in the user's language by the UI).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use ivej_model::{Interest, InterestStatus, NodeEvent};
+use ivej_node::Node;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter};
+use tokio::sync::broadcast::error::RecvError;
+
+/// What the UI needs to word the notification.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InterestReceived {
+    pub interest_id: String,
+    pub post_id: String,
+    pub post_title: String,
+    /// `None` when the interest is brokered and its sender not revealed.
+    pub from: Option<String>,
+}
+
+/// Decides whether an interest calls for a notification: new, from another organisation,
+/// on one of ours, and not notified before.
+pub fn interest_to_notify(
+    node: &Node,
+    interest: &Interest,
+    notified: &mut HashSet<String>,
+) -> Option<InterestReceived> {
+    if interest.status != InterestStatus::Sent || notified.contains(&interest.id) {
+        return None;
+    }
+    let own = node.own_org_id().ok()?;
+    if interest.from_org == own {
+        return None;
+    }
+    let post = node.post(&interest.post_id).ok()?;
+    if post.post.org_id != own {
+        return None;
+    }
+    notified.insert(interest.id.clone());
+    let from = if interest.brokered {
+        None
+    } else {
+        node.organisation(&interest.from_org).ok().map(|o| o.name)
+    };
+    Some(InterestReceived {
+        interest_id: interest.id.clone(),
+        post_id: post.post.id,
+        post_title: post.post.title,
+        from,
+    })
+}
+
+/// Runs until the node goes away: every event goes to the UI as `node-event`; interest in
+/// our posts also as `interest-received`.
+pub async fn forward(app: AppHandle, node: Arc<Node>) {
+    let mut events = node.subscribe();
+    let mut notified = HashSet::new();
+    loop {
+        let event = match events.recv().await {
+            Ok(event) => event,
+            // Missed some: the UI reloads what it shows, which is all an event asks for.
+            Err(RecvError::Lagged(_)) => NodeEvent::StreetChanged,
+            Err(RecvError::Closed) => return,
+        };
+        let _ = app.emit("node-event", &event);
+        if let NodeEvent::InterestChanged { id } = &event {
+            let node = node.clone();
+            let id = id.clone();
+            let lookup = tauri::async_runtime::spawn_blocking(move || {
+                let interest: Interest = node.interest(&id).ok()?;
+                Some((node, interest))
+            })
+            .await;
+            if let Ok(Some((node, interest))) = lookup {
+                if let Some(received) = interest_to_notify(&node, &interest, &mut notified) {
+                    let _ = app.emit("interest-received", &received);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ivej_model::{Direction, OrgProfile, PostInput, StreetKind};
+    use ivej_node::{CreateStreet, NodeOptions};
+
+    #[test]
+    fn interest_from_another_member_in_our_post_is_notified_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut options = NodeOptions::new(dir.path());
+        options.lan_discovery = false;
+        let node = Node::open(options).unwrap();
+        node.create_street(CreateStreet {
+            name: "Industrivej".into(),
+            kind: StreetKind::MiniNetwork,
+            region: String::new(),
+            languages: Vec::new(),
+            org: OrgProfile {
+                name: "Regstrup Smedie".into(),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+        let ours = node
+            .create_post(PostInput::new(
+                Direction::Offer,
+                "CAP.MACH.CNC",
+                "CNC Fridays",
+            ))
+            .unwrap();
+        let own_interest_elsewhere = node.add_organisation(OrgProfile {
+            name: "Tuse Træ".into(),
+            ..Default::default()
+        });
+        let tuse = own_interest_elsewhere.unwrap();
+        // An interest typed by us is no news to us.
+        let theirs = node
+            .create_post(PostInput {
+                on_behalf_of: Some(tuse.id.clone()),
+                ..PostInput::new(Direction::Need, "CAP.MACH.CNC", "Milling")
+            })
+            .unwrap();
+        let mut notified = HashSet::new();
+        let sent_by_us = node.express_interest(&theirs.id, "we can").unwrap();
+        assert_eq!(interest_to_notify(&node, &sent_by_us, &mut notified), None);
+
+        // Tuse's interest in our post (written as if it had arrived from Tuse's device).
+        let mut from_tuse = sent_by_us.clone();
+        from_tuse.id = "i-tuse".into();
+        from_tuse.post_id = ours.id.clone();
+        from_tuse.from_org = tuse.id.clone();
+        let got = interest_to_notify(&node, &from_tuse, &mut notified).unwrap();
+        assert_eq!(got.post_title, "CNC Fridays");
+        assert_eq!(got.from.as_deref(), Some("Tuse Træ"));
+        assert_eq!(interest_to_notify(&node, &from_tuse, &mut notified), None);
+    }
+}

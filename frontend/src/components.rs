@@ -1,2 +1,15 @@
+pub mod awaiting_sync;
+pub mod board;
+pub mod field;
+pub mod industry_picker;
+pub mod kind_picker;
+pub mod member_detail;
+pub mod members;
+pub mod nav;
 pub mod onboarding;
-pub mod street_home;
+pub mod post_card;
+pub mod post_detail;
+pub mod post_editor;
+pub mod profile;
+pub mod settings;
+pub mod sync_status;

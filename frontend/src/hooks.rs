@@ -1,1 +1,2 @@
 pub mod use_app_state;
+pub mod use_query;

@@ -92,7 +92,35 @@ pub fn problem(lang: Lang, p: &Problem) -> String {
         Problem::InvalidLanguage { .. } => tr(lang, "problem-language"),
         Problem::UnknownReference { .. } => tr(lang, "problem-unknown-reference"),
         Problem::NotAllowed { .. } => tr(lang, "problem-not-allowed"),
+        Problem::BadInvite { reason } => match reason.as_str() {
+            "checksum" => tr(lang, "problem-invite-typo"),
+            "newer_version" => tr(lang, "problem-invite-newer"),
+            "damaged" => tr(lang, "problem-invite-damaged"),
+            _ => tr(lang, "problem-not-an-invite"),
+        },
+        Problem::NoQrCode => tr(lang, "problem-no-qr"),
+        Problem::NotANumber { .. } => tr(lang, "problem-not-a-number"),
+        Problem::NotADate { .. } => tr(lang, "problem-not-a-date"),
     }
+}
+
+/// An error that names no field, in the user's language. Errors nobody can act on keep the
+/// node's own (English) words after the translated sentence, for a support request.
+pub fn error_text(lang: Lang, err: &ivej_model::ApiError) -> String {
+    use ivej_model::ErrorCode;
+    let id = match err.code {
+        ErrorCode::Validation => "error-validation",
+        ErrorCode::NotFound => "error-not-found",
+        ErrorCode::NoStreet => "error-no-street",
+        ErrorCode::AwaitingFirstSync => "error-awaiting-sync",
+        ErrorCode::AlreadyExists => "error-already-exists",
+        ErrorCode::NotAllowed => "error-not-allowed",
+        ErrorCode::NewerVersion => "error-newer-version",
+        ErrorCode::Storage | ErrorCode::Document | ErrorCode::Internal => {
+            return format!("{} ({})", tr(lang, "error-internal"), err.message);
+        }
+    };
+    tr(lang, id)
 }
 
 /// The language of the system the app runs on, if it is one of ours (else English).

@@ -7,6 +7,9 @@
 
 mod app;
 mod components;
+mod dom;
+pub mod format;
+pub mod forms;
 mod hooks;
 pub mod i18n;
 mod ipc;

@@ -1,13 +1,13 @@
-use ivej_model::ipc::CreateStreetRequest;
-use ivej_model::StreetKind;
+use ivej_model::ipc::{CreateStreetRequest, JoinRequest};
+use ivej_model::{OrgProfile, StreetKind};
 use serde::Serialize;
-use web_input::value_of;
 use yew::prelude::*;
 
+use crate::dom::{picked_file, value_of};
+
 use crate::hooks::use_app_state::AppHandle;
-use crate::i18n::{problem as problem_text, tr};
+use crate::i18n::tr;
 use crate::ipc::NoArgs;
-use crate::state::field_error;
 
 #[derive(Properties, PartialEq)]
 pub struct OnboardingProps {
@@ -19,11 +19,19 @@ struct CreateArgs {
     request: CreateStreetRequest,
 }
 
+#[derive(Serialize)]
+struct JoinArgs {
+    request: JoinRequest,
+}
+
 /// First start: open the demo street, or create a street of one's own.
 #[function_component]
 pub fn Onboarding(props: &OnboardingProps) -> Html {
     let street_name = use_state(String::new);
     let org_name = use_state(String::new);
+    let code = use_state(String::new);
+    let join_org = use_state(String::new);
+    let image_error = use_state(|| None::<ivej_model::ApiError>);
     let state = &props.app.state;
     let lang = state.lang;
     let error = state.action_error.as_ref();
@@ -51,14 +59,56 @@ pub fn Onboarding(props: &OnboardingProps) -> Html {
             );
         })
     };
+    let join = {
+        let app = props.app.clone();
+        let code = code.clone();
+        let join_org = join_org.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            app.act(
+                "join_street",
+                JoinArgs {
+                    request: JoinRequest {
+                        code: (*code).trim().to_string(),
+                        profile: Some(OrgProfile {
+                            name: (*join_org).clone(),
+                            ..Default::default()
+                        }),
+                    },
+                },
+            );
+        })
+    };
+    let open_image = {
+        let code = code.clone();
+        let image_error = image_error.clone();
+        Callback::from(move |e: Event| {
+            let code = code.clone();
+            let image_error = image_error.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let Some(bytes) = picked_file(&e).await else {
+                    return;
+                };
+                match crate::ipc::call::<_, String>(
+                    "invite_from_image",
+                    &serde_json::json!({ "bytes": bytes }),
+                )
+                .await
+                {
+                    Ok(found) => {
+                        code.set(found);
+                        image_error.set(None);
+                    }
+                    Err(err) => image_error.set(Some(err)),
+                }
+            });
+        })
+    };
     let bind = |handle: &UseStateHandle<String>| {
         let handle = handle.clone();
         Callback::from(move |e: InputEvent| handle.set(value_of(&e)))
     };
-    let problem = |field: &str| {
-        field_error(error, field)
-            .map(|p| html! { <div class="field-error">{ problem_text(lang, p) }</div> })
-    };
+    let problem = |field: &str| crate::components::field::error_for(lang, error, field);
 
     html! {
         <main>
@@ -84,20 +134,21 @@ pub fn Onboarding(props: &OnboardingProps) -> Html {
                         <div class="error">{ &err.message }</div>
                     }
                 </form>
+                <form class="panel" onsubmit={join}>
+                    <h2>{ tr(lang, "join-title") }</h2>
+                    <p>{ tr(lang, "join-text") }</p>
+                    <label for="invite-code">{ tr(lang, "join-code") }</label>
+                    <input id="invite-code" class="mono" value={(*code).clone()} oninput={bind(&code)} placeholder="IVEJ-…" />
+                    { problem("code") }
+                    <label for="invite-image">{ tr(lang, "join-image") }</label>
+                    <input id="invite-image" type="file" accept="image/png,image/jpeg" onchange={open_image} />
+                    { crate::components::field::error_for(lang, image_error.as_ref(), "code") }
+                    <label for="join-org-name">{ tr(lang, "create-org-name") }</label>
+                    <input id="join-org-name" value={(*join_org).clone()} oninput={bind(&join_org)} />
+                    { problem("name") }
+                    <button id="join-street" type="submit" disabled={state.busy}>{ tr(lang, "join-submit") }</button>
+                </form>
             </div>
         </main>
-    }
-}
-
-mod web_input {
-    use wasm_bindgen::JsCast;
-    use yew::InputEvent;
-
-    /// The text of the input an event came from.
-    pub fn value_of(e: &InputEvent) -> String {
-        e.target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .map(|i| i.value())
-            .unwrap_or_default()
     }
 }

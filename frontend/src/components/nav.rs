@@ -1,0 +1,57 @@
+use ivej_model::StreetSummary;
+use yew::prelude::*;
+
+use crate::hooks::use_app_state::AppHandle;
+use crate::i18n::tr;
+use crate::state::View;
+
+#[derive(Properties, PartialEq)]
+pub struct NavProps {
+    pub app: AppHandle,
+    pub summary: StreetSummary,
+}
+
+/// The sidebar: the street, the screens, and "new post".
+#[function_component]
+pub fn Nav(props: &NavProps) -> Html {
+    let state = &props.app.state;
+    let lang = state.lang;
+    let section = state.view.section();
+    let entry = |id: &'static str, view: View, label: &str| {
+        let app = props.app.clone();
+        let target = view.clone();
+        let onclick = Callback::from(move |_: MouseEvent| app.navigate(target.clone()));
+        let class = if section == view {
+            "nav-entry current"
+        } else {
+            "nav-entry"
+        };
+        html! { <button {id} {class} {onclick}>{ label.to_string() }</button> }
+    };
+    let new_post = {
+        let app = props.app.clone();
+        Callback::from(move |_: MouseEvent| app.navigate(View::NewPost))
+    };
+    let s = &props.summary;
+    html! {
+        <nav class="sidebar">
+            <div class="street-title">
+                <strong id="street-title">{ &s.street.name }</strong>
+                if let Some(org) = &s.own_org {
+                    <span class="muted" id="own-org-name">{ &org.name }</span>
+                }
+            </div>
+            <button id="new-post" class="primary" onclick={new_post} title="Ctrl+N">{ tr(lang, "nav-new-post") }</button>
+            { entry("nav-board", View::Board, &tr(lang, "nav-board")) }
+            { entry("nav-members", View::Members, &tr(lang, "nav-members")) }
+            { entry("nav-profile", View::Profile, &tr(lang, "nav-profile")) }
+            { entry("nav-sync", View::Sync, &tr(lang, "nav-sync")) }
+            { entry("nav-settings", View::Settings, &tr(lang, "nav-settings")) }
+            <div class="figures-small muted">
+                <div><strong id="members">{ s.members }</strong>{ " " }{ tr(lang, "home-members") }</div>
+                <div><strong id="active-posts">{ s.active_posts }</strong>{ " " }{ tr(lang, "home-active-posts") }</div>
+                <div><strong id="meetings">{ s.meetings }</strong>{ " " }{ tr(lang, "home-meetings") }</div>
+            </div>
+        </nav>
+    }
+}

@@ -6,7 +6,9 @@
 mod cli;
 mod crash;
 mod discovery;
+mod e2e;
 mod lan;
 mod merge;
 mod support;
 mod sync;
+mod webdriver;

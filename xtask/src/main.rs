@@ -33,6 +33,7 @@ const APT_PACKAGES: &[&str] = &[
 
 /// The newest trunk that builds with this machine's Rust.
 const TRUNK_VERSION: &str = "0.21.14";
+const TAURI_DRIVER_VERSION: &str = "2.0.4";
 
 fn main() -> Result<()> {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -58,7 +59,12 @@ fn main() -> Result<()> {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // At run time first: a target directory shared between clones may hold an xtask
+    // binary built from another clone, whose compile-time path is gone.
+    let manifest_dir = env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
@@ -109,6 +115,14 @@ fn output(mut c: Command) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Where cargo puts what it builds.
+fn target_dir() -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| if p.is_relative() { root().join(p) } else { p })
+        .unwrap_or_else(|| root().join("target"))
+}
+
 fn cargo() -> Command {
     cmd(&env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
@@ -123,6 +137,8 @@ fn setup() -> Result<()> {
         false,
     )?;
     install_tool("trunk", "trunk", TRUNK_VERSION, true)?;
+    // Drives the app in the end-to-end tests (with Debian's WebKitWebDriver).
+    install_tool("tauri-driver", "tauri-driver", TAURI_DRIVER_VERSION, true)?;
     Ok(())
 }
 
@@ -199,6 +215,17 @@ fn install_tool(tool: &str, krate: &str, version: &str, locked: bool) -> Result<
     if output(c).is_some_and(|s| s.split_whitespace().any(|w| w == version)) {
         return Ok(());
     }
+    // Tools without --version (tauri-driver): what cargo install recorded, if the binary
+    // is still there.
+    let mut list = cargo();
+    list.args(["install", "--list"]);
+    let recorded = output(list).is_some_and(|s| {
+        s.lines()
+            .any(|l| l.starts_with(&format!("{krate} v{version}:")))
+    });
+    if recorded && cargo_bin_dir().join(tool).exists() {
+        return Ok(());
+    }
     step(&format!(
         "installing {krate} {version} (a few minutes, once)"
     ));
@@ -250,9 +277,16 @@ fn test() -> Result<()> {
         "warnings",
     ]);
     run(c)?;
+    step("building the desktop app for the end-to-end tests");
+    let mut c = cargo();
+    c.args(["build", "--package", "industrivej-app"]);
+    run(c)?;
     step("every test of the workspace");
     let mut c = cargo();
-    c.args(["test", "--workspace"]);
+    c.args(["test", "--workspace"]).env(
+        "IVEJ_APP_BIN",
+        target_dir().join("debug").join("industrivej"),
+    );
     run_tests(c)
 }
 

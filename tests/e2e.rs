@@ -1,0 +1,252 @@
+//! End-to-end tests of the desktop app: the real app in a real WebKit, driven through
+//! WebDriver under a private X server, with LAN discovery off. Screenshots of each main
+//! screen land in `<target>/e2e-screenshots/`.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use crate::support::{ivej, ivej_json, ivej_ok, stdout};
+use crate::webdriver::{app_binary, Display, Session};
+
+/// One app at a time: two WebKits at once on two cores only make both slow.
+static ONE_APP: Mutex<()> = Mutex::new(());
+
+/// The message `id` of a shipped language, to compare what the UI shows.
+fn message(lang: &str, id: &str) -> String {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../frontend/locales/{lang}.ftl"));
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{id} = ")))
+        .unwrap_or_else(|| panic!("{lang} lacks {id}"))
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn a_new_street_an_offer_found_by_search_and_filter_a_cv_and_another_language() {
+    let Some(app) = app_binary() else { return };
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    let display = Display::start();
+    let dir = tempfile::tempdir().unwrap();
+    let s = Session::start(&app, dir.path(), &display);
+
+    // Onboarding: a new street, whose creator is asked for the company's profile.
+    s.find("#create-street");
+    s.screenshot("onboarding");
+    s.click("#create-street");
+    s.wait_until("the empty street name to be refused", |s| {
+        s.exists(".field-error[data-field='street.name']")
+    });
+    s.type_into("#street-name", "Industrivej Regstrup");
+    s.type_into("#org-name", "Regstrup Smedie");
+    s.click("#create-street");
+    s.find("#profile-form");
+    assert_eq!(s.text("#street-title"), "Industrivej Regstrup");
+
+    // The industry is picked by name, never by code.
+    s.type_into("#org-industry-search", "fabricated metal");
+    s.wait_until("the industry list to narrow", |s| {
+        s.texts("#org-industry option").len() <= 3
+    });
+    let offered = s.attribute("#org-industry option", "value");
+    assert_eq!(offered, "25", "NACE 25 is fabricated metal products");
+    s.choose("#org-industry", "25");
+    s.type_into("#org-lat", "55,651");
+    s.type_into("#org-lon", "11,613");
+    s.click("#org-lang-da");
+    s.type_into("#org-cv", "Smedje siden 1952. CNC-fræsning og svejsning.");
+    s.click("#profile-save");
+    s.find("#profile-saved");
+    s.screenshot("profile");
+
+    // Ctrl+N: a new offer of spare machine hours.
+    s.ctrl("n");
+    s.find("#post-editor");
+    s.click("#post-save");
+    s.wait_until("the empty title to be refused beside its field", |s| {
+        s.exists(".field-error[data-field='title']")
+    });
+    s.choose("#post-kind", "CAP.MACH.CNC");
+    s.type_into("#post-title", "Spare CNC hours on Fridays");
+    s.type_into("#post-body", "Five-axis mill, operator included.");
+    s.type_into("#post-amount", "8");
+    s.type_into("#post-unit", "hours");
+    s.click("#add-window");
+    s.choose(".window-from", "2026-12-04");
+    s.choose(".window-recurrence", "weekly");
+    s.screenshot("editor");
+    s.click("#post-save");
+    s.wait_text("#post-heading", "Spare CNC hours on Fridays");
+    assert!(s.text("#author-cv").contains("Smedje siden 1952"));
+    assert!(s.text(".facts").contains("8 hours"));
+
+    // Found by search and by filter.
+    s.click("#nav-board");
+    s.wait_text(".post-title", "Spare CNC hours on Fridays");
+    s.type_into("#search", "fridays");
+    s.wait_text("#board-count", "1 post");
+    s.replace("#search", "welding");
+    s.find("#board-empty");
+    s.replace("#search", "");
+    s.wait_text(".post-title", "Spare CNC hours on Fridays");
+    s.choose("#filter-direction", "need");
+    s.find("#board-empty");
+    s.choose("#filter-direction", "offer");
+    s.wait_text(".post-title", "Spare CNC hours on Fridays");
+    s.choose("#filter-kind", "CAP.SPACE");
+    s.find("#board-empty");
+    s.choose("#filter-kind", "CAP.MACH");
+    s.wait_text(".post-title", "Spare CNC hours on Fridays");
+    s.choose("#filter-industry", "C");
+    s.choose("#filter-distance", "5");
+    s.choose("#sort", "distance");
+    s.wait_text(".post-title", "Spare CNC hours on Fridays");
+    s.choose("#filter-industry", "A");
+    s.find("#board-empty");
+    s.click("#reset-filters");
+    s.wait_text(".post-title", "Spare CNC hours on Fridays");
+    // Ctrl+F puts the cursor in the search box.
+    s.click("#nav-members");
+    s.ctrl("f");
+    s.wait_until("the search box to have the focus", |s| {
+        s.script(
+            "return document.activeElement && document.activeElement.id;",
+            serde_json::json!([]),
+        ) == "search"
+    });
+
+    // Editing the CV shows on the post.
+    s.click("#nav-profile");
+    s.find("#org-cv");
+    s.replace("#org-cv", "Smedje siden 1952. Nu også laserskæring.");
+    s.click("#profile-save");
+    s.find("#profile-saved");
+    s.click("#nav-board");
+    s.click(".post-card");
+    s.wait_text("#author-cv", "laserskæring");
+
+    // Another language, for every string and for validation messages.
+    s.click("#nav-settings");
+    s.choose("#language", "da");
+    s.wait_text("#nav-board", &message("da", "nav-board"));
+    s.screenshot("settings-da");
+    s.ctrl("n");
+    s.click("#post-save");
+    s.wait_text(
+        ".field-error[data-field='title']",
+        &message("da", "problem-empty"),
+    );
+    s.click("#post-discard");
+    s.click("#nav-board");
+    s.wait_text(".post-title", "Spare CNC hours on Fridays");
+    s.screenshot("board-da");
+}
+
+#[test]
+fn interest_arrives_live_from_a_peer_is_answered_and_a_draft_survives_a_restart() {
+    let Some(app) = app_binary() else { return };
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    let display = Display::start();
+    let dir = tempfile::tempdir().unwrap();
+    let peer = tempfile::tempdir().unwrap();
+    let s = Session::start(&app, dir.path(), &display);
+
+    s.type_into("#street-name", "Industrivej Regstrup");
+    s.type_into("#org-name", "Regstrup Smedie");
+    s.click("#create-street");
+    s.find("#profile-form");
+    s.ctrl("n");
+    s.choose("#post-kind", "CAP.SPACE");
+    s.type_into("#post-title", "Forty pallet places free in January");
+    s.click("#post-save");
+    s.wait_text("#post-heading", "Forty pallet places");
+    let post_id = s.attribute("#post-detail", "data-id");
+
+    // The facilitator invites a member, whose device joins with the code and syncs.
+    s.click("#nav-members");
+    s.click("#invite-member");
+    let code = s.text("#invite-code");
+    assert!(code.starts_with("IVEJ-"), "{code}");
+    s.screenshot("members-invite");
+    s.click("#nav-sync");
+    let address = s.attribute("#listening", "data-address");
+    let port = address.rsplit(':').next().unwrap().to_string();
+    let address = format!("127.0.0.1:{port}");
+    ivej_ok(peer.path(), &["join", &code, "--org", "Tuse Træ"]);
+    ivej_ok(
+        peer.path(),
+        &["sync", "--peer", &address, "--timeout", "30"],
+    );
+    s.wait_until("the peer to show on the sync screen", |s| {
+        s.exists(".peer-row")
+    });
+    s.wait_text(".peer-row", "Tuse Træ");
+    s.screenshot("sync");
+
+    // Tuse shows interest; the author sees it arrive without reloading, and answers.
+    s.click("#nav-board");
+    s.click(".post-card");
+    s.find("#no-interest");
+    let out = ivej(
+        peer.path(),
+        &[
+            "post",
+            "interest",
+            &post_id,
+            "--message",
+            "We need 20 places from 5 January",
+        ],
+    );
+    assert!(out.status.success(), "{}", stdout(&out));
+    ivej_ok(
+        peer.path(),
+        &["sync", "--peer", &address, "--timeout", "30"],
+    );
+    s.wait_text(".interest", "Tuse Træ");
+    s.screenshot("post-interest");
+    s.type_into(".answer-text", "Welcome, call Jens");
+    s.click(".interest .accept");
+    s.wait_text(".interest", "accepted");
+    ivej_ok(
+        peer.path(),
+        &["sync", "--peer", &address, "--timeout", "30"],
+    );
+    let interests = ivej_json(peer.path(), &["post", "interests", &post_id]);
+    assert_eq!(interests[0]["answer"], "Welcome, call Jens", "{interests}");
+    assert_eq!(interests[0]["status"], "accepted");
+
+    // Half a post typed, then the app is closed: the draft is there on the next start.
+    s.click("#new-post");
+    s.type_into("#post-title", "Half-typed: a pallet jack to lend");
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    s.click("#nav-settings");
+    s.choose("#language", "sv");
+    s.wait_text("#nav-board", &message("sv", "nav-board"));
+    drop(s);
+    let s = Session::start(&app, dir.path(), &display);
+    s.wait_text("#nav-board", &message("sv", "nav-board"));
+    s.click("#new-post");
+    s.find("#draft-restored");
+    assert_eq!(s.value("#post-title"), "Half-typed: a pallet jack to lend");
+    s.screenshot("editor-draft-sv");
+}
+
+#[test]
+fn the_demo_street_opens_on_a_full_board() {
+    let Some(app) = app_binary() else { return };
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    let display = Display::start();
+    let dir = tempfile::tempdir().unwrap();
+    let s = Session::start(&app, dir.path(), &display);
+    s.click("#open-demo");
+    s.find(".post-card");
+    assert!(s.texts(".post-card").len() > 5);
+    s.screenshot("board");
+    s.click(".post-card");
+    s.find("#post-detail");
+    s.screenshot("post");
+    s.click("#nav-members");
+    s.find(".member-row");
+    s.screenshot("members");
+}

@@ -216,7 +216,9 @@ fn interest_arrives_live_from_a_peer_is_answered_and_a_draft_survives_a_restart(
     assert_eq!(interests[0]["answer"], "Welcome, call Jens", "{interests}");
     assert_eq!(interests[0]["status"], "accepted");
 
-    // Half a post typed, then the app is closed: the draft is there on the next start.
+    // Half a post typed, the window made smaller, then the app is closed: the draft and
+    // the size are there on the next start.
+    s.set_window_size(1000, 700);
     s.click("#new-post");
     s.type_into("#post-title", "Half-typed: a pallet jack to lend");
     std::thread::sleep(std::time::Duration::from_millis(1200));
@@ -224,12 +226,35 @@ fn interest_arrives_live_from_a_peer_is_answered_and_a_draft_survives_a_restart(
     s.choose("#language", "sv");
     s.wait_text("#nav-board", &message("sv", "nav-board"));
     drop(s);
+    let started = std::time::Instant::now();
     let s = Session::start(&app, dir.path(), &display);
     s.wait_text("#nav-board", &message("sv", "nav-board"));
+    assert_eq!(
+        s.window_size(),
+        (1000, 700),
+        "the window opens at its last size"
+    );
     s.click("#new-post");
     s.find("#draft-restored");
     assert_eq!(s.value("#post-title"), "Half-typed: a pallet jack to lend");
     s.screenshot("editor-draft-sv");
+    s.click("#post-discard");
+    s.find(".post-card");
+
+    // The owner's quick path, from opening the app to a posted offer of machine hours:
+    // Ctrl+N, kind, title, hours, Enter. A figure, not a limit: people type slower.
+    s.ctrl("n");
+    s.find("#post-editor");
+    assert!(!s.exists("#draft-restored"), "the discarded draft is gone");
+    s.choose("#post-kind", "CAP.MACH.CNC");
+    s.type_into("#post-title", "CNC hours free on Fridays");
+    s.type_into("#post-amount", "16");
+    s.type_into("#post-unit", "hours\u{E007}");
+    s.wait_text("#post-heading", "CNC hours free on Fridays");
+    println!(
+        "opening the app to a posted offer, scripted: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 #[test]

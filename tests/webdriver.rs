@@ -266,7 +266,9 @@ impl Session {
     /// method would deliver it (one input event): WebKitWebDriver under Xvfb has no key
     /// for `æ` and drops the connection.
     pub fn type_into(&self, css: &str, text: &str) {
-        if !text.is_ascii() {
+        // WebDriver's own keys (Enter is U+E007) are private-use characters: those go as keys.
+        let plain = |c: char| c.is_ascii() || ('\u{E000}'..='\u{F8FF}').contains(&c);
+        if !text.chars().all(plain) {
             self.find(css);
             self.script(
                 "const e = document.querySelector(arguments[0]); e.focus(); e.value = e.value + arguments[1]; e.dispatchEvent(new Event('input', {bubbles: true}));",
@@ -397,6 +399,24 @@ impl Session {
             }]})),
         )
         .unwrap_or_else(|e| panic!("keys: {e}"));
+    }
+
+    /// The window's size, as the window manager sees it.
+    pub fn window_size(&self) -> (i64, i64) {
+        let rect = self.call("GET", "/window/rect", None).unwrap_or_default();
+        (
+            rect["width"].as_i64().unwrap_or(0),
+            rect["height"].as_i64().unwrap_or(0),
+        )
+    }
+
+    pub fn set_window_size(&self, width: i64, height: i64) {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .unwrap_or_else(|e| panic!("resize: {e}"));
     }
 
     /// Saves what the window shows as `<name>.png` in [`screenshot_dir`].

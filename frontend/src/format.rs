@@ -147,7 +147,8 @@ pub fn ago(lang: Lang, then_ms: i64, now_ms: i64) -> String {
 pub fn distance(lang: Lang, km: f64) -> String {
     if km < 1.0 {
         format!("{} m", number(lang, (km * 1000.0 / 50.0).round() * 50.0, 0))
-    } else if km < 10.0 {
+    } else if km < 9.95 {
+        // (9.96 would read "10,0 km" with one decimal)
         format!("{} km", number(lang, km, 1))
     } else {
         format!("{} km", number(lang, km, 0))
@@ -209,5 +210,6 @@ mod tests {
         assert_eq!(distance(Lang::Da, 0.43), "450 m");
         assert_eq!(distance(Lang::Da, 3.21), "3,2 km");
         assert_eq!(distance(Lang::En, 123.4), "123 km");
+        assert_eq!(distance(Lang::En, 9.96), "10 km");
     }
 }

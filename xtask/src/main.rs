@@ -336,5 +336,18 @@ fn bench() -> Result<()> {
     run(c)?;
     let mut c = cargo();
     c.args(["bench", "--package", "ivej-net", "--bench", "sync"]);
+    run(c)?;
+    setup()?;
+    build_frontend()?;
+    step("launch to board and peak memory of the desktop app (release build)");
+    let mut c = cargo();
+    c.args(["build", "--release", "--package", "industrivej-app"]);
+    run(c)?;
+    let mut c = cargo();
+    c.args(["bench", "--package", "ivej-tests", "--bench", "launch"])
+        .env(
+            "IVEJ_APP_BIN",
+            target_dir().join("release").join("industrivej"),
+        );
     run(c)
 }

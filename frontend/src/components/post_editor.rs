@@ -123,10 +123,25 @@ pub fn PostEditor(props: &PostEditorProps) -> Html {
             });
         })
     };
-    let text = |set: fn(&mut PostForm, String)| {
+    // Editing a field takes its error away; the others stay until the next save.
+    let forget = {
+        let error = error.clone();
+        move |field: &'static str| {
+            if let Some(mut e) = (*error).clone() {
+                let before = e.fields.len();
+                e.fields.retain(|f| !f.field.starts_with(field));
+                if e.fields.len() != before {
+                    error.set((!e.fields.is_empty()).then_some(e));
+                }
+            }
+        }
+    };
+    let text = |field: &'static str, set: fn(&mut PostForm, String)| {
         let update = update.clone();
+        let forget = forget.clone();
         Callback::from(move |e: InputEvent| {
             let v = value_of(&e);
+            forget(field);
             update(&|f: &mut PostForm| set(f, v.clone()));
         })
     };
@@ -139,7 +154,11 @@ pub fn PostEditor(props: &PostEditorProps) -> Html {
     };
     let on_kind = {
         let update = update.clone();
-        Callback::from(move |code: String| update(&|f: &mut PostForm| f.kind = code.clone()))
+        let forget = forget.clone();
+        Callback::from(move |code: String| {
+            forget("kind");
+            update(&|f: &mut PostForm| f.kind = code.clone())
+        })
     };
     let on_anonymous = {
         let update = update.clone();
@@ -260,20 +279,20 @@ pub fn PostEditor(props: &PostEditorProps) -> Html {
                 </div>
             </div>
             <label for="post-title">{ tr(lang, "editor-title") }</label>
-            <input id="post-title" value={f.title.clone()} oninput={text(|f, v| f.title = v)} placeholder={tr(lang, "editor-title-placeholder")} />
+            <input id="post-title" value={f.title.clone()} oninput={text("title", |f, v| f.title = v)} placeholder={tr(lang, "editor-title-placeholder")} />
             { error_for(lang, err, "title") }
             <label for="post-body">{ tr(lang, "editor-body") }</label>
-            <textarea id="post-body" rows="5" value={f.body.clone()} oninput={text(|f, v| f.body = v)} />
+            <textarea id="post-body" rows="5" value={f.body.clone()} oninput={text("body", |f, v| f.body = v)} />
             { error_for(lang, err, "body") }
             <div class="row">
                 <div>
                     <label for="post-amount">{ tr(lang, "editor-amount") }</label>
-                    <input id="post-amount" inputmode="decimal" value={f.amount.clone()} oninput={text(|f, v| f.amount = v)} />
+                    <input id="post-amount" inputmode="decimal" value={f.amount.clone()} oninput={text("quantity.amount", |f, v| f.amount = v)} />
                     { error_for(lang, err, "quantity.amount") }
                 </div>
                 <div>
                     <label for="post-unit">{ tr(lang, "editor-unit") }</label>
-                    <input id="post-unit" value={f.unit.clone()} oninput={text(|f, v| f.unit = v)} placeholder={tr(lang, "editor-unit-placeholder")} />
+                    <input id="post-unit" value={f.unit.clone()} oninput={text("quantity.unit", |f, v| f.unit = v)} placeholder={tr(lang, "editor-unit-placeholder")} />
                     { error_for(lang, err, "quantity.unit") }
                 </div>
             </div>

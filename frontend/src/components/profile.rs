@@ -85,10 +85,25 @@ pub fn Profile(props: &ProfileProps) -> Html {
             });
         })
     };
-    let text = |set: fn(&mut ProfileForm, String)| {
+    // Editing a field takes its error away; the others stay until the next save.
+    let forget = {
+        let error = error.clone();
+        move |field: &'static str| {
+            if let Some(mut e) = (*error).clone() {
+                let before = e.fields.len();
+                e.fields.retain(|f| !f.field.starts_with(field));
+                if e.fields.len() != before {
+                    error.set((!e.fields.is_empty()).then_some(e));
+                }
+            }
+        }
+    };
+    let text = |field: &'static str, set: fn(&mut ProfileForm, String)| {
         let update = update.clone();
+        let forget = forget.clone();
         Callback::from(move |e: InputEvent| {
             let v = value_of(&e);
+            forget(field);
             update(&|f: &mut ProfileForm| set(f, v.clone()));
         })
     };
@@ -107,7 +122,11 @@ pub fn Profile(props: &ProfileProps) -> Html {
     };
     let on_industry = {
         let update = update.clone();
-        Callback::from(move |code: String| update(&|f: &mut ProfileForm| f.industry = code.clone()))
+        let forget = forget.clone();
+        Callback::from(move |code: String| {
+            forget("industries");
+            update(&|f: &mut ProfileForm| f.industry = code.clone())
+        })
     };
     let save = {
         let app = props.app.clone();
@@ -185,7 +204,7 @@ pub fn Profile(props: &ProfileProps) -> Html {
             <h1>{ tr(lang, "profile-title") }</h1>
             if first_time { <p class="notice">{ tr(lang, "profile-first-time") }</p> }
             <label for="org-name-field">{ tr(lang, "profile-name") }</label>
-            <input id="org-name-field" value={f.name.clone()} oninput={text(|f, v| f.name = v)} />
+            <input id="org-name-field" value={f.name.clone()} oninput={text("name", |f, v| f.name = v)} />
             { error_for(lang, err, "name") }
             <div class="row">
                 <div>
@@ -199,7 +218,7 @@ pub fn Profile(props: &ProfileProps) -> Html {
                 </div>
                 <div>
                     <label for="org-register">{ tr(lang, "profile-register") }</label>
-                    <input id="org-register" value={f.register.clone()} oninput={text(|f, v| f.register = v)} />
+                    <input id="org-register" value={f.register.clone()} oninput={text("register", |f, v| f.register = v)} />
                     { error_for(lang, err, "register") }
                 </div>
             </div>
@@ -209,22 +228,22 @@ pub fn Profile(props: &ProfileProps) -> Html {
             <div class="row">
                 <div>
                     <label for="org-address">{ tr(lang, "profile-address") }</label>
-                    <input id="org-address" value={f.address.clone()} oninput={text(|f, v| f.address = v)} />
+                    <input id="org-address" value={f.address.clone()} oninput={text("address", |f, v| f.address = v)} />
                 </div>
                 <div>
                     <label for="org-municipality">{ tr(lang, "profile-municipality") }</label>
-                    <input id="org-municipality" value={f.municipality.clone()} oninput={text(|f, v| f.municipality = v)} />
+                    <input id="org-municipality" value={f.municipality.clone()} oninput={text("municipality", |f, v| f.municipality = v)} />
                 </div>
             </div>
             <div class="row">
                 <div>
                     <label for="org-lat">{ tr(lang, "profile-lat") }</label>
-                    <input id="org-lat" inputmode="decimal" value={f.lat.clone()} oninput={text(|f, v| f.lat = v)} placeholder="55,651" />
+                    <input id="org-lat" inputmode="decimal" value={f.lat.clone()} oninput={text("geo", |f, v| f.lat = v)} placeholder="55,651" />
                     { error_for(lang, err, "geo.lat") }{ error_for(lang, err, "geo") }
                 </div>
                 <div>
                     <label for="org-lon">{ tr(lang, "profile-lon") }</label>
-                    <input id="org-lon" inputmode="decimal" value={f.lon.clone()} oninput={text(|f, v| f.lon = v)} placeholder="11,613" />
+                    <input id="org-lon" inputmode="decimal" value={f.lon.clone()} oninput={text("geo", |f, v| f.lon = v)} placeholder="11,613" />
                     { error_for(lang, err, "geo.lon") }
                 </div>
             </div>
@@ -239,7 +258,7 @@ pub fn Profile(props: &ProfileProps) -> Html {
                 { error_for(lang, err, "languages") }
             </fieldset>
             <label for="org-cv">{ tr(lang, "profile-cv") }</label>
-            <textarea id="org-cv" rows="8" value={f.cv.clone()} oninput={text(|f, v| f.cv = v)} placeholder={tr(lang, "profile-cv-placeholder")} />
+            <textarea id="org-cv" rows="8" value={f.cv.clone()} oninput={text("cv", |f, v| f.cv = v)} placeholder={tr(lang, "profile-cv-placeholder")} />
             { error_for(lang, err, "cv") }
             { general_error(lang, err) }
             <div class="actions">

@@ -104,7 +104,7 @@ pub fn SyncStatusView(props: &SyncStatusProps) -> Html {
             <h1>{ tr(lang, "sync-title") }</h1>
             <p class="muted" id="listening" data-address={s.listening_on.clone().unwrap_or_default()}>{
                 match &s.listening_on {
-                    Some(addr) => crate::i18n::tr_args(lang, "sync-listening", &[("address", addr.clone().into())]),
+                    Some(addr) => crate::i18n::tr_args(lang, "sync-listening", &[("port", addr.rsplit(':').next().unwrap_or_default().to_string().into())]),
                     None => tr(lang, "sync-offline"),
                 }
             }</p>
@@ -126,7 +126,8 @@ pub fn SyncStatusView(props: &SyncStatusProps) -> Html {
                     <tbody>
                     { for s.peers.iter().map(|p| {
                         let st = &p.status;
-                        let state_text = if !st.connected { tr(lang, "sync-state-offline") }
+                        let state_text = if !st.connected && st.pending_out { tr(lang, "sync-state-offline-pending") }
+                            else if !st.connected { tr(lang, "sync-state-offline") }
                             else if st.synced() { tr(lang, "sync-state-synced") }
                             else if st.pending_out { tr(lang, "sync-state-sending") }
                             else { tr(lang, "sync-state-receiving") };

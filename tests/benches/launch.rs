@@ -16,6 +16,11 @@ use std::time::{Duration, Instant};
 use ivej_node::demo::{generate, DemoSize};
 use ivej_node::{Node, NodeOptions};
 
+// The private X server of the end-to-end tests (the rest of that module goes unused here).
+#[path = "../webdriver.rs"]
+#[allow(dead_code)]
+mod webdriver;
+
 const LAUNCHES: usize = 5;
 
 fn children_of(pid: u32) -> Vec<u32> {
@@ -70,36 +75,6 @@ fn kib_field(path: &str, field: &str) -> u64 {
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
-}
-
-fn start_display() -> (std::process::Child, String) {
-    for n in 0..50 {
-        let number = 170 + n;
-        if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
-            continue;
-        }
-        let name = format!(":{number}");
-        let child = Command::new("Xvfb")
-            .args([
-                name.as_str(),
-                "-screen",
-                "0",
-                "1280x860x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb");
-        let socket = format!("/tmp/.X11-unix/X{number}");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline && !Path::new(&socket).exists() {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        return (child, name);
-    }
-    panic!("no display");
 }
 
 struct Launch {
@@ -190,7 +165,7 @@ fn main() {
         let demo = generate(DemoSize::two_year(), 7, now, ivej_node::clock::today()).unwrap();
         node.adopt_demo(demo).unwrap();
     }
-    let (mut xvfb, display) = start_display();
+    let display = webdriver::Display::start();
     println!(
         "launch to board, two-year street, {LAUNCHES} launches ({})",
         app.display()
@@ -199,7 +174,7 @@ fn main() {
     let mut peaks = Vec::new();
     let mut pss = Vec::new();
     for i in 0..LAUNCHES {
-        let l = launch(&app, dir.path(), &display);
+        let l = launch(&app, dir.path(), &display.name);
         println!(
             "  launch {}: board shown after {} ms (the app's own count: {}); peak RSS {:.0} MiB (PSS {:.0} MiB) over {} processes",
             i + 1,
@@ -224,6 +199,4 @@ fn main() {
         peaks[LAUNCHES - 1] as f64 / 1024.0,
         pss[LAUNCHES / 2] as f64 / 1024.0
     );
-    let _ = xvfb.kill();
-    let _ = xvfb.wait();
 }

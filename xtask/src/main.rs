@@ -240,6 +240,11 @@ fn install_tool(tool: &str, krate: &str, version: &str, locked: bool) -> Result<
 }
 
 fn build_frontend() -> Result<()> {
+    build_frontend_as(false)
+}
+
+/// `release`: an optimised wasm module, for the release app the launch benchmark measures.
+fn build_frontend_as(release: bool) -> Result<()> {
     // trunk builds offline (so it never downloads tools); fetch the crates first.
     let mut fetch = cargo();
     fetch.arg("fetch");
@@ -248,6 +253,9 @@ fn build_frontend() -> Result<()> {
     let mut c = cmd("trunk");
     c.current_dir(root().join("frontend"))
         .args(["build", "--offline"]);
+    if release {
+        c.arg("--release");
+    }
     run(c)
 }
 
@@ -338,7 +346,7 @@ fn bench() -> Result<()> {
     c.args(["bench", "--package", "ivej-net", "--bench", "sync"]);
     run(c)?;
     setup()?;
-    build_frontend()?;
+    build_frontend_as(true)?;
     step("launch to board and peak memory of the desktop app (release build)");
     let mut c = cargo();
     c.args(["build", "--release", "--package", "industrivej-app"]);

@@ -140,34 +140,21 @@ pub fn PostDetailView(props: &PostDetailProps) -> Html {
         Callback::from(move |_: MouseEvent| app.navigate(View::Member(org.clone())))
     };
     let answer_buttons = |i: &Interest| {
-        let accept = {
+        let reply = |accept: bool| {
             let run = run.clone();
             let id = i.id.clone();
             let answer = answer.clone();
             Callback::from(move |_: MouseEvent| {
                 let args = serde_json::to_value(AnswerArgs {
                     id: id.clone(),
-                    accept: true,
+                    accept,
                     answer: (*answer).clone(),
                 })
                 .unwrap_or_default();
                 run("answer_interest", args, Some(answer.clone()));
             })
         };
-        let decline = {
-            let run = run.clone();
-            let id = i.id.clone();
-            let answer = answer.clone();
-            Callback::from(move |_: MouseEvent| {
-                let args = serde_json::to_value(AnswerArgs {
-                    id: id.clone(),
-                    accept: false,
-                    answer: (*answer).clone(),
-                })
-                .unwrap_or_default();
-                run("answer_interest", args, Some(answer.clone()));
-            })
-        };
+        let (accept, decline) = (reply(true), reply(false));
         html! {
             <div class="answer">
                 <input class="answer-text" value={(*answer).clone()} oninput={on_answer.clone()} placeholder={tr(lang, "interest-answer-placeholder")} />

@@ -1,6 +1,3 @@
-use std::cell::Cell;
-use std::rc::Rc;
-
 use ivej_model::ipc::PostDetail;
 use ivej_model::{ApiError, Direction, ErrorCode, FieldError, Post, PriceModel, Visibility};
 use serde::Serialize;
@@ -11,6 +8,7 @@ use crate::components::kind_picker::KindPicker;
 use crate::dom::{checked, value_of};
 use crate::forms::post_form::{PostForm, WindowForm};
 use crate::hooks::use_app_state::AppHandle;
+use crate::hooks::use_draft_form::use_draft_form;
 use crate::i18n::tr;
 use crate::ipc;
 use crate::state::View;
@@ -20,17 +18,6 @@ pub struct PostEditorProps {
     pub app: AppHandle,
     /// The post being edited; `None` for a new one.
     pub id: Option<String>,
-}
-
-#[derive(Serialize)]
-struct KeyArgs {
-    key: String,
-}
-
-#[derive(Serialize)]
-struct SaveDraftArgs {
-    key: String,
-    content: String,
 }
 
 #[derive(Serialize)]
@@ -63,19 +50,16 @@ pub fn PostEditor(props: &PostEditorProps) -> Html {
         Some(id) => format!("post:{id}"),
         None => "post:new".to_string(),
     };
-    let form = use_state(PostForm::default);
+    let draft = use_draft_form::<PostForm>(key, PostForm::to_draft);
     let loaded = use_state(|| false);
     let restored = use_state(|| false);
-    let error = use_state(|| None::<ApiError>);
     let busy = use_state(|| false);
-    let generation = use_mut_ref(|| Rc::new(Cell::new(0u64)));
 
     // Load the post (when editing) and any draft kept for this editor.
     {
-        let form = form.clone();
+        let draft = draft.clone();
         let loaded = loaded.clone();
         let restored = restored.clone();
-        let key = key.clone();
         use_effect_with(props.id.clone(), move |id| {
             let id = id.clone();
             wasm_bindgen_futures::spawn_local(async move {
@@ -84,108 +68,51 @@ pub fn PostEditor(props: &PostEditorProps) -> Html {
                         ipc::call::<_, PostDetail>("post_detail", &serde_json::json!({ "id": id }))
                             .await
                     {
-                        form.set(PostForm::from_post(&d.view.post, lang));
+                        draft.form.set(PostForm::from_post(&d.view.post, lang));
                     }
                 }
-                if let Ok(Some(text)) =
-                    ipc::call::<_, Option<String>>("draft", &KeyArgs { key }).await
+                if let Some(kept) = draft
+                    .stored_draft()
+                    .await
+                    .as_deref()
+                    .and_then(PostForm::from_draft)
                 {
-                    if let Some(draft) = PostForm::from_draft(&text) {
-                        form.set(draft);
-                        restored.set(true);
-                    }
+                    draft.form.set(kept);
+                    restored.set(true);
                 }
                 loaded.set(true);
             });
         });
     }
 
-    // Every change: show it, and keep it as a draft once typing pauses.
-    let update = {
-        let form = form.clone();
-        let key = key.clone();
-        let generation = generation.borrow().clone();
-        Rc::new(move |change: &dyn Fn(&mut PostForm)| {
-            let mut next = (*form).clone();
-            change(&mut next);
-            form.set(next.clone());
-            let mine = generation.get() + 1;
-            generation.set(mine);
-            let generation = generation.clone();
-            let key = key.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                ipc::sleep(400).await;
-                if generation.get() != mine {
-                    return;
-                }
-                let content = next.to_draft();
-                let _ = ipc::call::<_, ()>("save_draft", &SaveDraftArgs { key, content }).await;
-            });
-        })
-    };
-    // Editing a field takes its error away; the others stay until the next save.
-    let forget = {
-        let error = error.clone();
-        move |field: &'static str| {
-            if let Some(mut e) = (*error).clone() {
-                let before = e.fields.len();
-                e.fields.retain(|f| !f.field.starts_with(field));
-                if e.fields.len() != before {
-                    error.set((!e.fields.is_empty()).then_some(e));
-                }
-            }
-        }
-    };
-    let text = |field: &'static str, set: fn(&mut PostForm, String)| {
-        let update = update.clone();
-        let forget = forget.clone();
-        Callback::from(move |e: InputEvent| {
-            let v = value_of(&e);
-            forget(field);
-            update(&|f: &mut PostForm| set(f, v.clone()));
-        })
-    };
-    let choice = |set: fn(&mut PostForm, String)| {
-        let update = update.clone();
-        Callback::from(move |e: Event| {
-            let v = value_of(&e);
-            update(&|f: &mut PostForm| set(f, v.clone()));
-        })
-    };
     let on_kind = {
-        let update = update.clone();
-        let forget = forget.clone();
-        Callback::from(move |code: String| {
-            forget("kind");
-            update(&|f: &mut PostForm| f.kind = code.clone())
-        })
+        let draft = draft.clone();
+        Callback::from(move |code: String| draft.update(Some("kind"), |f| f.kind = code))
     };
     let on_anonymous = {
-        let update = update.clone();
+        let draft = draft.clone();
         Callback::from(move |e: Event| {
             let on = checked(&e);
-            update(&|f: &mut PostForm| f.anonymous = on);
+            draft.update(None, |f| f.anonymous = on);
         })
     };
     let add_window = {
-        let update = update.clone();
+        let draft = draft.clone();
         Callback::from(move |_: MouseEvent| {
-            update(&|f: &mut PostForm| f.windows.push(WindowForm::default()))
+            draft.update(None, |f| f.windows.push(WindowForm::default()))
         })
     };
 
     let discard = {
         let app = props.app.clone();
-        let key = key.clone();
+        let draft = draft.clone();
         let id = props.id.clone();
-        let generation = generation.borrow().clone();
         Callback::from(move |_: MouseEvent| {
-            generation.set(generation.get() + 1);
             let app = app.clone();
-            let key = key.clone();
+            let draft = draft.clone();
             let id = id.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let _ = ipc::call::<_, ()>("discard_draft", &KeyArgs { key }).await;
+                draft.discard_draft().await;
                 app.navigate(match id {
                     Some(id) => View::Post(id),
                     None => View::Board,
@@ -196,21 +123,12 @@ pub fn PostEditor(props: &PostEditorProps) -> Html {
 
     let save = {
         let app = props.app.clone();
-        let form = form.clone();
-        let error = error.clone();
+        let draft = draft.clone();
         let busy = busy.clone();
-        let key = key.clone();
         let id = props.id.clone();
-        let generation = generation.borrow().clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let form = (*form).clone();
-            let app = app.clone();
-            let error = error.clone();
-            let busy = busy.clone();
-            let key = key.clone();
-            let id = id.clone();
-            let generation = generation.clone();
+            let form = (*draft.form).clone();
             let request = match &id {
                 Some(id) => form.to_patch(lang).map(|patch| {
                     (
@@ -229,22 +147,21 @@ pub fn PostEditor(props: &PostEditorProps) -> Html {
                 Ok((cmd, Ok(args))) => (cmd, args),
                 Ok((_, Err(_))) => return,
                 Err(fields) => {
-                    error.set(Some(local_errors(fields)));
+                    draft.error.set(Some(local_errors(fields)));
                     return;
                 }
             };
+            let (app, draft, busy) = (app.clone(), draft.clone(), busy.clone());
             busy.set(true);
             wasm_bindgen_futures::spawn_local(async move {
                 match ipc::call::<_, Post>(cmd, &args).await {
                     Ok(post) => {
-                        // No late autosave may bring the draft back.
-                        generation.set(generation.get() + 1);
-                        let _ = ipc::call::<_, ()>("discard_draft", &KeyArgs { key }).await;
+                        draft.discard_draft().await;
                         app.reload();
                         app.navigate(View::Post(post.id));
                     }
                     Err(e) => {
-                        error.set(Some(e));
+                        draft.error.set(Some(e));
                         busy.set(false);
                     }
                 }
@@ -255,8 +172,10 @@ pub fn PostEditor(props: &PostEditorProps) -> Html {
     if !*loaded {
         return html! { <p class="muted">{ tr(lang, "loading") }</p> };
     }
-    let f = &*form;
-    let err = error.as_ref();
+    let f = &*draft.form;
+    let err = draft.error.as_ref();
+    let text = |field, set| draft.text(field, set);
+    let choice = |field, set| draft.choice(field, set);
     let editing = props.id.is_some();
     html! {
         <form class="editor panel" id="post-editor" onsubmit={save}>
@@ -267,7 +186,7 @@ pub fn PostEditor(props: &PostEditorProps) -> Html {
             <div class="row">
                 <div>
                     <label for="post-direction">{ tr(lang, "editor-direction") }</label>
-                    <select id="post-direction" disabled={editing} onchange={choice(|f, v| f.direction = Direction::from_code(&v).unwrap_or(Direction::Offer))}>
+                    <select id="post-direction" disabled={editing} onchange={choice("direction", |f, v| f.direction = Direction::from_code(&v).unwrap_or(Direction::Offer))}>
                         <option value="offer" selected={f.direction == Direction::Offer}>{ tr(lang, "direction-offer-long") }</option>
                         <option value="need" selected={f.direction == Direction::Need}>{ tr(lang, "direction-need-long") }</option>
                     </select>
@@ -300,17 +219,17 @@ pub fn PostEditor(props: &PostEditorProps) -> Html {
                 <legend>{ tr(lang, "editor-availability") }</legend>
                 { for f.windows.iter().enumerate().map(|(i, w)| {
                     let set = |part: u8| {
-                        let update = update.clone();
+                        let draft = draft.clone();
                         Callback::from(move |e: Event| {
                             let v = value_of(&e);
-                            update(&|f: &mut PostForm| if let Some(w) = f.windows.get_mut(i) {
-                                match part { 0 => w.from = v.clone(), 1 => w.to = v.clone(), _ => w.recurrence = v.clone() }
+                            draft.update(Some(&format!("availability.{i}")), |f| if let Some(w) = f.windows.get_mut(i) {
+                                match part { 0 => w.from = v, 1 => w.to = v, _ => w.recurrence = v }
                             });
                         })
                     };
                     let remove = {
-                        let update = update.clone();
-                        Callback::from(move |_: MouseEvent| update(&|f: &mut PostForm| { if i < f.windows.len() { f.windows.remove(i); } }))
+                        let draft = draft.clone();
+                        Callback::from(move |_: MouseEvent| draft.update(None, |f| { if i < f.windows.len() { f.windows.remove(i); } }))
                     };
                     html! {
                         <div class="row window">
@@ -333,13 +252,13 @@ pub fn PostEditor(props: &PostEditorProps) -> Html {
             <div class="row">
                 <div>
                     <label for="post-price">{ tr(lang, "post-price") }</label>
-                    <select id="post-price" onchange={choice(|f, v| if let Some(p) = PriceModel::ALL.into_iter().find(|p| p.code() == v) { f.price = p })}>
+                    <select id="post-price" onchange={choice("price", |f, v| if let Some(p) = PriceModel::ALL.into_iter().find(|p| p.code() == v) { f.price = p })}>
                         { for PriceModel::ALL.iter().map(|p| html! { <option value={p.code()} selected={f.price == *p}>{ tr(lang, &format!("price-{}", p.code())) }</option> }) }
                     </select>
                 </div>
                 <div>
                     <label for="post-visibility">{ tr(lang, "post-visibility") }</label>
-                    <select id="post-visibility" onchange={choice(|f, v| if let Some(x) = Visibility::ALL.into_iter().find(|x| x.code() == v) { f.visibility = x })}>
+                    <select id="post-visibility" onchange={choice("visibility", |f, v| if let Some(x) = Visibility::ALL.into_iter().find(|x| x.code() == v) { f.visibility = x })}>
                         { for [Visibility::Street, Visibility::Facilitator, Visibility::Private].iter().map(|x| html! {
                             <option value={x.code()} selected={f.visibility == *x}>{ tr(lang, &format!("visibility-{}", x.code())) }</option>
                         }) }

@@ -1,6 +1,3 @@
-use std::cell::Cell;
-use std::rc::Rc;
-
 use ivej_model::{ApiError, ErrorCode, Organisation, RegisterScheme};
 use serde::Serialize;
 use yew::prelude::*;
@@ -10,6 +7,7 @@ use crate::components::industry_picker::IndustryPicker;
 use crate::dom::value_of;
 use crate::forms::profile_form::ProfileForm;
 use crate::hooks::use_app_state::AppHandle;
+use crate::hooks::use_draft_form::use_draft_form;
 use crate::i18n::tr;
 use crate::ipc::{self, NoArgs};
 use crate::state::View;
@@ -34,117 +32,62 @@ pub fn Profile(props: &ProfileProps) -> Html {
     let state = &props.app.state;
     let lang = state.lang;
     let org = use_state(|| None::<Organisation>);
-    let form = use_state(ProfileForm::default);
-    let error = use_state(|| None::<ApiError>);
-    let saved = use_state(|| false);
+    let draft = use_draft_form::<ProfileForm>(DRAFT_KEY.to_string(), ProfileForm::to_draft);
+    // What was last saved: "Saved." shows while the form still equals it.
+    let saved = use_state(|| None::<ProfileForm>);
     let busy = use_state(|| false);
-    let generation = use_mut_ref(|| Rc::new(Cell::new(0u64)));
     {
         let org = org.clone();
-        let form = form.clone();
+        let draft = draft.clone();
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 if let Ok(o) = ipc::call::<_, Organisation>("own_organisation", &NoArgs {}).await {
-                    form.set(ProfileForm::from_org(&o, lang));
+                    draft.form.set(ProfileForm::from_org(&o, lang));
                     org.set(Some(o));
                 }
-                if let Ok(Some(text)) = ipc::call::<_, Option<String>>(
-                    "draft",
-                    &serde_json::json!({ "key": DRAFT_KEY }),
-                )
-                .await
+                if let Some(kept) = draft
+                    .stored_draft()
+                    .await
+                    .as_deref()
+                    .and_then(ProfileForm::from_draft)
                 {
-                    if let Some(draft) = ProfileForm::from_draft(&text) {
-                        form.set(draft);
-                    }
+                    draft.form.set(kept);
                 }
             });
         });
     }
-    let update = {
-        let form = form.clone();
-        let saved = saved.clone();
-        let generation = generation.borrow().clone();
-        Rc::new(move |change: &dyn Fn(&mut ProfileForm)| {
-            let mut next = (*form).clone();
-            change(&mut next);
-            form.set(next.clone());
-            saved.set(false);
-            let mine = generation.get() + 1;
-            generation.set(mine);
-            let generation = generation.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                ipc::sleep(400).await;
-                if generation.get() == mine {
-                    let _ = ipc::call::<_, ()>(
-                        "save_draft",
-                        &serde_json::json!({ "key": DRAFT_KEY, "content": next.to_draft() }),
-                    )
-                    .await;
-                }
-            });
-        })
-    };
-    // Editing a field takes its error away; the others stay until the next save.
-    let forget = {
-        let error = error.clone();
-        move |field: &'static str| {
-            if let Some(mut e) = (*error).clone() {
-                let before = e.fields.len();
-                e.fields.retain(|f| !f.field.starts_with(field));
-                if e.fields.len() != before {
-                    error.set((!e.fields.is_empty()).then_some(e));
-                }
-            }
-        }
-    };
-    let text = |field: &'static str, set: fn(&mut ProfileForm, String)| {
-        let update = update.clone();
-        let forget = forget.clone();
-        Callback::from(move |e: InputEvent| {
-            let v = value_of(&e);
-            forget(field);
-            update(&|f: &mut ProfileForm| set(f, v.clone()));
-        })
-    };
     let on_scheme = {
-        let update = update.clone();
+        let draft = draft.clone();
         Callback::from(move |e: Event| {
-            let v = value_of(&e);
-            let scheme = match v.as_str() {
+            let scheme = match value_of(&e).as_str() {
                 "dk_cvr" => Some(RegisterScheme::DkCvr),
                 "se_orgnr" => Some(RegisterScheme::SeOrgnr),
                 "fi_ytunnus" => Some(RegisterScheme::FiYtunnus),
                 _ => None,
             };
-            update(&|f: &mut ProfileForm| f.register_scheme = scheme);
+            draft.update(Some("register"), |f| f.register_scheme = scheme);
         })
     };
     let on_industry = {
-        let update = update.clone();
-        let forget = forget.clone();
-        Callback::from(move |code: String| {
-            forget("industries");
-            update(&|f: &mut ProfileForm| f.industry = code.clone())
-        })
+        let draft = draft.clone();
+        Callback::from(move |code: String| draft.update(Some("industries"), |f| f.industry = code))
     };
     let save = {
         let app = props.app.clone();
-        let form = form.clone();
+        let draft = draft.clone();
         let org = org.clone();
-        let error = error.clone();
         let saved = saved.clone();
         let busy = busy.clone();
-        let generation = generation.borrow().clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Some(current) = (*org).clone() else {
                 return;
             };
+            let form = (*draft.form).clone();
             let patch = match form.to_patch(&current) {
                 Ok(p) => p,
                 Err(fields) => {
-                    error.set(Some(ApiError {
+                    draft.error.set(Some(ApiError {
                         code: ErrorCode::Validation,
                         message: String::new(),
                         fields,
@@ -152,13 +95,12 @@ pub fn Profile(props: &ProfileProps) -> Html {
                     return;
                 }
             };
-            let (app, org, error, saved, busy, generation) = (
+            let (app, draft, org, saved, busy) = (
                 app.clone(),
+                draft.clone(),
                 org.clone(),
-                error.clone(),
                 saved.clone(),
                 busy.clone(),
-                generation.clone(),
             );
             busy.set(true);
             wasm_bindgen_futures::spawn_local(async move {
@@ -166,18 +108,13 @@ pub fn Profile(props: &ProfileProps) -> Html {
                     .await
                 {
                     Ok(o) => {
-                        generation.set(generation.get() + 1);
-                        let _ = ipc::call::<_, ()>(
-                            "discard_draft",
-                            &serde_json::json!({ "key": DRAFT_KEY }),
-                        )
-                        .await;
+                        draft.discard_draft().await;
                         org.set(Some(o));
-                        error.set(None);
-                        saved.set(true);
+                        draft.error.set(None);
+                        saved.set(Some(form));
                         app.reload();
                     }
-                    Err(e) => error.set(Some(e)),
+                    Err(e) => draft.error.set(Some(e)),
                 }
                 busy.set(false);
             });
@@ -190,8 +127,10 @@ pub fn Profile(props: &ProfileProps) -> Html {
     if org.is_none() {
         return html! { <p class="muted">{ tr(lang, "loading") }</p> };
     }
-    let f = &*form;
-    let err = error.as_ref();
+    let f = &*draft.form;
+    let err = draft.error.as_ref();
+    let text = |field, set| draft.text(field, set);
+    let just_saved = saved.as_ref() == Some(f);
     let scheme = match f.register_scheme {
         Some(RegisterScheme::DkCvr) => "dk_cvr",
         Some(RegisterScheme::SeOrgnr) => "se_orgnr",
@@ -251,8 +190,8 @@ pub fn Profile(props: &ProfileProps) -> Html {
             <fieldset>
                 <legend>{ tr(lang, "profile-languages") }</legend>
                 { for LANGUAGES.iter().map(|code| {
-                    let update = update.clone();
-                    let onchange = Callback::from(move |_: Event| update(&|f: &mut ProfileForm| f.toggle_language(code)));
+                    let draft = draft.clone();
+                    let onchange = Callback::from(move |_: Event| draft.update(Some("languages"), |f| f.toggle_language(code)));
                     html! { <label class="inline"><input type="checkbox" id={format!("org-lang-{code}")} checked={f.languages.iter().any(|l| l == code)} {onchange} />{ tr(lang, &format!("language-{code}")) }</label> }
                 }) }
                 { error_for(lang, err, "languages") }
@@ -263,7 +202,7 @@ pub fn Profile(props: &ProfileProps) -> Html {
             { general_error(lang, err) }
             <div class="actions">
                 <button id="profile-save" type="submit" disabled={*busy}>{ tr(lang, "profile-save") }</button>
-                if *saved {
+                if just_saved {
                     <span class="saved" id="profile-saved">{ tr(lang, "profile-saved") }</span>
                     <button type="button" class="secondary" id="to-board" onclick={to_board}>{ tr(lang, "profile-to-board") }</button>
                 }

@@ -275,3 +275,122 @@ fn the_demo_street_opens_on_a_full_board() {
     s.find(".member-row");
     s.screenshot("members");
 }
+
+/// `ivej serve` for a facilitator's data directory, stopped (SIGTERM, by its PID) when dropped.
+struct Serving(std::process::Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .arg(self.0.id().to_string())
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_member_joins_with_a_picture_of_the_invite_qr_code_and_gets_the_street() {
+    let Some(app) = app_binary() else { return };
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+
+    // The facilitator's device: a street with an offer, serving on loopback.
+    let facilitator = tempfile::tempdir().unwrap();
+    ivej_ok(
+        facilitator.path(),
+        &[
+            "init",
+            "--street",
+            "Industrivej Tuse",
+            "--org",
+            "Tuse Erhverv",
+        ],
+    );
+    ivej_ok(
+        facilitator.path(),
+        &[
+            "post",
+            "add",
+            "--offer",
+            "--kind",
+            "CAP.TRANS",
+            "--title",
+            "Half-empty truck to Holbæk on Tuesdays",
+        ],
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let address = format!("127.0.0.1:{port}");
+    let svg = facilitator.path().join("invite.svg");
+    let png = facilitator.path().join("invite.png");
+    let invite = ivej_json(
+        facilitator.path(),
+        &[
+            "invite",
+            "create",
+            "--address",
+            &address,
+            "--qr",
+            svg.to_str().unwrap(),
+        ],
+    );
+    let code = invite["code"].as_str().unwrap().to_string();
+    // A picture of the QR code, as a phone photo or screenshot would be (PNG).
+    let converted = std::process::Command::new("convert")
+        .args(["-density", "200"])
+        .arg(&svg)
+        .arg(&png)
+        .status()
+        .unwrap();
+    assert!(converted.success(), "ImageMagick turns the SVG into a PNG");
+    let serving = Serving(
+        std::process::Command::new(env!("CARGO_BIN_EXE_ivej-under-test"))
+            .arg("--data-dir")
+            .arg(facilitator.path())
+            .args(["--no-lan", "serve", "--listen", &address])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+
+    // The new member opens the picture, gives its name and joins.
+    let display = Display::start();
+    let dir = tempfile::tempdir().unwrap();
+    let s = Session::start(&app, dir.path(), &display);
+    s.find("#invite-image");
+    s.type_into("#invite-image", png.to_str().unwrap());
+    s.wait_until("the code to be read from the picture", |s| {
+        s.value("#invite-code") == code
+    });
+    s.screenshot("onboarding-join");
+    s.type_into("#join-org-name", "Tuse Træ");
+    s.click("#join-street");
+    // Its device dials the address in the invite and receives the street.
+    s.wait_text("#street-title", "Industrivej Tuse");
+    s.find("#profile-form");
+    s.click("#nav-board");
+    s.wait_text(".post-title", "Half-empty truck to Holbæk");
+    drop(s);
+    drop(serving);
+
+    // A mistyped code is refused beside the field, in the user's language.
+    let other = tempfile::tempdir().unwrap();
+    let s = Session::start(&app, other.path(), &display);
+    // One character wrong in the middle of the code, as when typing it off paper.
+    let mut chars: Vec<char> = code.chars().collect();
+    let middle = chars.len() / 2;
+    let at = (middle..chars.len())
+        .find(|i| chars[*i].is_ascii_alphanumeric())
+        .unwrap();
+    chars[at] = if chars[at] == 'A' { 'B' } else { 'A' };
+    let typo: String = chars.into_iter().collect();
+    s.type_into("#invite-code", &typo);
+    s.type_into("#join-org-name", "Tuse Træ");
+    s.click("#join-street");
+    s.wait_text(
+        ".field-error[data-field='code']",
+        &message("en", "problem-invite-typo"),
+    );
+}

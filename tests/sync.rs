@@ -372,3 +372,58 @@ fn a_reconnect_costs_little() {
     );
     assert!(messages <= 8, "{messages} messages for one new post");
 }
+
+#[test]
+fn two_people_typing_into_the_same_minutes_offline_keep_both_texts() {
+    let peers = street(1);
+    gossip(&peers);
+    let meeting = peers[0]
+        .node
+        .plan_meeting(MeetingInput {
+            starts_at: "2026-12-03T15:00".parse().unwrap(),
+            duration_minutes: None,
+            host_org: Some(peers[1].org.clone()),
+            location: None,
+            challenge: None,
+            series_id: None,
+        })
+        .unwrap();
+    peers[0]
+        .node
+        .set_minutes_text(&meeting.id, "Present: all.\nChallenge: idle machines.\n")
+        .unwrap();
+    gossip(&peers);
+
+    // Offline, keystroke by keystroke: the facilitator types after the first line, the
+    // host at the very end.
+    let facilitator = "Tølløse Smedie offers Friday CNC hours. ";
+    let after_first_line = "Present: all.\n".chars().count();
+    for (i, c) in facilitator.chars().enumerate() {
+        peers[0]
+            .node
+            .splice_minutes(&meeting.id, after_first_line + i, 0, &c.to_string())
+            .unwrap();
+    }
+    let host = "Action: Jens calls the municipality.";
+    let end = peers[1]
+        .node
+        .minutes(&meeting.id)
+        .unwrap()
+        .text
+        .chars()
+        .count();
+    for (i, c) in host.chars().enumerate() {
+        peers[1]
+            .node
+            .splice_minutes(&meeting.id, end + i, 0, &c.to_string())
+            .unwrap();
+    }
+    gossip(&peers);
+    let a = peers[0].node.minutes(&meeting.id).unwrap().text;
+    let b = peers[1].node.minutes(&meeting.id).unwrap().text;
+    assert_eq!(a, b, "both replicas read the same minutes");
+    assert_eq!(
+        a,
+        format!("Present: all.\n{facilitator}Challenge: idle machines.\n{host}")
+    );
+}

@@ -87,6 +87,8 @@ pub enum Command {
         #[arg(value_parser = ["on", "off"])]
         state: String,
     },
+    /// The street's results against its targets (KPIs, months, relationship graph).
+    Report,
     /// The whole state as JSON.
     Export {
         /// Write to this file instead of standard output.
@@ -416,6 +418,61 @@ pub enum MeetingCommand {
     Challenge {
         meeting: String,
         text: String,
+    },
+    /// Plan a series of meetings with a fair host rotation (facilitator).
+    Series {
+        #[arg(long)]
+        name: String,
+        /// The first meeting, local time: YYYY-MM-DDTHH:MM.
+        #[arg(long)]
+        first: LocalDateTime,
+        /// How many meetings.
+        #[arg(long)]
+        count: u32,
+        /// Days between meetings (default: the street's cadence).
+        #[arg(long)]
+        cadence: Option<u32>,
+        /// Length in minutes (default: the street's).
+        #[arg(long)]
+        minutes: Option<u32>,
+    },
+    /// Give a meeting another host (facilitator).
+    Host {
+        meeting: String,
+        org: String,
+    },
+    /// Swap the hosts of two meetings (facilitator).
+    Swap {
+        a: String,
+        b: String,
+    },
+    /// Change an agenda item's title or time box (facilitator).
+    Agenda {
+        meeting: String,
+        /// The item's id (see `meeting show --json`) or its position, from 1.
+        item: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        minutes: Option<u32>,
+    },
+    /// The meeting screen: minutes, attendance, actions agreed there and carried over.
+    View {
+        meeting: String,
+    },
+    /// "A should talk to B", captured at a meeting: a relation and an action for A.
+    Introduce {
+        meeting: String,
+        a: String,
+        b: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// The meetings to come as iCalendar.
+    Ical {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 

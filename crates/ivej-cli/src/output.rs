@@ -300,3 +300,75 @@ pub fn print_error(err: &anyhow::Error, json: bool) {
         _ => eprintln!("error: {err:#}"),
     }
 }
+
+pub fn meeting_view(v: &ivej_model::ipc::MeetingView) {
+    meeting(&v.meeting);
+    if let Some(host) = &v.host_name {
+        println!("  host: {host}");
+    }
+    let present: Vec<&str> = v
+        .attendance
+        .iter()
+        .filter(|a| a.present)
+        .map(|a| a.name.as_str())
+        .collect();
+    println!("  present: {}", present.join(", "));
+    if !v.minutes_text.is_empty() {
+        println!(
+            "  minutes{}:",
+            if v.in_confidence {
+                " (in confidence)"
+            } else {
+                ""
+            }
+        );
+        for line in v.minutes_text.lines() {
+            println!("    {line}");
+        }
+    }
+    for d in &v.decisions {
+        println!("  decision: {}", d.text);
+    }
+    for a in &v.actions {
+        println!(
+            "  action: {}{}",
+            a.action.text,
+            if a.action.done_at.is_some() {
+                " (done)"
+            } else {
+                ""
+            }
+        );
+    }
+    for a in &v.carried_over {
+        println!("  carried over: {}", a.action.text);
+    }
+    for p in &v.captured_posts {
+        println!("  captured: {} {}", p.post.direction.code(), p.post.title);
+    }
+}
+
+pub fn report(r: &ivej_model::report::Report) {
+    let t = &r.targets;
+    println!("{}", r.street_name);
+    println!(
+        "  collaborations agreed or realised: {} (target {}-{}), {} in all",
+        r.collaborations_agreed, t.collaborations_min, t.collaborations_max, r.collaborations_total
+    );
+    println!(
+        "  new relations per company: {:.1} (target {}-{}), {} new relations among {} companies",
+        r.new_relations_per_company,
+        t.relations_per_company_min,
+        t.relations_per_company_max,
+        r.new_relations,
+        r.companies
+    );
+    println!(
+        "  meetings held: {} ({} planned), on average {:.1} organisations present ({:.0} %)",
+        r.meetings_held,
+        r.meetings_planned,
+        r.attendance_average,
+        r.attendance_rate * 100.0
+    );
+    println!("  posts: {}, interests: {}", r.posts, r.interests);
+}

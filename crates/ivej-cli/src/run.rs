@@ -63,6 +63,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Meeting(cmd) => meeting(&node, cmd, json),
         Command::Collab(cmd) => collab(&node, cmd, json),
         Command::Relation(cmd) => relation(&node, cmd, json),
+        Command::Report => output::show(json, &node.report()?, output::report),
         Command::Export { out } => {
             let export = node.export()?;
             let text = serde_json::to_string_pretty(&export)?;
@@ -619,6 +620,87 @@ fn meeting(node: &Node, cmd: MeetingCommand, json: bool) -> Result<()> {
             let id = resolve::meeting(node, &meeting)?;
             let m = node.set_challenge(&id, &text)?;
             output::show(json, &m, output::meeting)
+        }
+        MeetingCommand::Series {
+            name,
+            first,
+            count,
+            cadence,
+            minutes,
+        } => {
+            let (series, meetings) = node.plan_series(ivej_model::SeriesInput {
+                name,
+                first_starts_at: first,
+                cadence_days: cadence,
+                duration_minutes: minutes,
+                count,
+            })?;
+            output::show(
+                json,
+                &serde_json::json!({ "series": series, "meetings": meetings }),
+                |_| {
+                    for m in &meetings {
+                        output::meeting(m);
+                    }
+                },
+            )
+        }
+        MeetingCommand::Host { meeting, org } => {
+            let id = resolve::meeting(node, &meeting)?;
+            let org = resolve::org(node, &org)?;
+            output::show(json, &node.set_meeting_host(&id, &org)?, output::meeting)
+        }
+        MeetingCommand::Swap { a, b } => {
+            let a = resolve::meeting(node, &a)?;
+            let b = resolve::meeting(node, &b)?;
+            let (ma, mb) = node.swap_hosts(&a, &b)?;
+            output::show(json, &[ma.clone(), mb.clone()], |_| {
+                output::meeting(&ma);
+                output::meeting(&mb);
+            })
+        }
+        MeetingCommand::Agenda {
+            meeting,
+            item,
+            title,
+            minutes,
+        } => {
+            let id = resolve::meeting(node, &meeting)?;
+            let m = node.meeting(&id)?;
+            let item_id = match item.parse::<usize>() {
+                Ok(n) if n >= 1 => m
+                    .agenda_in_order()
+                    .get(n - 1)
+                    .map(|(id, _)| (*id).clone())
+                    .with_context(|| format!("the agenda has no item {n}"))?,
+                _ => item,
+            };
+            let m = node.set_agenda_item(&id, &item_id, title.as_deref(), minutes)?;
+            output::show(json, &m, output::meeting)
+        }
+        MeetingCommand::View { meeting } => {
+            let id = resolve::meeting(node, &meeting)?;
+            output::show(json, &node.meeting_view(&id)?, output::meeting_view)
+        }
+        MeetingCommand::Introduce {
+            meeting,
+            a,
+            b,
+            note,
+        } => {
+            let id = resolve::meeting(node, &meeting)?;
+            let (a, b) = (resolve::org(node, &a)?, resolve::org(node, &b)?);
+            let action = node.capture_introduction(&id, &a, &b, &note)?;
+            output::show(json, &action, |a| println!("Action: {}", a.text))
+        }
+        MeetingCommand::Ical { out } => {
+            let ics = node.meetings_ics()?;
+            match out {
+                Some(path) => std::fs::write(&path, ics)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{ics}"),
+            }
+            Ok(())
         }
     }
 }

@@ -221,3 +221,18 @@ impl PostPatch {
         }
     }
 }
+
+/// A run of meetings the facilitator plans at once; hosts are proposed by the rotation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesInput {
+    pub name: String,
+    pub first_starts_at: crate::LocalDateTime,
+    /// Defaults to the street's cadence (14 days, or quarterly for an export club).
+    #[serde(default)]
+    pub cadence_days: Option<u32>,
+    /// Defaults to the street's meeting length (60 minutes).
+    #[serde(default)]
+    pub duration_minutes: Option<u32>,
+    /// How many meetings to plan.
+    pub count: u32,
+}

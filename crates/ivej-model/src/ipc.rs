@@ -97,3 +97,37 @@ pub struct UiSettings {
     /// `None` follows the system's language.
     pub language: Option<Lang>,
 }
+
+/// An action item with the names the meeting screen shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionView {
+    pub action: crate::ActionItem,
+    pub owner_name: Option<String>,
+    /// When the meeting it was agreed at took place.
+    pub from_meeting: Option<crate::LocalDateTime>,
+}
+
+/// One organisation's attendance line on the meeting screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttendanceLine {
+    pub org_id: String,
+    pub name: String,
+    pub present: bool,
+    pub people: u32,
+}
+
+/// The meeting screen: the meeting, its minutes, what was agreed there, what carries over
+/// from earlier meetings, and what was captured from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetingView {
+    pub meeting: crate::Meeting,
+    pub host_name: Option<String>,
+    pub minutes_text: String,
+    pub in_confidence: bool,
+    pub decisions: Vec<crate::Decision>,
+    pub attendance: Vec<AttendanceLine>,
+    pub actions: Vec<ActionView>,
+    pub carried_over: Vec<ActionView>,
+    pub captured_posts: Vec<PostView>,
+    pub captured_collaborations: Vec<crate::Collaboration>,
+}

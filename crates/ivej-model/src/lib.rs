@@ -8,6 +8,7 @@
 //! `automerge` feature only derives autosurgeon's traits so the document crate can store these
 //! types as they are; the frontend never turns it on.
 
+pub mod calendar;
 mod collaboration;
 mod error;
 mod event;
@@ -26,6 +27,8 @@ mod post;
 mod private;
 mod query;
 pub mod reference;
+pub mod report;
+pub mod rotation;
 mod service;
 mod street;
 mod text;
@@ -43,12 +46,13 @@ pub use ids::{
     new_id_from_parts, ActionId, CollaborationId, DeviceId, InterestId, MeetingId, OrgId, PostId,
     SeriesId, StreetId,
 };
-pub use input::{OrgPatch, OrgProfile, PostInput, PostPatch};
+pub use input::{OrgPatch, OrgProfile, PostInput, PostPatch, SeriesInput};
 pub use interest::{Interest, InterestStatus};
 pub use invite::{DeviceOf, Invite, InviteError};
 pub use lang::Lang;
 pub use meeting::{
-    ActionItem, AgendaItem, AgendaKind, Attendance, Decision, Meeting, MeetingSeries, MeetingState,
+    carried_over, ActionItem, AgendaItem, AgendaKind, Attendance, Decision, Meeting, MeetingSeries,
+    MeetingState,
 };
 pub use organisation::{Contact, OrgType, Organisation, RegisterId, RegisterScheme, SizeBand};
 pub use peer::{PeerStatus, Via};

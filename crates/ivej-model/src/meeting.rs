@@ -228,3 +228,88 @@ impl Validate for Decision {
         c.finish()
     }
 }
+
+/// Unix ms of a meeting's local start, read as UTC: good enough to order it against the
+/// moments actions were created and done (a street lives in one time zone).
+fn start_ms(m: &Meeting) -> i64 {
+    m.starts_at.0.and_utc().timestamp_millis()
+}
+
+/// The actions that carry over into `meeting`: agreed at an earlier meeting and not done
+/// before this one started. Oldest first.
+pub fn carried_over<'a>(
+    meeting: &Meeting,
+    meetings: &[Meeting],
+    actions: &'a [ActionItem],
+) -> Vec<&'a ActionItem> {
+    let start = start_ms(meeting);
+    let earlier: std::collections::BTreeSet<&str> = meetings
+        .iter()
+        .filter(|m| m.id != meeting.id && (m.starts_at, &m.id) < (meeting.starts_at, &meeting.id))
+        .map(|m| m.id.as_str())
+        .collect();
+    let mut out: Vec<&ActionItem> = actions
+        .iter()
+        .filter(|a| earlier.contains(a.meeting_id.as_str()))
+        .filter(|a| a.done_at.is_none_or(|done| done > start))
+        .collect();
+    out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    out
+}
+
+#[cfg(test)]
+mod carry_over_tests {
+    use super::*;
+
+    fn meeting(id: &str, at: &str) -> Meeting {
+        Meeting {
+            id: id.into(),
+            series_id: None,
+            starts_at: at.parse().unwrap(),
+            duration_minutes: 60,
+            host_org: None,
+            location: String::new(),
+            state: MeetingState::Planned,
+            agenda: BTreeMap::new(),
+            attendance: BTreeMap::new(),
+            challenge: None,
+            created_at: 0,
+        }
+    }
+
+    fn action(id: &str, meeting: &str, done_at: Option<i64>, created_at: i64) -> ActionItem {
+        ActionItem {
+            id: id.into(),
+            meeting_id: meeting.into(),
+            text: id.into(),
+            owner_org: None,
+            due: None,
+            done_at,
+            created_at,
+        }
+    }
+
+    #[test]
+    fn open_actions_carry_over_until_done() {
+        let first = meeting("m1", "2026-12-03T15:00");
+        let second = meeting("m2", "2026-12-17T15:00");
+        let third = meeting("m3", "2026-12-31T15:00");
+        let meetings = vec![first.clone(), second.clone(), third.clone()];
+        let done_between = start_ms(&second) + 1;
+        let actions = vec![
+            action("open", "m1", None, 1),
+            action("done-before-m2", "m1", Some(start_ms(&second) - 1), 2),
+            action("done-after-m2", "m1", Some(done_between), 3),
+            action("from-m2", "m2", None, 4),
+        ];
+        let ids = |m: &Meeting| -> Vec<String> {
+            carried_over(m, &meetings, &actions)
+                .iter()
+                .map(|a| a.id.clone())
+                .collect()
+        };
+        assert!(ids(&first).is_empty(), "nothing comes before the first");
+        assert_eq!(ids(&second), ["open", "done-after-m2"]);
+        assert_eq!(ids(&third), ["open", "from-m2"]);
+    }
+}

@@ -20,6 +20,7 @@ mod organisations;
 mod peers;
 mod posts;
 mod results;
+mod series;
 mod state;
 mod sync;
 #[cfg(test)]

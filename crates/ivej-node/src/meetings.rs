@@ -40,28 +40,38 @@ pub struct MinutesView {
 }
 
 /// The seed's hour: half on the host's presentation, half on the sharing challenge.
+/// The seed's meeting: the host presents itself, then the sharing challenge, then the open
+/// actions are followed up. With an hour: 30, 20 and 10 minutes; every time box is editable.
 pub(crate) fn default_agenda(duration: u32) -> BTreeMap<String, AgendaItem> {
-    let half = (duration / 2).max(1);
-    let mut agenda = BTreeMap::new();
-    agenda.insert(
-        clock::new_id(),
-        AgendaItem {
-            position: 0,
-            kind: AgendaKind::Presentation,
-            title: "Presentation of the host".into(),
-            minutes: half,
-        },
-    );
-    agenda.insert(
-        clock::new_id(),
-        AgendaItem {
-            position: 1,
-            kind: AgendaKind::SharingChallenge,
-            title: "Sharing challenge".into(),
-            minutes: duration.saturating_sub(half).max(1),
-        },
-    );
-    agenda
+    let follow_up = if duration >= 30 { duration / 6 } else { 0 };
+    let presentation = (duration / 2).max(1);
+    let challenge = duration.saturating_sub(presentation + follow_up).max(1);
+    let mut items = vec![
+        (
+            AgendaKind::Presentation,
+            "Presentation of the host",
+            presentation,
+        ),
+        (AgendaKind::SharingChallenge, "Sharing challenge", challenge),
+    ];
+    if follow_up > 0 {
+        items.push((AgendaKind::FollowUp, "Follow-up of open actions", follow_up));
+    }
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(position, (kind, title, minutes))| {
+            (
+                clock::new_id(),
+                AgendaItem {
+                    position: u32::try_from(position).unwrap_or(0),
+                    kind,
+                    title: title.into(),
+                    minutes,
+                },
+            )
+        })
+        .collect()
 }
 
 impl Node {
@@ -115,7 +125,7 @@ impl Node {
         Ok(self.lock()?.street()?.require(id)?)
     }
 
-    fn change_meeting(
+    pub(crate) fn change_meeting(
         &self,
         id: &str,
         change: impl FnOnce(&mut Meeting) -> NodeResult<()>,

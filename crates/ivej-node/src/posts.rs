@@ -293,6 +293,9 @@ impl Node {
         st.persist_street(|_| Ok(()))?;
         drop(st);
         self.emit(NodeEvent::InterestChanged { id: id.to_string() });
+        if accept {
+            self.relate_on_interest(&interest)?;
+        }
         Ok(interest)
     }
 

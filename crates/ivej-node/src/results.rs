@@ -74,6 +74,7 @@ impl Node {
         self.emit(NodeEvent::CollaborationChanged {
             id: collaboration.id.clone(),
         });
+        self.relate_collaborators(&collaboration)?;
         Ok(collaboration)
     }
 
@@ -105,6 +106,7 @@ impl Node {
         st.persist_street(|_| Ok(()))?;
         drop(st);
         self.emit(NodeEvent::CollaborationChanged { id: id.to_string() });
+        self.relate_collaborators(&c)?;
         Ok(c)
     }
 

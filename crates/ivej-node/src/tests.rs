@@ -278,7 +278,7 @@ fn meetings_minutes_actions_and_collaborations_are_recorded() {
             series_id: None,
         })
         .unwrap();
-    assert_eq!(meeting.agenda.len(), 2);
+    assert_eq!(meeting.agenda.len(), 3, "presentation, challenge, follow-up");
     node.record_attendance(&meeting.id, &other.id, true, 2)
         .unwrap();
     node.append_minutes(&meeting.id, "Virkelyst Plast presented.\n")
@@ -602,4 +602,206 @@ fn a_joined_device_waits_for_its_first_sync_instead_of_failing() {
         node.summary().unwrap_err().code(),
         ivej_model::ErrorCode::AwaitingFirstSync
     );
+}
+
+fn members(node: &Node, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .map(|n| {
+            node.add_organisation(OrgProfile {
+                name: (*n).into(),
+                address: format!("{n}vej 1"),
+                ..Default::default()
+            })
+            .unwrap()
+            .id
+        })
+        .collect()
+}
+
+#[test]
+fn a_series_rotates_hosts_fairly_and_the_facilitator_can_swap_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let own = node.own_org_id().unwrap();
+    let ids = members(&node, &["Tuse Træ", "Holbæk Plast"]);
+    let (series, meetings) = node
+        .plan_series(ivej_model::SeriesInput {
+            name: "Autumn 2026".into(),
+            first_starts_at: "2026-12-03T15:00".parse().unwrap(),
+            cadence_days: None,
+            duration_minutes: None,
+            count: 4,
+        })
+        .unwrap();
+    assert_eq!(series.cadence_days, 14);
+    let starts: Vec<String> = meetings.iter().map(|m| m.starts_at.to_string()).collect();
+    assert_eq!(
+        starts,
+        [
+            "2026-12-03T15:00",
+            "2026-12-17T15:00",
+            "2026-12-31T15:00",
+            "2027-01-14T15:00"
+        ]
+    );
+    let hosts: Vec<String> = meetings
+        .iter()
+        .map(|m| m.host_org.clone().unwrap())
+        .collect();
+    // The street's founder joined first, then Tuse, then Holbæk; then round two.
+    assert_eq!(
+        hosts,
+        [own.clone(), ids[0].clone(), ids[1].clone(), own.clone()]
+    );
+    assert_eq!(meetings[1].location, "Tuse Trævej 1", "held at the host's");
+    let agenda: Vec<u32> = meetings[0]
+        .agenda_in_order()
+        .iter()
+        .map(|(_, i)| i.minutes)
+        .collect();
+    assert_eq!(agenda, [30, 20, 10]);
+
+    // The next series goes on where this one stopped.
+    let (_, more) = node
+        .plan_series(ivej_model::SeriesInput {
+            name: "Spring 2027".into(),
+            first_starts_at: "2027-01-28T15:00".parse().unwrap(),
+            cadence_days: Some(90),
+            duration_minutes: Some(90),
+            count: 2,
+        })
+        .unwrap();
+    assert_eq!(more[0].host_org.as_deref(), Some(ids[0].as_str()));
+    assert_eq!(more[1].starts_at.to_string(), "2027-04-28T15:00");
+
+    let (a, b) = node.swap_hosts(&meetings[1].id, &meetings[2].id).unwrap();
+    assert_eq!(a.host_org.as_deref(), Some(ids[1].as_str()));
+    assert_eq!(a.location, "Holbæk Plastvej 1");
+    assert_eq!(b.host_org.as_deref(), Some(ids[0].as_str()));
+    let (item, _) = meetings[0].agenda_in_order()[1];
+    let m = node
+        .set_agenda_item(&meetings[0].id, item, Some("Idle machines"), Some(25))
+        .unwrap();
+    assert_eq!(m.agenda[item].minutes, 25);
+    assert_eq!(m.agenda[item].title, "Idle machines");
+
+    let ics = node.meetings_ics().unwrap();
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 6);
+    assert!(ics.contains("DTSTART:20261203T150000"));
+}
+
+#[test]
+fn the_meeting_screen_carries_open_actions_and_captures_link_to_the_meeting() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let ids = members(&node, &["Tuse Træ", "Holbæk Plast"]);
+    let (_, meetings) = node
+        .plan_series(ivej_model::SeriesInput {
+            name: "Autumn".into(),
+            first_starts_at: "2026-12-03T15:00".parse().unwrap(),
+            cadence_days: None,
+            duration_minutes: None,
+            count: 2,
+        })
+        .unwrap();
+    let (first, second) = (&meetings[0].id, &meetings[1].id);
+    node.record_attendance(first, &ids[0], true, 2).unwrap();
+    let open = node
+        .add_action(
+            first,
+            "Ask the municipality about the hall",
+            Some(&ids[0]),
+            None,
+        )
+        .unwrap();
+    let done = node
+        .add_action(first, "Send the minutes", None, None)
+        .unwrap();
+    node.complete_action(&done.id).unwrap();
+    let mut offer = cnc_offer();
+    offer.on_behalf_of = Some(ids[1].clone());
+    let post = node.capture_post(first, offer).unwrap();
+    assert_eq!(post.origin_meeting.as_deref(), Some(first.as_str()));
+    let intro = node
+        .capture_introduction(first, &ids[0], &ids[1], "pallets")
+        .unwrap();
+    assert_eq!(intro.text, "Tuse Træ talks to Holbæk Plast: pallets");
+    let collab = node
+        .capture_collaboration(
+            first,
+            crate::CollaborationInput {
+                title: "Shared forklift".into(),
+                kind: ivej_model::CollaborationKind::CapacityTrade,
+                orgs: vec![ids[0].clone(), ids[1].clone()],
+                stage: ivej_model::Stage::Agreed,
+                value: Default::default(),
+                origin: ivej_model::Origin {
+                    kind: ivej_model::OriginKind::Other,
+                    ref_id: None,
+                },
+            },
+        )
+        .unwrap();
+
+    let here = node.meeting_view(first).unwrap();
+    assert_eq!(here.actions.len(), 3);
+    assert_eq!(here.captured_posts.len(), 1);
+    assert_eq!(here.captured_collaborations[0].id, collab.id);
+    assert!(here
+        .attendance
+        .iter()
+        .any(|a| a.name == "Tuse Træ" && a.present && a.people == 2));
+    let next = node.meeting_view(second).unwrap();
+    let carried: Vec<&str> = next
+        .carried_over
+        .iter()
+        .map(|a| a.action.text.as_str())
+        .collect();
+    assert_eq!(carried, [open.text.as_str(), intro.text.as_str()]);
+    assert_eq!(next.carried_over[0].owner_name.as_deref(), Some("Tuse Træ"));
+    node.complete_action(&open.id).unwrap();
+    assert_eq!(node.meeting_view(second).unwrap().carried_over.len(), 1);
+
+    // The introduction and the agreed collaboration are relations made in the network.
+    let rels = node.relationships().unwrap();
+    assert_eq!(rels.len(), 1, "one pair, however it met");
+    assert_eq!(rels[0].kind, ivej_model::RelationKind::Collaborating);
+    node.set_meeting_state(first, ivej_model::MeetingState::Finalized)
+        .unwrap();
+    let report = node.report().unwrap();
+    assert_eq!(report.collaborations_agreed, 1);
+    assert_eq!(report.new_relations, 1);
+    assert_eq!(report.companies, 3);
+    assert!((report.new_relations_per_company - 2.0 / 3.0).abs() < 1e-9);
+    assert_eq!(report.meetings_held, 1);
+    assert_eq!(report.meetings_planned, 1);
+    assert_eq!(report.attendance_average, 1.0);
+    assert_eq!(report.posts, 1);
+    assert_eq!(report.graph.now.len(), 1);
+    assert!(report.graph.then.is_empty());
+}
+
+#[test]
+fn accepted_interest_puts_two_members_in_touch() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let own = node.own_org_id().unwrap();
+    let ids = members(&node, &["Tuse Træ"]);
+    let post = node.create_post(cnc_offer()).unwrap();
+    node.lock().unwrap().own_org = Some(ids[0].clone());
+    let interest = node.express_interest(&post.id, "yes").unwrap();
+    assert!(
+        node.relationships().unwrap().is_empty(),
+        "not before an answer"
+    );
+    node.lock().unwrap().own_org = Some(own);
+    node.answer_interest(&interest.id, true, "welcome").unwrap();
+    let rels = node.relationships().unwrap();
+    assert_eq!(rels.len(), 1);
+    assert_eq!(rels[0].kind, ivej_model::RelationKind::MetHere);
+    assert!(!rels[0].baseline);
 }

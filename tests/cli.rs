@@ -433,3 +433,125 @@ fn invite_join_serve_and_sync_now_from_the_command_line() {
         "serve should exit cleanly on SIGTERM: {status}"
     );
 }
+
+#[test]
+fn the_facilitator_plans_a_series_runs_a_meeting_and_reports_the_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    for name in ["Tuse Træ", "Holbæk Plast"] {
+        ivej_ok(
+            d,
+            &[
+                "org",
+                "add",
+                "--org",
+                name,
+                "--address",
+                &format!("{name}vej 1"),
+            ],
+        );
+    }
+    let planned = ivej_json(
+        d,
+        &[
+            "meeting",
+            "series",
+            "--name",
+            "Autumn",
+            "--first",
+            "2026-12-03T15:00",
+            "--count",
+            "3",
+        ],
+    );
+    let meetings = planned["meetings"].as_array().unwrap();
+    assert_eq!(meetings.len(), 3);
+    let first = meetings[0]["id"].as_str().unwrap().to_string();
+    let second = meetings[1]["id"].as_str().unwrap().to_string();
+    assert_eq!(meetings[1]["starts_at"], "2026-12-17T15:00");
+
+    // Hosts swap; the time box of the challenge changes.
+    ivej_ok(d, &["meeting", "swap", &first, &second]);
+    let swapped = ivej_json(d, &["meeting", "show", &first]);
+    assert_eq!(swapped["host_org"], meetings[1]["host_org"]);
+    ivej_ok(d, &["meeting", "agenda", &first, "2", "--minutes", "25"]);
+
+    // At the meeting: attendance, minutes, an action, an introduction.
+    ivej_ok(d, &["meeting", "start", &first]);
+    ivej_ok(
+        d,
+        &[
+            "meeting", "attend", &first, "--org", "Tuse", "--people", "2",
+        ],
+    );
+    ivej_ok(
+        d,
+        &[
+            "meeting",
+            "minutes",
+            &first,
+            "--append",
+            "Tuse Træ presented.",
+        ],
+    );
+    ivej_ok(
+        d,
+        &[
+            "meeting",
+            "action",
+            &first,
+            "--text",
+            "Visit the hall",
+            "--owner",
+            "Tuse",
+        ],
+    );
+    ivej_ok(
+        d,
+        &[
+            "meeting",
+            "introduce",
+            &first,
+            "Tuse",
+            "Holbæk",
+            "--note",
+            "pallets",
+        ],
+    );
+    ivej_ok(d, &["meeting", "finish", &first]);
+    let next = ivej_ok(d, &["meeting", "view", &second]);
+    assert!(next.contains("carried over: Visit the hall"), "{next}");
+
+    let ics = ivej_ok(d, &["meeting", "ical"]);
+    assert_eq!(
+        ics.matches("BEGIN:VEVENT").count(),
+        2,
+        "the finished one is left out"
+    );
+    let report = ivej_json(d, &["report"]);
+    assert_eq!(report["meetings_held"], 1);
+    assert_eq!(report["new_relations"], 1);
+    assert_eq!(report["companies"], 3);
+    assert_eq!(report["targets"]["collaborations_min"], 3);
+    assert_eq!(report["graph"]["now"].as_array().unwrap().len(), 1);
+    let text = ivej_ok(d, &["report"]);
+    assert!(text.contains("new relations per company: 0.7"), "{text}");
+
+    // Planning nothing is refused, naming the field.
+    let out = ivej(
+        d,
+        &[
+            "meeting",
+            "series",
+            "--name",
+            "x",
+            "--first",
+            "2027-01-01T15:00",
+            "--count",
+            "0",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("count"), "{}", stderr(&out));
+}

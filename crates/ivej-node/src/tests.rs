@@ -278,7 +278,11 @@ fn meetings_minutes_actions_and_collaborations_are_recorded() {
             series_id: None,
         })
         .unwrap();
-    assert_eq!(meeting.agenda.len(), 3, "presentation, challenge, follow-up");
+    assert_eq!(
+        meeting.agenda.len(),
+        3,
+        "presentation, challenge, follow-up"
+    );
     node.record_attendance(&meeting.id, &other.id, true, 2)
         .unwrap();
     node.append_minutes(&meeting.id, "Virkelyst Plast presented.\n")

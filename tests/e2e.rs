@@ -268,8 +268,19 @@ fn the_demo_street_opens_on_a_full_board() {
     s.find(".post-card");
     assert!(s.texts(".post-card").len() > 5);
     s.screenshot("board");
-    s.click(".post-card");
+    // Interest in another member's post, from the app.
+    let other = s.script(
+        "const own = document.querySelector('#own-org-name').innerText; \
+         const card = Array.from(document.querySelectorAll('.post-card')).find(c => c.querySelector('.author').innerText !== own); \
+         return card.getAttribute('data-id');",
+        serde_json::json!([]),
+    );
+    let other = other.as_str().unwrap().to_string();
+    s.click(&format!(".post-card[data-id='{other}'] h3"));
     s.find("#post-detail");
+    s.type_into("#interest-message", "We could use this in January");
+    s.click("#send-interest");
+    s.wait_text(".interest", "We could use this in January");
     s.screenshot("post");
     s.click("#nav-members");
     s.find(".member-row");
@@ -393,4 +404,102 @@ fn a_member_joins_with_a_picture_of_the_invite_qr_code_and_gets_the_street() {
         ".field-error[data-field='code']",
         &message("en", "problem-invite-typo"),
     );
+}
+
+#[test]
+fn the_facilitator_plans_a_series_runs_a_meeting_and_sees_the_results_move() {
+    let Some(app) = app_binary() else { return };
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    let display = Display::start();
+    let dir = tempfile::tempdir().unwrap();
+    let s = Session::start(&app, dir.path(), &display);
+    s.type_into("#street-name", "Industrivej Regstrup");
+    s.type_into("#org-name", "Regstrup Smedie");
+    s.click("#create-street");
+    s.find("#profile-form");
+    // Two members join (added here through the CLI on the same data directory: the app
+    // picks up what another process writes).
+    for name in ["Tuse Træ", "Holbæk Plast"] {
+        ivej_ok(dir.path(), &["org", "add", "--org", name]);
+    }
+    let orgs = ivej_json(dir.path(), &["org", "list"]);
+    let id_of = |name: &str| {
+        orgs.as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == name)
+            .and_then(|o| o["id"].as_str())
+            .unwrap()
+            .to_string()
+    };
+    let tuse = id_of("Tuse Træ");
+    s.wait_text("#members", "3");
+
+    // A series of three, fortnightly; the founder hosts first.
+    s.click("#nav-meetings");
+    s.find("#no-meetings");
+    s.type_into("#series-name", "Winter 2026");
+    s.choose("#series-first", "2026-12-03T15:00");
+    s.replace("#series-count", "3");
+    s.click("#plan-series");
+    s.wait_until("three meetings to be listed", |s| {
+        s.texts(".meeting-row").len() == 3
+    });
+    assert_eq!(s.texts(".meeting-row .host")[0], "Regstrup Smedie");
+    assert_eq!(s.texts(".meeting-row .host")[1], "Tuse Træ");
+
+    // Before the meeting the dashboard counts none held.
+    s.click("#nav-results");
+    s.wait_text("#kpi-meetings .kpi-value", "0");
+
+    // The meeting: attendance, minutes, a decision, an action, a captured offer.
+    s.click("#nav-meetings");
+    s.click(".meeting-row td");
+    s.find("#meeting-screen");
+    let first = s.attribute("#meeting-screen", "data-id");
+    s.click("#start-meeting");
+    s.wait_text("#meeting-state", "Under way");
+    s.click(".attend[data-name='Tuse Træ']");
+    s.type_into("#minutes", "Tuse Trae presented their new press line.");
+    s.type_into("#decision-text", "Next challenge: shared transport");
+    s.click("#add-decision");
+    s.wait_text(".decision", "shared transport");
+    s.type_into("#action-text", "Visit the press hall");
+    s.choose("#action-owner", &tuse);
+    s.click("#add-action");
+    s.wait_text("#actions .action", "Visit the press hall");
+    s.choose("#capture-direction", "offer");
+    s.choose("#capture-kind", "CAP.MACH");
+    s.type_into("#capture-title", "Spare press hours");
+    s.choose("#capture-org", &tuse);
+    s.click("#capture-post");
+    s.wait_text(".captured-post", "Spare press hours");
+    s.screenshot("meeting");
+    s.click("#finish-meeting");
+    s.wait_text("#meeting-state", "Held");
+    let minutes = ivej_ok(dir.path(), &["meeting", "minutes", &first]);
+    assert!(minutes.contains("new press line"), "{minutes}");
+
+    // The open action carries over to the next meeting.
+    s.click("#nav-meetings");
+    s.wait_until("the second meeting to be listed", |s| {
+        s.texts(".meeting-row").len() == 3
+    });
+    s.script(
+        "document.querySelectorAll('.meeting-row')[1].click();",
+        serde_json::json!([]),
+    );
+    s.wait_text("#carried .action", "Visit the press hall");
+    s.wait_text("#carried .action", "Tuse Træ");
+
+    // The captured offer is on the board under Tuse's name.
+    s.click("#nav-board");
+    s.wait_text(".post-title", "Spare press hours");
+    s.wait_text(".post-card .author", "Tuse Træ");
+
+    // The dashboard moved: one meeting held, and its attendance.
+    s.click("#nav-results");
+    s.wait_text("#kpi-meetings .kpi-value", "1");
+    s.find("#graph-now");
+    s.screenshot("dashboard");
 }

@@ -2,6 +2,8 @@ use yew::prelude::*;
 
 use crate::components::awaiting_sync::AwaitingSync;
 use crate::components::board::Board;
+use crate::components::meeting::MeetingScreen;
+use crate::components::meetings::Meetings;
 use crate::components::member_detail::MemberDetailView;
 use crate::components::members::Members;
 use crate::components::nav::Nav;
@@ -9,6 +11,7 @@ use crate::components::onboarding::Onboarding;
 use crate::components::post_detail::PostDetailView;
 use crate::components::post_editor::PostEditor;
 use crate::components::profile::Profile;
+use crate::components::results::Results;
 use crate::components::settings::Settings;
 use crate::components::sync_status::SyncStatusView;
 use crate::hooks::use_app_state::use_app_state;
@@ -40,6 +43,15 @@ pub fn App() -> Html {
                 View::Profile => html! { <Profile app={app.clone()} /> },
                 View::Sync => html! { <SyncStatusView app={app.clone()} /> },
                 View::Settings => html! { <Settings app={app.clone()} /> },
+                View::Meetings => {
+                    html! { <Meetings app={app.clone()} summary={(**summary).clone()} /> }
+                }
+                View::Meeting(id) => {
+                    html! { <MeetingScreen app={app.clone()} summary={(**summary).clone()} id={id.clone()} /> }
+                }
+                View::Results => {
+                    html! { <Results app={app.clone()} summary={(**summary).clone()} /> }
+                }
             };
             html! {
                 <div class="layout">

@@ -6,6 +6,7 @@
 //! hooks in `hooks/`. Reducers and formatting are plain Rust and tested natively.
 
 mod app;
+pub mod charts;
 mod components;
 mod dom;
 pub mod format;

@@ -35,6 +35,10 @@ pub enum View {
     Profile,
     Sync,
     Settings,
+    Meetings,
+    Meeting(String),
+    /// The dashboard and the collaborations pipeline.
+    Results,
 }
 
 impl View {
@@ -43,6 +47,7 @@ impl View {
         match self {
             View::Board | View::Post(_) | View::NewPost | View::EditPost(_) => View::Board,
             View::Members | View::Member(_) => View::Members,
+            View::Meetings | View::Meeting(_) => View::Meetings,
             other => other.clone(),
         }
     }
@@ -297,5 +302,6 @@ mod tests {
         assert_eq!((s.view.clone(), s.focus_search), (View::Board, 1));
         assert_eq!(View::Post("p".into()).section(), View::Board);
         assert_eq!(View::Member("m".into()).section(), View::Members);
+        assert_eq!(View::Meeting("m".into()).section(), View::Meetings);
     }
 }

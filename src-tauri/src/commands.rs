@@ -2,8 +2,10 @@
 //! the node (or the shell's network side); errors go out as `{code, message, fields}`.
 
 pub mod board;
+pub mod meetings;
 pub mod members;
 pub mod ready;
+pub mod results;
 pub mod settings;
 pub mod street;
 pub mod sync;

@@ -236,3 +236,15 @@ pub struct SeriesInput {
     /// How many meetings to plan.
     pub count: u32,
 }
+
+/// A collaboration as recorded (by the facilitator, or captured at a meeting).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollaborationInput {
+    pub title: String,
+    pub kind: crate::CollaborationKind,
+    pub orgs: Vec<OrgId>,
+    pub stage: crate::Stage,
+    #[serde(default)]
+    pub value: crate::CollaborationValue,
+    pub origin: crate::Origin,
+}

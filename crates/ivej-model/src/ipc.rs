@@ -38,8 +38,10 @@ pub struct PostDetail {
     pub view: PostView,
     /// The author, unless the post is anonymous to this reader.
     pub author: Option<Organisation>,
-    /// This device's organisation wrote it (or may edit it, as facilitator).
+    /// This device's organisation wrote it.
     pub mine: bool,
+    /// It may change it: its author, or the facilitator.
+    pub can_edit: bool,
     /// Interest shown in it: all of it for the author, only one's own for everybody else.
     pub interests: Vec<InterestView>,
 }
@@ -130,4 +132,11 @@ pub struct MeetingView {
     pub carried_over: Vec<ActionView>,
     pub captured_posts: Vec<PostView>,
     pub captured_collaborations: Vec<crate::Collaboration>,
+}
+
+/// A line of the meetings list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetingRow {
+    pub meeting: crate::Meeting,
+    pub host_name: Option<String>,
 }

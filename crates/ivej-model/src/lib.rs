@@ -46,7 +46,7 @@ pub use ids::{
     new_id_from_parts, ActionId, CollaborationId, DeviceId, InterestId, MeetingId, OrgId, PostId,
     SeriesId, StreetId,
 };
-pub use input::{OrgPatch, OrgProfile, PostInput, PostPatch, SeriesInput};
+pub use input::{CollaborationInput, OrgPatch, OrgProfile, PostInput, PostPatch, SeriesInput};
 pub use interest::{Interest, InterestStatus};
 pub use invite::{DeviceOf, Invite, InviteError};
 pub use lang::Lang;

@@ -36,8 +36,9 @@ use tokio::sync::broadcast;
 pub use error::{NodeError, NodeResult};
 pub use export::Export;
 pub use ivej_model::input::{OrgPatch, OrgProfile, PostInput, PostPatch};
+pub use ivej_model::CollaborationInput;
 pub use meetings::{MeetingInput, MinutesView};
-pub use results::{CollaborationInput, ServiceInput};
+pub use results::ServiceInput;
 pub use state::COMPACT_AFTER_CHANGES;
 
 use state::State;

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use ivej_model::{
-    Collaboration, CollaborationKind, CollaborationValue, LongText, NodeEvent, OrgId, Organisation,
-    Origin, RelationKind, Relationship, Service, Stage, StageChange,
+    Collaboration, CollaborationInput, LongText, NodeEvent, OrgId, Organisation, RelationKind,
+    Relationship, Service, Stage, StageChange,
 };
 use serde::{Deserialize, Serialize};
 
@@ -13,17 +13,6 @@ use crate::error::{NodeError, NodeResult};
 use crate::Node;
 
 /// A collaboration to record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CollaborationInput {
-    pub title: String,
-    pub kind: CollaborationKind,
-    pub orgs: Vec<OrgId>,
-    pub stage: Stage,
-    #[serde(default)]
-    pub value: CollaborationValue,
-    pub origin: Origin,
-}
-
 /// A service to list.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]

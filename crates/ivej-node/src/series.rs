@@ -8,15 +8,14 @@ use ivej_model::calendar::{self, CalendarEntry};
 use ivej_model::ipc::{ActionView, AttendanceLine, MeetingView};
 use ivej_model::report::{self, Report, ReportInput};
 use ivej_model::{
-    carried_over, rotation, ActionItem, Collaboration, Interest, Meeting, MeetingSeries,
-    MeetingState, Organisation, OriginKind, Post, PostFilter, PostInput, PostStatus, RelationKind,
-    Relationship, SeriesInput, Stage,
+    carried_over, rotation, ActionItem, Collaboration, CollaborationInput, Interest, Meeting,
+    MeetingSeries, MeetingState, Organisation, OriginKind, Post, PostFilter, PostInput, PostStatus,
+    RelationKind, Relationship, SeriesInput, Stage,
 };
 
 use crate::clock;
 use crate::error::{NodeError, NodeResult};
 use crate::meetings::MeetingInput;
-use crate::results::CollaborationInput;
 use crate::Node;
 
 impl Node {

@@ -56,7 +56,8 @@ impl Node {
             })
             .collect();
         Ok(PostDetail {
-            mine: authored || facilitator,
+            mine: authored,
+            can_edit: authored || facilitator,
             author,
             interests,
             view,

@@ -44,6 +44,8 @@ pub fn Nav(props: &NavProps) -> Html {
             <button id="new-post" class="primary" onclick={new_post} title="Ctrl+N">{ tr(lang, "nav-new-post") }</button>
             { entry("nav-board", View::Board, &tr(lang, "nav-board")) }
             { entry("nav-members", View::Members, &tr(lang, "nav-members")) }
+            { entry("nav-meetings", View::Meetings, &tr(lang, "nav-meetings")) }
+            { entry("nav-results", View::Results, &tr(lang, "nav-results")) }
             { entry("nav-profile", View::Profile, &tr(lang, "nav-profile")) }
             { entry("nav-sync", View::Sync, &tr(lang, "nav-sync")) }
             { entry("nav-settings", View::Settings, &tr(lang, "nav-settings")) }

@@ -169,6 +169,13 @@ pub fn PostDetailView(props: &PostDetailProps) -> Html {
         InterestStatus::Declined => tr(lang, "interest-status-declined"),
     };
     let active = d.view.status.is_active();
+    let own_id = match &state.phase {
+        crate::state::Phase::Ready(s) => {
+            s.own_org.as_ref().map(|o| o.id.clone()).unwrap_or_default()
+        }
+        _ => String::new(),
+    };
+    let sent_by_us = d.interests.iter().any(|i| i.interest.from_org == own_id);
 
     html! {
         <section class="post-detail" id="post-detail" data-id={p.id.clone()}>
@@ -205,7 +212,7 @@ pub fn PostDetailView(props: &PostDetailProps) -> Html {
             if d.view.expiring_soon || d.view.status == PostStatus::Expired {
                 <div class="flag expiring">{ tr(lang, if d.view.status == PostStatus::Expired { "post-expired" } else { "post-expiring" }) }</div>
             }
-            if d.mine {
+            if d.can_edit {
                 <div class="actions">
                     <button id="edit-post" onclick={edit}>{ tr(lang, "post-edit") }</button>
                     <button id="renew-post" class="secondary" onclick={simple("renew_post")} disabled={*busy}>{ tr(lang, "post-renew") }</button>
@@ -228,7 +235,7 @@ pub fn PostDetailView(props: &PostDetailProps) -> Html {
 
             <h2>{ tr(lang, "interest-heading") }</h2>
             if d.interests.is_empty() {
-                <p class="muted" id="no-interest">{ tr(lang, if d.mine { "interest-none-yet" } else { "interest-be-first" }) }</p>
+                <p class="muted" id="no-interest">{ tr(lang, if d.can_edit { "interest-none-yet" } else { "interest-be-first" }) }</p>
             }
             <ul class="interests">
                 { for d.interests.iter().map(|iv| html! {
@@ -237,11 +244,11 @@ pub fn PostDetailView(props: &PostDetailProps) -> Html {
                         <span class="muted">{ format!(" · {} · {}", format::date(lang, ivej_model::Date::from_unix_ms(iv.interest.created_at)), status_text(iv.interest.status)) }</span>
                         if !iv.interest.message.is_empty() { <p class="message">{ &iv.interest.message }</p> }
                         if !iv.interest.answer.is_empty() { <p class="answer-text-shown">{ tr_args(lang, "interest-answered", &[("answer", iv.interest.answer.clone().into())]) }</p> }
-                        if d.mine && iv.interest.status == InterestStatus::Sent { { answer_buttons(&iv.interest) } }
+                        if d.can_edit && iv.interest.from_org != own_id && iv.interest.status == InterestStatus::Sent { { answer_buttons(&iv.interest) } }
                     </li>
                 }) }
             </ul>
-            if !d.mine && active && d.interests.is_empty() {
+            if !d.mine && active && !sent_by_us {
                 <form class="interest-form" onsubmit={send_interest}>
                     <label for="interest-message">{ tr(lang, "interest-message") }</label>
                     <textarea id="interest-message" rows="3" value={(*message).clone()} oninput={on_message}

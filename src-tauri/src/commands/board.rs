@@ -7,37 +7,37 @@ use tauri::State;
 use super::api;
 use crate::shell::Shell;
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn list_posts(shell: State<'_, Shell>, filter: PostFilter) -> Result<Vec<PostView>, ApiError> {
     api(shell.node()?.list_posts(&filter))
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn post_detail(shell: State<'_, Shell>, id: String) -> Result<PostDetail, ApiError> {
     api(shell.node()?.post_detail(&id))
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn create_post(shell: State<'_, Shell>, input: PostInput) -> Result<Post, ApiError> {
     api(shell.node()?.create_post(input))
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn edit_post(shell: State<'_, Shell>, id: String, patch: PostPatch) -> Result<Post, ApiError> {
     api(shell.node()?.edit_post(&id, patch))
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn renew_post(shell: State<'_, Shell>, id: String) -> Result<Post, ApiError> {
     api(shell.node()?.renew_post(&id, None))
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn close_post(shell: State<'_, Shell>, id: String) -> Result<Post, ApiError> {
     api(shell.node()?.close_post(&id))
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn express_interest(
     shell: State<'_, Shell>,
     post_id: String,
@@ -46,7 +46,7 @@ pub fn express_interest(
     api(shell.node()?.express_interest(&post_id, &message))
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn answer_interest(
     shell: State<'_, Shell>,
     id: String,
@@ -56,17 +56,17 @@ pub fn answer_interest(
     api(shell.node()?.answer_interest(&id, accept, &answer))
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn draft(shell: State<'_, Shell>, key: String) -> Result<Option<String>, ApiError> {
     api(shell.node()?.draft(&key))
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn save_draft(shell: State<'_, Shell>, key: String, content: String) -> Result<(), ApiError> {
     api(shell.node()?.save_draft(&key, &content))
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn discard_draft(shell: State<'_, Shell>, key: String) -> Result<(), ApiError> {
     api(shell.node()?.discard_draft(&key))
 }

@@ -7,22 +7,22 @@ use tauri::State;
 use super::api;
 use crate::shell::Shell;
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn members(shell: State<'_, Shell>, text: Option<String>) -> Result<Vec<MemberView>, ApiError> {
     api(shell.node()?.members(text.as_deref()))
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn member(shell: State<'_, Shell>, id: String) -> Result<MemberDetail, ApiError> {
     api(shell.node()?.member(&id))
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn own_organisation(shell: State<'_, Shell>) -> Result<Organisation, ApiError> {
     api(shell.node()?.own_organisation())
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn update_own_organisation(
     shell: State<'_, Shell>,
     patch: OrgPatch,
@@ -32,7 +32,7 @@ pub fn update_own_organisation(
 
 /// A new member's invite (facilitator only), with this device's address so the new member
 /// can reach it even where multicast is blocked.
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn create_invite(shell: State<'_, Shell>) -> Result<InviteView, ApiError> {
     let node = shell.node()?;
     let keys = ivej_net::DeviceKeys::load_or_create(node).map_err(|e| ApiError {

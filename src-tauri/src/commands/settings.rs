@@ -9,7 +9,7 @@ use crate::shell::Shell;
 
 const LANGUAGE: &str = "ui.language";
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn ui_settings(shell: State<'_, Shell>) -> Result<UiSettings, ApiError> {
     let node = shell.node()?;
     let language = api(node.local_setting(LANGUAGE))?
@@ -18,7 +18,7 @@ pub fn ui_settings(shell: State<'_, Shell>) -> Result<UiSettings, ApiError> {
 }
 
 /// `None` follows the system's language again.
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn set_language(shell: State<'_, Shell>, language: Option<Lang>) -> Result<(), ApiError> {
     let code = language.map(Lang::code).unwrap_or("system");
     api(shell.node()?.set_local_setting(LANGUAGE, code))

@@ -25,12 +25,12 @@ fn answer(
 
 // Commands run off the UI thread (`async`), so the node's disk work never blocks it.
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn street_summary(app: AppHandle, shell: State<'_, Shell>) -> Result<StreetSummary, ApiError> {
     answer(&app, shell.node()?.summary())
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub async fn open_demo_street(
     app: AppHandle,
     shell: State<'_, Shell>,
@@ -40,7 +40,7 @@ pub async fn open_demo_street(
     Ok(summary)
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub async fn create_street(
     app: AppHandle,
     shell: State<'_, Shell>,
@@ -75,7 +75,7 @@ fn invite_problem(problem: Problem) -> ApiError {
 /// Joins a street with an invite code: as a new member (with a profile) or as another
 /// device of an organisation already in it. Answers with the summary, or with
 /// `awaiting_first_sync` until a member's device has been reached.
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub async fn join_street(
     app: AppHandle,
     shell: State<'_, Shell>,
@@ -96,7 +96,7 @@ pub async fn join_street(
 }
 
 /// Reads an invite code from a photo or screenshot of its QR code (PNG or JPEG bytes).
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn invite_from_image(bytes: Vec<u8>) -> Result<String, ApiError> {
     let code = crate::qr::read_invite(&bytes).ok_or_else(|| invite_problem(Problem::NoQrCode))?;
     Invite::from_code(&code).map_err(|e| invite_problem(e.problem()))?;

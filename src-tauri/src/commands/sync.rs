@@ -7,7 +7,7 @@ use tauri::State;
 use super::api;
 use crate::shell::Shell;
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn sync_status(shell: State<'_, Shell>) -> Result<SyncStatus, ApiError> {
     let node = shell.node()?;
     Ok(SyncStatus {
@@ -19,7 +19,7 @@ pub fn sync_status(shell: State<'_, Shell>) -> Result<SyncStatus, ApiError> {
     })
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn sync_now(shell: State<'_, Shell>) -> Result<(), ApiError> {
     shell.node()?;
     shell.sync_now();
@@ -27,7 +27,7 @@ pub fn sync_now(shell: State<'_, Shell>) -> Result<(), ApiError> {
 }
 
 /// Switches LAN discovery and restarts the network side with the new setting.
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub async fn set_lan_discovery(shell: State<'_, Shell>, on: bool) -> Result<(), ApiError> {
     api(shell.node()?.set_lan_discovery(on))?;
     shell.stop_network().await;
@@ -35,7 +35,7 @@ pub async fn set_lan_discovery(shell: State<'_, Shell>, on: bool) -> Result<(), 
     Ok(())
 }
 
-#[tauri::command(async)]
+#[tauri::command(async, rename_all = "snake_case")]
 pub fn add_peer(shell: State<'_, Shell>, address: String) -> Result<(), ApiError> {
     shell.add_peer(&address)
 }

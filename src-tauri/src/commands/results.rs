@@ -1,0 +1,28 @@
+//! What the street achieves: the collaborations pipeline and the dashboard's report.
+
+use ivej_model::report::Report;
+use ivej_model::{ApiError, Collaboration, Stage};
+use tauri::State;
+
+use super::api;
+use crate::shell::Shell;
+
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn collaborations(shell: State<'_, Shell>) -> Result<Vec<Collaboration>, ApiError> {
+    api(shell.node()?.collaborations())
+}
+
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn set_collaboration_stage(
+    shell: State<'_, Shell>,
+    id: String,
+    stage: Stage,
+    note: String,
+) -> Result<Collaboration, ApiError> {
+    api(shell.node()?.set_collaboration_stage(&id, stage, &note))
+}
+
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn report(shell: State<'_, Shell>) -> Result<Report, ApiError> {
+    api(shell.node()?.report())
+}

@@ -285,6 +285,18 @@ fn the_demo_street_opens_on_a_full_board() {
     s.click("#nav-members");
     s.find(".member-row");
     s.screenshot("members");
+    s.click("#nav-results");
+    s.find("#graph-now");
+    s.screenshot("dashboard-demo");
+    s.script(
+        "document.querySelector('#graph-now').scrollIntoView();",
+        serde_json::json!([]),
+    );
+    s.screenshot("graph-demo");
+    s.click("#nav-meetings");
+    s.click(".meeting-row td");
+    s.find("#meeting-screen");
+    s.screenshot("meeting-demo");
 }
 
 /// `ivej serve` for a facilitator's data directory, stopped (SIGTERM, by its PID) when dropped.
@@ -474,6 +486,7 @@ fn the_facilitator_plans_a_series_runs_a_meeting_and_sees_the_results_move() {
     s.choose("#capture-org", &tuse);
     s.click("#capture-post");
     s.wait_text(".captured-post", "Spare press hours");
+    s.script("window.scrollTo(0, 0);", serde_json::json!([]));
     s.screenshot("meeting");
     s.click("#finish-meeting");
     s.wait_text("#meeting-state", "Held");

@@ -98,6 +98,28 @@ fn month_of(d: Date) -> String {
     d.0.format("%Y-%m").to_string()
 }
 
+/// `YYYY-MM` months from `first` to `last`, both included.
+fn months_between(first: &str, last: &str) -> Vec<String> {
+    let parse = |m: &str| -> Option<(i32, u32)> {
+        let (y, mo) = m.split_once('-')?;
+        Some((y.parse().ok()?, mo.parse().ok()?))
+    };
+    let (Some((mut y, mut m)), Some(end)) = (parse(first), parse(last)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    // At most a few decades of months: a guard against a nonsense date from a peer.
+    while (y, m) <= end && out.len() < 1200 {
+        out.push(format!("{y:04}-{m:02}"));
+        m += 1;
+        if m > 12 {
+            m = 1;
+            y += 1;
+        }
+    }
+    out
+}
+
 fn held(m: &Meeting) -> bool {
     m.state != MeetingState::Planned
 }
@@ -153,6 +175,20 @@ pub fn report(input: ReportInput<'_>) -> Report {
     let relation_months: Vec<String> = new_relations.iter().map(|r| month_of(r.since)).collect();
     for m in agreed_months.iter().chain(relation_months.iter()) {
         bump(m.clone(), &|_| {});
+    }
+    // Every month from the first to the last, so the chart's axis is time.
+    if let (Some(first), Some(last)) = (
+        per_month.keys().next().cloned(),
+        per_month.keys().next_back().cloned(),
+    ) {
+        for month in months_between(&first, &last) {
+            per_month
+                .entry(month.clone())
+                .or_insert_with(|| MonthFigures {
+                    month,
+                    ..Default::default()
+                });
+        }
     }
     let months: Vec<MonthFigures> = per_month
         .into_values()
@@ -456,6 +492,10 @@ mod tests {
             months,
             [("2026-09", 1, 1, 1), ("2026-10", 1, 2, 3)],
             "realised counted from when it was agreed"
+        );
+        assert_eq!(
+            months_between("2025-11", "2026-02"),
+            ["2025-11", "2025-12", "2026-01", "2026-02"]
         );
         // The graph: then is the baseline, now all; the member who left is not drawn.
         assert_eq!(r.graph.then.len(), 1);

@@ -486,7 +486,7 @@ fn the_facilitator_plans_a_series_runs_a_meeting_and_sees_the_results_move() {
     s.choose("#capture-org", &tuse);
     s.click("#capture-post");
     s.wait_text(".captured-post", "Spare press hours");
-    s.script("window.scrollTo(0, 0);", serde_json::json!([]));
+    s.script("document.querySelector('#meeting-heading').scrollIntoView();", serde_json::json!([]));
     s.screenshot("meeting");
     s.click("#finish-meeting");
     s.wait_text("#meeting-state", "Held");

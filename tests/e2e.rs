@@ -447,6 +447,15 @@ fn the_facilitator_plans_a_series_runs_a_meeting_and_sees_the_results_move() {
     let tuse = id_of("Tuse Træ");
     s.wait_text("#members", "3");
 
+    // The founder already knew Holbæk Plast before the network: the baseline.
+    s.click("#nav-profile");
+    s.click(".knew[data-name='Holbæk Plast']");
+    s.wait_until("the baseline to be stored", |_| {
+        ivej_json(dir.path(), &["relation", "list"])
+            .as_array()
+            .is_some_and(|r| r.len() == 1 && r[0]["baseline"] == true)
+    });
+
     // A series of three, fortnightly; the founder hosts first.
     s.click("#nav-meetings");
     s.find("#no-meetings");
@@ -486,7 +495,10 @@ fn the_facilitator_plans_a_series_runs_a_meeting_and_sees_the_results_move() {
     s.choose("#capture-org", &tuse);
     s.click("#capture-post");
     s.wait_text(".captured-post", "Spare press hours");
-    s.script("document.querySelector('#meeting-heading').scrollIntoView();", serde_json::json!([]));
+    s.script(
+        "document.querySelector('#meeting-heading').scrollIntoView();",
+        serde_json::json!([]),
+    );
     s.screenshot("meeting");
     s.click("#finish-meeting");
     s.wait_text("#meeting-state", "Held");
@@ -514,5 +526,6 @@ fn the_facilitator_plans_a_series_runs_a_meeting_and_sees_the_results_move() {
     s.click("#nav-results");
     s.wait_text("#kpi-meetings .kpi-value", "1");
     s.find("#graph-now");
+    s.wait_text(".graphs figure:first-child figcaption", ": 1");
     s.screenshot("dashboard");
 }

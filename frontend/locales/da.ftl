@@ -344,3 +344,6 @@ collab-orgs = Medlemmer
 collab-stage = Fase
 collab-origin = Opstået via
 collab-history = Historik
+baseline-title = Hvem kendte I i forvejen?
+baseline-text = Sæt kryds ved de medlemmer, I kendte, før I kom med. Resultaterne måler de nye relationer her op imod det.
+baseline-nobody-yet = Ingen andre medlemmer endnu.

@@ -338,3 +338,6 @@ collab-orgs = Members
 collab-stage = Stage
 collab-origin = Came from
 collab-history = History
+baseline-title = Whom did you already know?
+baseline-text = Tick the members you knew before joining. The results count the relations made here against this.
+baseline-nobody-yet = No other members yet.

@@ -347,3 +347,6 @@ collab-orgs = Jäsenet
 collab-stage = Vaihe
 collab-origin = Alkuperä
 collab-history = Historia
+baseline-title = Keitä tunsitte jo ennestään?
+baseline-text = Merkitse jäsenet, jotka tunsitte ennen liittymistä. Tulokset laskevat täällä syntyneet uudet suhteet tätä vasten.
+baseline-nobody-yet = Ei vielä muita jäseniä.

@@ -347,3 +347,6 @@ collab-orgs = Medlemmar
 collab-stage = Fas
 collab-origin = Ursprung
 collab-history = Historik
+baseline-title = Vilka kände ni redan?
+baseline-text = Kryssa för de medlemmar ni kände innan ni gick med. Resultaten räknar de nya relationerna här mot det.
+baseline-nobody-yet = Inga andra medlemmar ännu.

@@ -3,6 +3,7 @@ pub mod board;
 pub mod field;
 pub mod industry_picker;
 pub mod kind_picker;
+pub mod known_before;
 pub mod meeting;
 pub mod meetings;
 pub mod member_detail;

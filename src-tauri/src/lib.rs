@@ -90,6 +90,8 @@ pub fn run() {
             commands::results::collaborations,
             commands::results::set_collaboration_stage,
             commands::results::report,
+            commands::results::own_baseline,
+            commands::results::set_own_baseline,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

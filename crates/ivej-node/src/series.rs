@@ -344,3 +344,52 @@ impl Node {
         Ok(calendar::ics(&street.name, &entries, clock::now_ms()))
     }
 }
+
+impl Node {
+    /// The members this organisation said it already knew when it joined (its baseline).
+    pub fn own_baseline(&self) -> NodeResult<Vec<String>> {
+        let own = self.own_org_id()?;
+        Ok(self
+            .relationships()?
+            .into_iter()
+            .filter(|r| r.baseline && (r.a == own || r.b == own))
+            .map(|r| if r.a == own { r.b } else { r.a })
+            .collect())
+    }
+
+    /// Sets whom this organisation already knew: new pairs are recorded as known before,
+    /// pairs taken off the list lose their baseline mark (and go, if that was all they were).
+    pub fn set_own_baseline(&self, knew: &[String]) -> NodeResult<Vec<String>> {
+        let own = self.own_org_id()?;
+        for other in knew {
+            if *other != own {
+                self.record_relationship(&own, other, RelationKind::KnewBefore, true)?;
+            }
+        }
+        let dropped: Vec<Relationship> = self
+            .relationships()?
+            .into_iter()
+            .filter(|r| r.baseline && (r.a == own || r.b == own))
+            .filter(|r| {
+                let other = if r.a == own { &r.b } else { &r.a };
+                !knew.contains(other)
+            })
+            .collect();
+        if !dropped.is_empty() {
+            let mut st = self.lock()?;
+            for mut r in dropped {
+                let key = r.key();
+                if r.kind == RelationKind::KnewBefore {
+                    st.street_mut()?.remove::<Relationship>(&key)?;
+                } else {
+                    r.baseline = false;
+                    st.street_mut()?.put(&r)?;
+                }
+            }
+            st.persist_street(|_| Ok(()))?;
+            drop(st);
+            self.emit(ivej_model::NodeEvent::StreetChanged);
+        }
+        self.own_baseline()
+    }
+}

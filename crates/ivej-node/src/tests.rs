@@ -809,3 +809,25 @@ fn accepted_interest_puts_two_members_in_touch() {
     assert_eq!(rels[0].kind, ivej_model::RelationKind::MetHere);
     assert!(!rels[0].baseline);
 }
+
+#[test]
+fn a_member_records_whom_it_already_knew_and_can_take_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let ids = members(&node, &["Tuse Træ", "Holbæk Plast"]);
+    let mut knew = node.set_own_baseline(&ids).unwrap();
+    knew.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(knew, expected);
+    // Holbæk was met again here later; taking it off the baseline keeps that relation.
+    let own = node.own_org_id().unwrap();
+    node.record_relationship(&own, &ids[1], ivej_model::RelationKind::Trading, false)
+        .unwrap();
+    assert_eq!(node.set_own_baseline(&[]).unwrap(), Vec::<String>::new());
+    let rels = node.relationships().unwrap();
+    assert_eq!(rels.len(), 1);
+    assert!(!rels[0].baseline);
+    assert_eq!(node.report().unwrap().graph.then.len(), 0);
+}

@@ -4,6 +4,7 @@ use yew::prelude::*;
 
 use crate::components::field::{error_for, general_error};
 use crate::components::industry_picker::IndustryPicker;
+use crate::components::known_before::KnownBefore;
 use crate::dom::value_of;
 use crate::forms::profile_form::ProfileForm;
 use crate::hooks::use_app_state::AppHandle;
@@ -139,6 +140,7 @@ pub fn Profile(props: &ProfileProps) -> Html {
     };
     let first_time = org.as_ref().is_some_and(|o| o.industries.is_empty());
     html! {
+        <>
         <form class="profile panel" id="profile-form" onsubmit={save}>
             <h1>{ tr(lang, "profile-title") }</h1>
             if first_time { <p class="notice">{ tr(lang, "profile-first-time") }</p> }
@@ -208,5 +210,7 @@ pub fn Profile(props: &ProfileProps) -> Html {
                 }
             </div>
         </form>
+        <KnownBefore app={props.app.clone()} />
+        </>
     }
 }

@@ -26,3 +26,17 @@ pub fn set_collaboration_stage(
 pub fn report(shell: State<'_, Shell>) -> Result<Report, ApiError> {
     api(shell.node()?.report())
 }
+
+/// Whom this organisation already knew when it joined.
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn own_baseline(shell: State<'_, Shell>) -> Result<Vec<String>, ApiError> {
+    api(shell.node()?.own_baseline())
+}
+
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn set_own_baseline(
+    shell: State<'_, Shell>,
+    knew: Vec<String>,
+) -> Result<Vec<String>, ApiError> {
+    api(shell.node()?.set_own_baseline(&knew))
+}

@@ -480,6 +480,11 @@ fn the_facilitator_plans_a_series_runs_a_meeting_and_sees_the_results_move() {
     let first = s.attribute("#meeting-screen", "data-id");
     s.click("#start-meeting");
     s.wait_text("#meeting-state", "Under way");
+    s.replace(
+        "#challenge-text",
+        "Who has idle machines in the quiet weeks?",
+    );
+    s.click("#set-challenge");
     s.click(".attend[data-name='Tuse Træ']");
     s.type_into("#minutes", "Tuse Trae presented their new press line.");
     s.type_into("#decision-text", "Next challenge: shared transport");
@@ -517,8 +522,9 @@ fn the_facilitator_plans_a_series_runs_a_meeting_and_sees_the_results_move() {
     s.wait_text("#carried .action", "Visit the press hall");
     s.wait_text("#carried .action", "Tuse Træ");
 
-    // The captured offer is on the board under Tuse's name.
+    // The captured offer is on the board under Tuse's name, under the challenge.
     s.click("#nav-board");
+    s.wait_text("#challenge", "idle machines in the quiet weeks");
     s.wait_text(".post-title", "Spare press hours");
     s.wait_text(".post-card .author", "Tuse Træ");
 

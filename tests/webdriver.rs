@@ -56,8 +56,20 @@ impl Display {
     pub fn start() -> Display {
         for n in 0..50 {
             let number = 140 + (std::process::id() % 50) + n;
-            if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
-                continue;
+            let lock = format!("/tmp/.X{number}-lock");
+            if Path::new(&lock).exists() {
+                // A lock left by an X server that is gone (killed without cleaning up) is
+                // stale: take the display over. A live one is someone else's.
+                let owner = std::fs::read_to_string(&lock).unwrap_or_default();
+                let alive = owner
+                    .trim()
+                    .parse::<u32>()
+                    .is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+                if alive {
+                    continue;
+                }
+                let _ = std::fs::remove_file(&lock);
+                let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{number}"));
             }
             let name = format!(":{number}");
             let mut child = Command::new("Xvfb")
@@ -93,7 +105,10 @@ impl Display {
 
 impl Drop for Display {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // SIGTERM, so the server removes its lock and socket.
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
         let _ = self.child.wait();
     }
 }

@@ -347,3 +347,7 @@ collab-history = Historik
 baseline-title = Hvem kendte I i forvejen?
 baseline-text = Sæt kryds ved de medlemmer, I kendte, før I kom med. Resultaterne måler de nye relationer her op imod det.
 baseline-nobody-yet = Ingen andre medlemmer endnu.
+collab-value = Værdi
+collab-value-turnover = omsætning { $n }
+collab-value-savings = besparelse { $n }
+collab-value-jobs = { $n } job

@@ -341,3 +341,7 @@ collab-history = History
 baseline-title = Whom did you already know?
 baseline-text = Tick the members you knew before joining. The results count the relations made here against this.
 baseline-nobody-yet = No other members yet.
+collab-value = Value
+collab-value-turnover = turnover { $n }
+collab-value-savings = savings { $n }
+collab-value-jobs = { $n } jobs

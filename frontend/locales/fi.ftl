@@ -350,3 +350,7 @@ collab-history = Historia
 baseline-title = Keitä tunsitte jo ennestään?
 baseline-text = Merkitse jäsenet, jotka tunsitte ennen liittymistä. Tulokset laskevat täällä syntyneet uudet suhteet tätä vasten.
 baseline-nobody-yet = Ei vielä muita jäseniä.
+collab-value = Arvo
+collab-value-turnover = liikevaihto { $n }
+collab-value-savings = säästöt { $n }
+collab-value-jobs = { $n } työpaikkaa

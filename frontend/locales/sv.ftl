@@ -350,3 +350,7 @@ collab-history = Historik
 baseline-title = Vilka kände ni redan?
 baseline-text = Kryssa för de medlemmar ni kände innan ni gick med. Resultaten räknar de nya relationerna här mot det.
 baseline-nobody-yet = Inga andra medlemmar ännu.
+collab-value = Värde
+collab-value-turnover = omsättning { $n }
+collab-value-savings = besparing { $n }
+collab-value-jobs = { $n } jobb

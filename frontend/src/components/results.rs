@@ -177,7 +177,7 @@ pub fn Results(props: &ResultsProps) -> Html {
         Loaded::Ready(list) if !list.is_empty() => html! {
             <table class="pipeline" id="pipeline">
                 <thead><tr><th>{ tr(lang, "collab-title") }</th><th>{ tr(lang, "collab-kind") }</th><th>{ tr(lang, "collab-orgs") }</th>
-                    <th>{ tr(lang, "collab-stage") }</th><th>{ tr(lang, "collab-origin") }</th><th>{ tr(lang, "collab-history") }</th></tr></thead>
+                    <th>{ tr(lang, "collab-stage") }</th><th>{ tr(lang, "collab-value") }</th><th>{ tr(lang, "collab-origin") }</th><th>{ tr(lang, "collab-history") }</th></tr></thead>
                 <tbody>
                 { for list.iter().map(|c| {
                     let onchange = {
@@ -200,6 +200,7 @@ pub fn Results(props: &ResultsProps) -> Html {
                             <td><select class="stage" {onchange}>
                                 { for Stage::ALL.iter().map(|s| html! { <option value={s.code()} selected={c.stage == *s}>{ tr(lang, &format!("stage-{}", s.code())) }</option> }) }
                             </select></td>
+                            <td class="value">{ value_text(lang, &c.value) }</td>
                             <td>{ tr(lang, &format!("origin-{}", origin_code(c.origin.kind))) }</td>
                             <td class="muted">{ history.iter().map(|h| format!("{} {}", tr(lang, &format!("stage-{}", h.stage.code())), format::date(lang, ivej_model::Date::from_unix_ms(h.at)))).collect::<Vec<_>>().join(" → ") }</td>
                         </tr>
@@ -219,6 +220,33 @@ pub fn Results(props: &ResultsProps) -> Html {
             { pipeline }
         </section>
     }
+}
+
+/// Turnover, savings and jobs, those that are known, in the user's way of writing numbers.
+fn value_text(lang: Lang, v: &ivej_model::CollaborationValue) -> String {
+    let mut parts = Vec::new();
+    if let Some(t) = v.turnover {
+        parts.push(tr_args(
+            lang,
+            "collab-value-turnover",
+            &[("n", format::number(lang, t, 0).into())],
+        ));
+    }
+    if let Some(s) = v.savings {
+        parts.push(tr_args(
+            lang,
+            "collab-value-savings",
+            &[("n", format::number(lang, s, 0).into())],
+        ));
+    }
+    if let Some(j) = v.jobs {
+        parts.push(tr_args(
+            lang,
+            "collab-value-jobs",
+            &[("n", format::amount(lang, j).into())],
+        ));
+    }
+    parts.join(", ")
 }
 
 fn origin_code(kind: ivej_model::OriginKind) -> &'static str {

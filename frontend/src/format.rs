@@ -64,6 +64,13 @@ pub fn amount(lang: Lang, value: f64) -> String {
     }
 }
 
+/// A number for an input field: no grouping (so it reads back the same), the language's
+/// decimal mark.
+pub fn plain(lang: Lang, value: f64) -> String {
+    let (_, decimal) = marks(lang);
+    format!("{value}").replace('.', &decimal.to_string())
+}
+
 /// A number as the user typed it, in their language or in plain `1234.5` form.
 pub fn parse_number(lang: Lang, text: &str) -> Option<f64> {
     let cleaned: String = text
@@ -79,7 +86,13 @@ pub fn parse_number(lang: Lang, text: &str) -> Option<f64> {
         if cleaned.contains(',') {
             // "1.234,5" (Danish grouping) or "2,5"
             cleaned.replace('.', "").replace(',', ".")
-        } else if group == "." && cleaned.matches('.').count() > 1 {
+        } else if group == "."
+            && (cleaned.matches('.').count() > 1
+                || cleaned
+                    .split_once('.')
+                    .is_some_and(|(_, after)| after.len() == 3))
+        {
+            // "1.234.567", or "1.000": Danish grouping (a Dane writes 2,5 for two and a half).
             cleaned.replace('.', "")
         } else {
             cleaned
@@ -178,6 +191,17 @@ mod tests {
         assert_eq!(parse_number(Lang::Da, "1.234,5"), Some(1234.5));
         assert_eq!(parse_number(Lang::Da, "1.234.567"), Some(1234567.0));
         assert_eq!(parse_number(Lang::Da, "2.5"), Some(2.5), "plain form");
+        assert_eq!(
+            parse_number(Lang::Da, "1.000"),
+            Some(1000.0),
+            "Danish grouping"
+        );
+        assert_eq!(
+            parse_number(Lang::Da, &plain(Lang::Da, 1000.0)),
+            Some(1000.0)
+        );
+        assert_eq!(parse_number(Lang::Da, &plain(Lang::Da, 2.5)), Some(2.5));
+        assert_eq!(plain(Lang::En, 1234.5), "1234.5");
         assert_eq!(parse_number(Lang::Sv, "1 234,5"), Some(1234.5));
         assert_eq!(parse_number(Lang::Fi, "1\u{a0}234"), Some(1234.0));
         assert_eq!(parse_number(Lang::En, "1,234.5"), Some(1234.5));

@@ -125,6 +125,13 @@ impl Reducible for AppState {
                 next.busy = false;
                 next.action_error = None;
             }
+            // A reload that fails while the street is shown (a busy disk, say) keeps the
+            // street on screen; the next change asks again.
+            AppAction::LoadFailed(err)
+                if matches!(self.phase, Phase::Ready(_)) && err.code != ErrorCode::NoStreet =>
+            {
+                next.busy = false;
+            }
             AppAction::LoadFailed(err) => {
                 next.busy = false;
                 next.phase = match err.code {
@@ -286,6 +293,13 @@ mod tests {
         let opened =
             Rc::new(AppState::default()).reduce(AppAction::Loaded(summary(vec!["25".into()])));
         assert_eq!(opened.view, View::Board);
+    }
+
+    #[test]
+    fn a_failed_reload_keeps_the_street_on_screen() {
+        let s = Rc::new(AppState::default()).reduce(AppAction::Loaded(summary(vec!["25".into()])));
+        let s = s.reduce(AppAction::LoadFailed(err(ErrorCode::Storage)));
+        assert!(matches!(s.phase, Phase::Ready(_)));
     }
 
     #[test]

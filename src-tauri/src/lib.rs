@@ -78,7 +78,7 @@ pub fn run() {
             commands::meetings::set_agenda_minutes,
             commands::meetings::set_challenge,
             commands::meetings::record_attendance,
-            commands::meetings::set_minutes,
+            commands::meetings::edit_minutes,
             commands::meetings::set_minutes_in_confidence,
             commands::meetings::add_decision,
             commands::meetings::add_action,
@@ -91,7 +91,7 @@ pub fn run() {
             commands::results::set_collaboration_stage,
             commands::results::report,
             commands::results::own_baseline,
-            commands::results::set_own_baseline,
+            commands::results::set_knew_before,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -31,7 +31,7 @@ pub mod report;
 pub mod rotation;
 mod service;
 mod street;
-mod text;
+pub mod text;
 mod time;
 mod validate;
 

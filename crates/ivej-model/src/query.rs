@@ -58,3 +58,12 @@ pub struct StreetSummary {
     pub active_posts: u32,
     pub meetings: u32,
 }
+
+impl StreetSummary {
+    /// Whether this device's organisation facilitates the street.
+    pub fn is_facilitator(&self) -> bool {
+        self.own_org
+            .as_ref()
+            .is_some_and(|o| o.id == self.street.facilitator_org)
+    }
+}

@@ -226,6 +226,25 @@ impl Node {
         self.change_minutes(meeting_id, |doc| Ok(doc.set_text(text)?))
     }
 
+    /// An edit from the meeting screen: the editor turned `base` (the minutes as it last
+    /// received them) into `text`. Others may have typed since; the edit is moved past their
+    /// text so both stay ([`ivej_model::text::rebase`]).
+    pub fn edit_minutes(
+        &self,
+        meeting_id: &str,
+        base: &str,
+        text: &str,
+    ) -> NodeResult<MinutesView> {
+        self.change_minutes(meeting_id, |doc| {
+            let current = doc.text()?;
+            let edit = ivej_model::text::rebase(base, text, &current);
+            if edit.delete == 0 && edit.insert.is_empty() {
+                return Ok(());
+            }
+            Ok(doc.splice(edit.pos, edit.delete, &edit.insert)?)
+        })
+    }
+
     /// Adds text at the end of the minutes.
     pub fn append_minutes(&self, meeting_id: &str, text: &str) -> NodeResult<MinutesView> {
         self.change_minutes(meeting_id, |doc| {

@@ -357,38 +357,48 @@ impl Node {
             .collect())
     }
 
-    /// Sets whom this organisation already knew: new pairs are recorded as known before,
-    /// pairs taken off the list lose their baseline mark (and go, if that was all they were).
-    pub fn set_own_baseline(&self, knew: &[String]) -> NodeResult<Vec<String>> {
+    /// Marks (or unmarks) one member as known before joining. Unmarking takes the baseline
+    /// mark off the pair, and the pair goes if that was all it was.
+    pub fn set_knew_before(&self, other: &str, knew: bool) -> NodeResult<Vec<String>> {
         let own = self.own_org_id()?;
-        for other in knew {
-            if *other != own {
-                self.record_relationship(&own, other, RelationKind::KnewBefore, true)?;
-            }
+        if other == own {
+            return self.own_baseline();
         }
-        let dropped: Vec<Relationship> = self
-            .relationships()?
-            .into_iter()
-            .filter(|r| r.baseline && (r.a == own || r.b == own))
-            .filter(|r| {
-                let other = if r.a == own { &r.b } else { &r.a };
-                !knew.contains(other)
-            })
-            .collect();
-        if !dropped.is_empty() {
-            let mut st = self.lock()?;
-            for mut r in dropped {
-                let key = r.key();
-                if r.kind == RelationKind::KnewBefore {
-                    st.street_mut()?.remove::<Relationship>(&key)?;
-                } else {
-                    r.baseline = false;
-                    st.street_mut()?.put(&r)?;
-                }
+        if knew {
+            self.record_relationship(&own, other, RelationKind::KnewBefore, true)?;
+            return self.own_baseline();
+        }
+        let key = Relationship::pair_key(&own, other);
+        let mut st = self.lock()?;
+        let Some(mut r) = st.street()?.get::<Relationship>(&key)? else {
+            drop(st);
+            return self.own_baseline();
+        };
+        if r.baseline {
+            if r.kind == RelationKind::KnewBefore {
+                st.street_mut()?.remove::<Relationship>(&key)?;
+            } else {
+                r.baseline = false;
+                st.street_mut()?.put(&r)?;
             }
             st.persist_street(|_| Ok(()))?;
             drop(st);
-            self.emit(ivej_model::NodeEvent::StreetChanged);
+            self.emit(ivej_model::NodeEvent::RelationshipChanged { key });
+        } else {
+            drop(st);
+        }
+        self.own_baseline()
+    }
+
+    /// Sets the whole list of members this organisation already knew.
+    pub fn set_own_baseline(&self, knew: &[String]) -> NodeResult<Vec<String>> {
+        for other in self.own_baseline()? {
+            if !knew.contains(&other) {
+                self.set_knew_before(&other, false)?;
+            }
+        }
+        for other in knew {
+            self.set_knew_before(other, true)?;
         }
         self.own_baseline()
     }

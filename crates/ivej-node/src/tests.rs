@@ -831,3 +831,37 @@ fn a_member_records_whom_it_already_knew_and_can_take_it_back() {
     assert!(!rels[0].baseline);
     assert_eq!(node.report().unwrap().graph.then.len(), 0);
 }
+
+#[test]
+fn an_edit_from_an_old_view_of_the_minutes_keeps_what_others_typed_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let meeting = node
+        .plan_meeting(crate::MeetingInput {
+            starts_at: "2026-12-03T15:00".parse().unwrap(),
+            duration_minutes: None,
+            host_org: None,
+            location: None,
+            challenge: None,
+            series_id: None,
+        })
+        .unwrap();
+    let base = "Present: all.\n";
+    node.set_minutes_text(&meeting.id, base).unwrap();
+    // A colleague appends while this screen still shows `base`.
+    node.append_minutes(&meeting.id, "Action: Jens calls.\n")
+        .unwrap();
+    let view = node
+        .edit_minutes(&meeting.id, base, "Tuse presented.\nPresent: all.\n")
+        .unwrap();
+    assert_eq!(
+        view.text,
+        "Tuse presented.\nPresent: all.\nAction: Jens calls.\n"
+    );
+    // Nothing changed, nothing written.
+    let again = node
+        .edit_minutes(&meeting.id, &view.text, &view.text)
+        .unwrap();
+    assert_eq!(again.text, view.text);
+}

@@ -39,10 +39,9 @@ pub fn KindPicker(props: &KindPickerProps) -> Html {
                 } else {
                     html! {
                         <optgroup label={root.labels.get(lang).to_string()}>
+                            // A post is of one kind: a group is offered only to filter by it.
                             if props.groups_selectable {
                                 { option(&root.code, format!("{} ({})", root.labels.get(lang), crate::i18n::tr(lang, "kind-all-of-group"))) }
-                            } else {
-                                { option(&root.code, root.labels.get(lang).to_string()) }
                             }
                             { for children.iter().map(|k| option(&k.code, k.labels.get(lang).to_string())) }
                         </optgroup>

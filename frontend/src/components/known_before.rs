@@ -21,6 +21,7 @@ pub fn KnownBefore(props: &KnownBeforeProps) -> Html {
     let members =
         use_query::<_, Vec<MemberView>, _>("members", json!({ "text": null }), state.revision);
     let knew = use_query::<_, Vec<String>, _>("own_baseline", NoArgs {}, state.revision);
+    let error = use_state(|| None::<ivej_model::ApiError>);
     let Some(members) = members.ready() else {
         return html! {};
     };
@@ -31,17 +32,19 @@ pub fn KnownBefore(props: &KnownBeforeProps) -> Html {
             <h2>{ tr(lang, "baseline-title") }</h2>
             <p class="muted">{ tr(lang, "baseline-text") }</p>
             if others.is_empty() { <p class="muted">{ tr(lang, "baseline-nobody-yet") }</p> }
+            { crate::components::field::general_error(lang, error.as_ref()) }
             { for others.iter().map(|m| {
                 let onchange = {
                     let id = m.org.id.clone();
-                    let current = current.clone();
+                    let error = error.clone();
                     Callback::from(move |e: Event| {
-                        let mut next: Vec<String> = current.iter().filter(|k| **k != id).cloned().collect();
-                        if checked(&e) {
-                            next.push(id.clone());
-                        }
+                        let args = json!({ "org_id": id, "knew": checked(&e) });
+                        let error = error.clone();
                         wasm_bindgen_futures::spawn_local(async move {
-                            let _ = ipc::call::<_, Vec<String>>("set_own_baseline", &json!({ "knew": next })).await;
+                            match ipc::call::<_, Vec<String>>("set_knew_before", &args).await {
+                                Ok(_) => error.set(None),
+                                Err(e) => error.set(Some(e)),
+                            }
                         });
                     })
                 };

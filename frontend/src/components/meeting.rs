@@ -42,24 +42,25 @@ pub fn MeetingScreen(props: &MeetingProps) -> Html {
     );
     let members =
         use_query::<_, Vec<MemberView>, _>("members", json!({ "text": null }), state.revision);
-    let facilitator = props
-        .summary
-        .own_org
-        .as_ref()
-        .is_some_and(|o| o.id == props.summary.street.facilitator_org);
+    let facilitator = props.summary.is_facilitator();
     let error = use_state(|| None::<ApiError>);
 
-    // The minutes as typed here; what arrives from others replaces it only while nothing
-    // typed here is waiting to be saved.
+    // The minutes as typed here, and as the node last sent them (`base`). Each save sends
+    // both, so what others typed meanwhile is kept; what arrives from others replaces the
+    // text here only while nothing typed here is waiting to be saved.
     let minutes = use_state(String::new);
+    let base = use_mut_ref(String::new);
     let typing = use_mut_ref(|| Rc::new(Cell::new(0u64)));
     let typing = typing.borrow().clone();
+    let minutes_error = use_state(|| None::<ApiError>);
     {
         let minutes = minutes.clone();
         let typing = typing.clone();
+        let base = base.clone();
         let arrived = view.ready().map(|v| v.minutes_text.clone());
         use_effect_with(arrived, move |arrived| {
             if let (Some(text), 0) = (arrived, typing.get()) {
+                *base.borrow_mut() = text.clone();
                 minutes.set(text.clone());
             }
         });
@@ -67,23 +68,41 @@ pub fn MeetingScreen(props: &MeetingProps) -> Html {
     let on_minutes = {
         let minutes = minutes.clone();
         let typing = typing.clone();
+        let base = base.clone();
+        let minutes_error = minutes_error.clone();
         let id = id.clone();
         Callback::from(move |e: InputEvent| {
             let text = value_of(&e);
             minutes.set(text.clone());
             let mine = typing.get().wrapping_add(1).max(1);
             typing.set(mine);
-            let (typing, id) = (typing.clone(), id.clone());
+            let (typing, id, base, minutes, minutes_error) = (
+                typing.clone(),
+                id.clone(),
+                base.clone(),
+                minutes.clone(),
+                minutes_error.clone(),
+            );
             wasm_bindgen_futures::spawn_local(async move {
                 ipc::sleep(400).await;
                 if typing.get() != mine {
                     return;
                 }
-                let _ =
-                    ipc::call::<_, ()>("set_minutes", &json!({ "meeting_id": id, "text": text }))
-                        .await;
-                if typing.get() == mine {
-                    typing.set(0);
+                let from = base.borrow().clone();
+                let args = json!({ "meeting_id": id, "base": from, "text": text });
+                match ipc::call::<_, String>("edit_minutes", &args).await {
+                    Ok(now) => {
+                        *base.borrow_mut() = now.clone();
+                        minutes_error.set(None);
+                        // Nothing typed since: show the minutes with everyone's text.
+                        if typing.get() == mine {
+                            typing.set(0);
+                            minutes.set(now);
+                        }
+                    }
+                    // Kept on screen (typing stays set, so no reload replaces it); the next
+                    // keystroke tries again.
+                    Err(e) => minutes_error.set(Some(e)),
                 }
             });
         })
@@ -392,6 +411,7 @@ pub fn MeetingScreen(props: &MeetingProps) -> Html {
                 <div>
                     <h2>{ tr(lang, "meeting-minutes") }</h2>
                     <textarea id="minutes" rows="12" value={(*minutes).clone()} oninput={on_minutes} placeholder={tr(lang, "meeting-minutes-placeholder")} />
+                    { general_error(lang, minutes_error.as_ref()) }
                     <label class="inline"><input type="checkbox" id="in-confidence" checked={v.in_confidence} onchange={on_confidence} />{ tr(lang, "minutes-in-confidence") }</label>
                     <h2>{ tr(lang, "meeting-decisions") }</h2>
                     <ul class="decisions">{ for v.decisions.iter().map(|d| html! { <li class="decision">{ &d.text }</li> }) }</ul>

@@ -39,11 +39,7 @@ pub fn Meetings(props: &MeetingsProps) -> Html {
     let state = &props.app.state;
     let lang = state.lang;
     let rows = use_query::<_, Vec<MeetingRow>, _>("meeting_list", NoArgs {}, state.revision);
-    let facilitator = props
-        .summary
-        .own_org
-        .as_ref()
-        .is_some_and(|o| o.id == props.summary.street.facilitator_org);
+    let facilitator = props.summary.is_facilitator();
     let name = use_state(String::new);
     let first = use_state(String::new);
     let count = use_state(|| "6".to_string());
@@ -90,7 +86,16 @@ pub fn Meetings(props: &MeetingsProps) -> Html {
                 });
             }
             let cadence_n = cadence.trim().parse::<u32>().ok();
-            let (Some(first_at), Some(count_n)) = (first_at, count_n) else {
+            if cadence_n.is_none() && !cadence.trim().is_empty() {
+                fields.push(ivej_model::FieldError {
+                    field: "cadence_days".into(),
+                    problem: ivej_model::Problem::NotANumber {
+                        value: (*cadence).clone(),
+                    },
+                });
+            }
+            let (Some(first_at), Some(count_n), true) = (first_at, count_n, fields.is_empty())
+            else {
                 error.set(Some(ApiError {
                     code: ivej_model::ErrorCode::Validation,
                     message: String::new(),

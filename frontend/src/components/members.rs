@@ -48,11 +48,7 @@ pub fn Members(props: &MembersProps) -> Html {
         let text = text.clone();
         Callback::from(move |e: InputEvent| text.set(value_of(&e)))
     };
-    let facilitator = props
-        .summary
-        .own_org
-        .as_ref()
-        .is_some_and(|o| o.id == props.summary.street.facilitator_org);
+    let facilitator = props.summary.is_facilitator();
     let make_invite = {
         let invite = invite.clone();
         Callback::from(move |_: MouseEvent| {

@@ -49,7 +49,8 @@ pub fn PostDetailView(props: &PostDetailProps) -> Html {
         (props.id.clone(), state.revision),
     );
     let message = use_state(String::new);
-    let answer = use_state(String::new);
+    // One answer being typed per interest.
+    let answers = use_state(std::collections::HashMap::<String, String>::new);
     let error = use_state(|| None::<ApiError>);
     let busy = use_state(|| false);
 
@@ -118,10 +119,6 @@ pub fn PostDetailView(props: &PostDetailProps) -> Html {
         let message = message.clone();
         Callback::from(move |e: InputEvent| message.set(value_of(&e)))
     };
-    let on_answer = {
-        let answer = answer.clone();
-        Callback::from(move |e: InputEvent| answer.set(value_of(&e)))
-    };
     let simple = |cmd: &'static str| {
         let run = run.clone();
         let id = p.id.clone();
@@ -140,24 +137,34 @@ pub fn PostDetailView(props: &PostDetailProps) -> Html {
         Callback::from(move |_: MouseEvent| app.navigate(View::Member(org.clone())))
     };
     let answer_buttons = |i: &Interest| {
+        let typed = answers.get(&i.id).cloned().unwrap_or_default();
         let reply = |accept: bool| {
             let run = run.clone();
             let id = i.id.clone();
-            let answer = answer.clone();
+            let answer = typed.clone();
             Callback::from(move |_: MouseEvent| {
                 let args = serde_json::to_value(AnswerArgs {
                     id: id.clone(),
                     accept,
-                    answer: (*answer).clone(),
+                    answer: answer.clone(),
                 })
                 .unwrap_or_default();
-                run("answer_interest", args, Some(answer.clone()));
+                run("answer_interest", args, None);
             })
         };
         let (accept, decline) = (reply(true), reply(false));
+        let on_answer = {
+            let answers = answers.clone();
+            let id = i.id.clone();
+            Callback::from(move |e: InputEvent| {
+                let mut next = (*answers).clone();
+                next.insert(id.clone(), value_of(&e));
+                answers.set(next);
+            })
+        };
         html! {
             <div class="answer">
-                <input class="answer-text" value={(*answer).clone()} oninput={on_answer.clone()} placeholder={tr(lang, "interest-answer-placeholder")} />
+                <input class="answer-text" value={typed} oninput={on_answer} placeholder={tr(lang, "interest-answer-placeholder")} />
                 <button class="accept" onclick={accept} disabled={*busy}>{ tr(lang, "interest-accept") }</button>
                 <button class="decline secondary" onclick={decline} disabled={*busy}>{ tr(lang, "interest-decline") }</button>
             </div>
@@ -226,7 +233,7 @@ pub fn PostDetailView(props: &PostDetailProps) -> Html {
             if let Some(author) = &d.author {
                 <aside class="author-card" id="author-card">
                     <h2>{ &author.name }</h2>
-                    <p class="muted">{ author.industries.first().and_then(|c| reference::industry(ivej_model::reference::division_of(c).unwrap_or(c))).map(|i| i.labels.get(lang).to_string()).unwrap_or_default() }
+                    <p class="muted">{ crate::components::members::industry_name(lang, &author.industries) }
                         { if author.municipality.is_empty() { String::new() } else { format!(" · {}", author.municipality) } }</p>
                     <p id="author-cv" class="cv">{ if author.cv.as_str().is_empty() { tr(lang, "cv-empty") } else { author.cv.as_str().to_string() } }</p>
                     <button class="link" id="open-author" onclick={open_author}>{ tr(lang, "author-more") }</button>

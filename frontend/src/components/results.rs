@@ -125,6 +125,7 @@ pub fn Results(props: &ResultsProps) -> Html {
     let report = use_query::<_, Report, _>("report", NoArgs {}, state.revision);
     let collabs =
         use_query::<_, Vec<Collaboration>, _>("collaborations", NoArgs {}, state.revision);
+    let stage_error = use_state(|| None::<ivej_model::ApiError>);
     let names: HashMap<String, String> = report
         .ready()
         .map(|r| {
@@ -182,11 +183,21 @@ pub fn Results(props: &ResultsProps) -> Html {
                 { for list.iter().map(|c| {
                     let onchange = {
                         let id = c.id.clone();
+                        let stage_error = stage_error.clone();
+                        let app = props.app.clone();
                         Callback::from(move |e: Event| {
                             let stage = value_of(&e);
-                            let id = id.clone();
+                            let (id, stage_error, app) = (id.clone(), stage_error.clone(), app.clone());
                             wasm_bindgen_futures::spawn_local(async move {
-                                let _ = ipc::call::<_, Collaboration>("set_collaboration_stage", &json!({ "id": id, "stage": stage, "note": "" })).await;
+                                let args = json!({ "id": id, "stage": stage, "note": "" });
+                                match ipc::call::<_, Collaboration>("set_collaboration_stage", &args).await {
+                                    Ok(_) => stage_error.set(None),
+                                    Err(e) => {
+                                        stage_error.set(Some(e));
+                                        // Show the stage as stored again.
+                                        app.reload();
+                                    }
+                                }
                             });
                         })
                     };
@@ -217,6 +228,7 @@ pub fn Results(props: &ResultsProps) -> Html {
             <h1>{ tr(lang, "results-title") }</h1>
             { body }
             <h2>{ tr(lang, "collab-pipeline") }</h2>
+            { crate::components::field::general_error(lang, stage_error.as_ref()) }
             { pipeline }
         </section>
     }

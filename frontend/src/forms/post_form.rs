@@ -69,7 +69,7 @@ impl PostForm {
             amount: post
                 .quantity
                 .as_ref()
-                .map(|q| format::amount(lang, q.amount))
+                .map(|q| format::plain(lang, q.amount))
                 .unwrap_or_default(),
             unit: post
                 .quantity
@@ -309,5 +309,16 @@ mod tests {
         };
         assert_eq!(PostForm::from_post(&post, Lang::Da), form);
         assert_eq!(PostForm::from_post(&post, Lang::En).amount, "2.5");
+        // A thousand hours read back as a thousand, in Danish too.
+        let mut big = post.clone();
+        big.quantity = Some(Quantity {
+            amount: 1000.0,
+            unit: "hours".into(),
+        });
+        let form = PostForm::from_post(&big, Lang::Da);
+        assert_eq!(
+            form.to_input(Lang::Da).unwrap().quantity.unwrap().amount,
+            1000.0
+        );
     }
 }

@@ -91,15 +91,16 @@ pub fn record_attendance(
         .record_attendance(&meeting_id, &org_id, present, 1))
 }
 
-/// The minutes as typed; the node records only the difference, so a colleague typing
-/// elsewhere in the same minutes keeps their text.
+/// The minutes as typed here (`text`), from the minutes as this screen last had them
+/// (`base`); what others typed since is kept. Answers with the minutes as they are now.
 #[tauri::command(async, rename_all = "snake_case")]
-pub fn set_minutes(
+pub fn edit_minutes(
     shell: State<'_, Shell>,
     meeting_id: String,
+    base: String,
     text: String,
-) -> Result<(), ApiError> {
-    api(shell.node()?.set_minutes_text(&meeting_id, &text)).map(|_| ())
+) -> Result<String, ApiError> {
+    api(shell.node()?.edit_minutes(&meeting_id, &base, &text)).map(|v| v.text)
 }
 
 #[tauri::command(async, rename_all = "snake_case")]

@@ -33,10 +33,13 @@ pub fn own_baseline(shell: State<'_, Shell>) -> Result<Vec<String>, ApiError> {
     api(shell.node()?.own_baseline())
 }
 
+/// Ticks (or unticks) one member as known before joining; one member at a time, so two
+/// quick ticks never undo each other.
 #[tauri::command(async, rename_all = "snake_case")]
-pub fn set_own_baseline(
+pub fn set_knew_before(
     shell: State<'_, Shell>,
-    knew: Vec<String>,
+    org_id: String,
+    knew: bool,
 ) -> Result<Vec<String>, ApiError> {
-    api(shell.node()?.set_own_baseline(&knew))
+    api(shell.node()?.set_knew_before(&org_id, knew))
 }

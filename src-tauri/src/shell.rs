@@ -39,6 +39,9 @@ pub struct Shell {
     node: Result<Arc<Node>, ApiError>,
     /// The network side, once the data directory holds a street.
     network: Mutex<Option<ivej_net::Server>>,
+    /// Held while the network side starts or stops, so two quick switches of LAN discovery
+    /// never start two servers.
+    network_switch: tokio::sync::Mutex<()>,
 }
 
 impl Shell {
@@ -63,6 +66,7 @@ impl Shell {
         Shell {
             node,
             network: Mutex::new(None),
+            network_switch: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -127,6 +131,7 @@ impl Shell {
 
     /// Stops the network side, so that [`Shell::start_network`] starts it with new settings.
     pub async fn stop_network(&self) {
+        let _switching = self.network_switch.lock().await;
         let server = self.network.lock().ok().and_then(|mut n| n.take());
         if let Some(server) = server {
             server.shutdown().await;
@@ -138,6 +143,7 @@ impl Shell {
     /// port is taken by `ivej serve` on the same directory, say) leaves the app working
     /// offline.
     pub async fn start_network(&self) {
+        let _switching = self.network_switch.lock().await;
         let Ok(node) = self.node.as_ref() else {
             return;
         };

@@ -326,6 +326,7 @@ fn patch(node: &Node, args: &ProfileArgs) -> Result<OrgPatch> {
         certifications: non_empty(&args.certifications),
         cv: read_cv(args)?,
         contact,
+        clear: Vec::new(),
     })
 }
 
@@ -482,6 +483,7 @@ fn post(node: &Node, cmd: PostCommand, json: bool) -> Result<()> {
                 anonymous: fields.anonymous.then_some(true),
                 expires_on: fields.expires,
                 status: None,
+                clear: Vec::new(),
             };
             if patch == PostPatch::default() {
                 bail!("nothing to change: give at least one field, such as --title");

@@ -72,6 +72,9 @@ pub struct OrgPatch {
     pub certifications: Option<Vec<String>>,
     pub cv: Option<String>,
     pub contact: Option<Contact>,
+    /// Fields to empty: `register`, `national_code`, `size_band`, `geo` (a `None` above
+    /// leaves a field as it is, so emptying needs saying).
+    pub clear: Vec<String>,
 }
 
 impl OrgPatch {
@@ -112,6 +115,15 @@ impl OrgPatch {
         }
         if self.geo.is_some() {
             org.geo = self.geo;
+        }
+        for field in &self.clear {
+            match field.as_str() {
+                "register" => org.register = None,
+                "national_code" => org.national_code = None,
+                "size_band" => org.size_band = None,
+                "geo" => org.geo = None,
+                _ => {}
+            }
         }
     }
 }
@@ -188,6 +200,8 @@ pub struct PostPatch {
     pub anonymous: Option<bool>,
     pub expires_on: Option<Date>,
     pub status: Option<PostStatus>,
+    /// Fields to empty: `quantity`, `location`.
+    pub clear: Vec<String>,
 }
 
 impl PostPatch {
@@ -218,6 +232,13 @@ impl PostPatch {
         }
         if self.expires_on.is_some() {
             post.expires_on = self.expires_on;
+        }
+        for field in &self.clear {
+            match field.as_str() {
+                "quantity" => post.quantity = None,
+                "location" => post.location = None,
+                _ => {}
+            }
         }
     }
 }

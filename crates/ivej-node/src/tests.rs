@@ -865,3 +865,33 @@ fn an_edit_from_an_old_view_of_the_minutes_keeps_what_others_typed_since() {
         .unwrap();
     assert_eq!(again.text, view.text);
 }
+
+#[test]
+fn an_edit_can_empty_a_quantity_and_a_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let mut input = cnc_offer();
+    input.quantity = Some(ivej_model::Quantity {
+        amount: 8.0,
+        unit: "hours".into(),
+    });
+    let post = node.create_post(input).unwrap();
+    let edited = node
+        .edit_post(
+            &post.id,
+            PostPatch {
+                clear: vec!["quantity".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(edited.quantity, None);
+    let org = node
+        .update_own_organisation(OrgPatch {
+            clear: vec!["geo".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(org.geo, None, "the street's founder had a location");
+}

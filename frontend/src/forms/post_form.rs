@@ -196,7 +196,13 @@ impl PostForm {
     /// The changes to an existing post.
     pub fn to_patch(&self, lang: Lang) -> Result<PostPatch, Vec<FieldError>> {
         let (quantity, availability) = self.parts(lang)?;
+        let clear = if quantity.is_none() {
+            vec!["quantity".to_string()]
+        } else {
+            Vec::new()
+        };
         Ok(PostPatch {
+            clear,
             kind: Some(self.kind.clone()),
             title: Some(self.title.clone()),
             body: Some(self.body.clone()),
@@ -286,6 +292,10 @@ mod tests {
         assert!(!PostForm::default().has_content());
         assert_eq!(PostForm::from_draft(&form.to_draft()), Some(form.clone()));
         assert_eq!(PostForm::from_draft("{broken"), None);
+        let mut emptied = form.clone();
+        emptied.amount.clear();
+        emptied.unit.clear();
+        assert_eq!(emptied.to_patch(Lang::Da).unwrap().clear, ["quantity"]);
         let input = form.to_input(Lang::Da).unwrap();
         let post = Post {
             id: "p".into(),

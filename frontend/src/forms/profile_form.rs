@@ -109,7 +109,15 @@ impl ProfileForm {
             industries.retain(|c| c != industry);
             industries.insert(0, industry.to_string());
         }
+        let mut clear = Vec::new();
+        if register.is_none() {
+            clear.push("register".to_string());
+        }
+        if geo.is_none() {
+            clear.push("geo".to_string());
+        }
         Ok(OrgPatch {
+            clear,
             name: Some(self.name.clone()),
             register,
             industries: Some(industries),
@@ -198,5 +206,7 @@ mod tests {
         assert_eq!(errors[0].field, "geo.lon");
         assert!(matches!(errors[0].problem, Problem::NotANumber { .. }));
         assert_eq!(ProfileForm::from_draft(&form.to_draft()), Some(form));
+        let emptied = ProfileForm::from_org(&org(), Lang::En);
+        assert_eq!(emptied.to_patch(&org()).unwrap().clear, ["register", "geo"]);
     }
 }

@@ -326,11 +326,7 @@ impl Node {
             .into_iter()
             .filter(|m| m.state != MeetingState::Finalized)
             .collect();
-        let names: HashMap<String, String> = self
-            .organisations(None)?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
+        let names = self.org_names()?;
         let entries: Vec<CalendarEntry<'_>> = meetings
             .iter()
             .map(|m| CalendarEntry {

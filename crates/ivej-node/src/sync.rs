@@ -462,6 +462,10 @@ impl Node {
                 })?;
                 if !touched.is_empty() {
                     self.emit(NodeEvent::PrivateChanged);
+                    // Private posts are on the board: say which (drafts change nothing shown).
+                    for event in events_for(&touched) {
+                        self.emit(event);
+                    }
                 }
                 touched
             }
@@ -511,8 +515,10 @@ impl Node {
         if let Some(org) = st.own_org.clone() {
             if let Some(stored) = st.store.load_document(&private_doc_id(&org))? {
                 if let Some(private) = st.private.as_mut() {
-                    if !private.apply_saved(&stored.chunks.concat())?.is_empty() {
+                    let touched = private.apply_saved(&stored.chunks.concat())?;
+                    if !touched.is_empty() {
                         events.push(NodeEvent::PrivateChanged);
+                        events.extend(events_for(&touched));
                     }
                 }
             }

@@ -895,3 +895,24 @@ fn an_edit_can_empty_a_quantity_and_a_location() {
         .unwrap();
     assert_eq!(org.geo, None, "the street's founder had a location");
 }
+
+#[test]
+fn a_private_post_written_by_another_process_is_announced_as_a_post() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = new_node(dir.path());
+    street(&app);
+    let mut events = app.subscribe();
+    let cli = new_node(dir.path());
+    let mut input = cnc_offer();
+    input.visibility = Visibility::Private;
+    let post = cli.create_post(input).unwrap();
+    assert!(app.refresh_from_disk().unwrap());
+    let mut seen = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        seen.push(e);
+    }
+    assert!(
+        seen.contains(&ivej_model::NodeEvent::PostChanged { id: post.id }),
+        "{seen:?}"
+    );
+}

@@ -19,6 +19,33 @@ fn count(n: usize) -> u32 {
 }
 
 impl Node {
+    /// Every organisation's name by id (members who left included: their records stay).
+    pub fn org_names(&self) -> NodeResult<HashMap<String, String>> {
+        let st = self.lock()?;
+        Ok(st
+            .street()?
+            .all::<Organisation>()
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect())
+    }
+
+    /// The meetings list: each meeting with its host's name, earliest first.
+    pub fn meeting_rows(&self) -> NodeResult<Vec<ivej_model::ipc::MeetingRow>> {
+        let names = self.org_names()?;
+        Ok(self
+            .meetings()?
+            .into_iter()
+            .map(|meeting| ivej_model::ipc::MeetingRow {
+                host_name: meeting
+                    .host_org
+                    .as_ref()
+                    .and_then(|h| names.get(h).cloned()),
+                meeting,
+            })
+            .collect())
+    }
+
     /// A post in full, with its author (unless anonymous to this reader) and interest: all of
     /// it for the author and the facilitator, only one's own for everybody else.
     pub fn post_detail(&self, id: &str) -> NodeResult<PostDetail> {
@@ -30,14 +57,7 @@ impl Node {
             Some(_) => Some(self.organisation(&view.post.org_id)?),
             None => None,
         };
-        let names: HashMap<String, String> = {
-            let st = self.lock()?;
-            st.street()?
-                .all::<Organisation>()
-                .into_iter()
-                .map(|o| (o.id, o.name))
-                .collect()
-        };
+        let names = self.org_names()?;
         let interests = self
             .interests(id)?
             .into_iter()

@@ -13,21 +13,7 @@ use crate::shell::Shell;
 
 #[tauri::command(async, rename_all = "snake_case")]
 pub fn meeting_list(shell: State<'_, Shell>) -> Result<Vec<MeetingRow>, ApiError> {
-    let node = shell.node()?;
-    let names: std::collections::HashMap<String, String> = api(node.organisations(None))?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
-    Ok(api(node.meetings())?
-        .into_iter()
-        .map(|meeting| MeetingRow {
-            host_name: meeting
-                .host_org
-                .as_ref()
-                .and_then(|h| names.get(h).cloned()),
-            meeting,
-        })
-        .collect())
+    api(shell.node()?.meeting_rows())
 }
 
 #[tauri::command(async, rename_all = "snake_case")]

@@ -30,8 +30,8 @@ pub fn update_own_organisation(
     api(shell.node()?.update_own_organisation(patch))
 }
 
-/// A new member's invite (facilitator only), with this device's address so the new member
-/// can reach it even where multicast is blocked.
+/// A new member's invite (facilitator only), with this device's LAN address when it has
+/// one, so the new member can reach it even where multicast is blocked.
 #[tauri::command(async, rename_all = "snake_case")]
 pub fn create_invite(shell: State<'_, Shell>) -> Result<InviteView, ApiError> {
     let node = shell.node()?;
@@ -44,7 +44,8 @@ pub fn create_invite(shell: State<'_, Shell>) -> Result<InviteView, ApiError> {
     if keys.public.len() == 32 {
         inviter_key.copy_from_slice(&keys.public);
     }
-    let invite = api(node.create_invite(inviter_key, false, None))?;
+    let address = invite_address(lan_ip(), shell.listening_on().as_deref());
+    let invite = api(node.create_invite(inviter_key, false, address))?;
     let code = invite.to_code();
     let qr_svg = qrcode::QrCode::new(code.as_bytes())
         .map(|qr| {
@@ -58,4 +59,38 @@ pub fn create_invite(shell: State<'_, Shell>) -> Result<InviteView, ApiError> {
             fields: Vec::new(),
         })?;
     Ok(InviteView { code, qr_svg })
+}
+
+/// This machine's address on the LAN: the one it would use to reach the wider network. A
+/// UDP "connect" only picks a route; nothing is sent.
+fn lan_ip() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("192.0.2.1:9").ok()?;
+    socket.local_addr().ok().map(|a| a.ip())
+}
+
+/// `ip:port` for an invite, so the new member can dial this device where multicast is
+/// blocked; nothing when there is no usable address or the network side is not running.
+fn invite_address(ip: Option<std::net::IpAddr>, listening: Option<&str>) -> Option<String> {
+    let ip = ip.filter(|ip| !ip.is_loopback() && !ip.is_unspecified())?;
+    let port = listening?.rsplit(':').next()?.parse::<u16>().ok()?;
+    Some(std::net::SocketAddr::new(ip, port).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invite_carries_a_lan_address_only_when_there_is_one() {
+        let lan: std::net::IpAddr = "192.168.1.20".parse().unwrap();
+        assert_eq!(
+            invite_address(Some(lan), Some("0.0.0.0:7117")).as_deref(),
+            Some("192.168.1.20:7117")
+        );
+        assert_eq!(invite_address(Some(lan), None), None, "not serving");
+        let loopback: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+        assert_eq!(invite_address(Some(loopback), Some("0.0.0.0:7117")), None);
+        assert_eq!(invite_address(None, Some("0.0.0.0:7117")), None);
+    }
 }

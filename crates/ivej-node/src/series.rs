@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use ivej_model::calendar::{self, CalendarEntry};
 use ivej_model::ipc::{ActionView, AttendanceLine, MeetingView};
 use ivej_model::report::{self, Report, ReportInput};
+use ivej_model::Validate;
 use ivej_model::{
     carried_over, rotation, ActionItem, Collaboration, CollaborationInput, Interest, Meeting,
     MeetingSeries, MeetingState, Organisation, OriginKind, Post, PostFilter, PostInput, PostStatus,
@@ -244,13 +245,45 @@ impl Node {
     ) -> NodeResult<ActionItem> {
         let (name_a, name_b) = (self.organisation(a)?.name, self.organisation(b)?.name);
         self.meeting(meeting_id)?;
-        self.record_relationship(a, b, RelationKind::MetHere, false)?;
         let note = note.trim();
         let text = if note.is_empty() {
             format!("{name_a} talks to {name_b}")
         } else {
             format!("{name_a} talks to {name_b}: {note}")
         };
+        // Both records are checked before either is written, so a refused introduction
+        // leaves nothing behind.
+        let probe = ActionItem {
+            id: String::new(),
+            meeting_id: meeting_id.to_string(),
+            text: text.clone(),
+            owner_org: Some(a.to_string()),
+            due: None,
+            done_at: None,
+            created_at: clock::now_ms(),
+        };
+        probe.validate().map_err(|e| {
+            // The action's text is made of the names and the note: the note is what to shorten.
+            ivej_model::ValidationErrors(
+                e.0.into_iter()
+                    .map(|f| ivej_model::FieldError {
+                        field: "note".into(),
+                        problem: f.problem,
+                    })
+                    .collect(),
+            )
+        })?;
+        if a == b {
+            return Err(ivej_model::ValidationErrors::single(
+                "b",
+                ivej_model::Problem::NotAllowed {
+                    value: b.to_string(),
+                    allowed: "another organisation".into(),
+                },
+            )
+            .into());
+        }
+        self.record_relationship(a, b, RelationKind::MetHere, false)?;
         self.add_action(meeting_id, &text, Some(a), None)
     }
 

@@ -916,3 +916,27 @@ fn a_private_post_written_by_another_process_is_announced_as_a_post() {
         "{seen:?}"
     );
 }
+
+#[test]
+fn a_refused_introduction_leaves_no_relation_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let ids = members(&node, &["Tuse Træ", "Holbæk Plast"]);
+    let meeting = node
+        .plan_meeting(crate::MeetingInput {
+            starts_at: "2026-12-03T15:00".parse().unwrap(),
+            duration_minutes: None,
+            host_org: None,
+            location: None,
+            challenge: None,
+            series_id: None,
+        })
+        .unwrap();
+    let err = node
+        .capture_introduction(&meeting.id, &ids[0], &ids[1], &"x".repeat(2000))
+        .unwrap_err();
+    assert_eq!(err.to_api().fields[0].field, "note");
+    assert!(node.relationships().unwrap().is_empty());
+    assert!(node.actions(false).unwrap().is_empty());
+}

@@ -23,6 +23,14 @@ fn message(lang: &str, id: &str) -> String {
         .to_string()
 }
 
+/// Onboarding into a new street, up to the profile the new organisation sees first.
+fn create_street(s: &Session) {
+    s.type_into("#street-name", "Industrivej Regstrup");
+    s.type_into("#org-name", "Regstrup Smedie");
+    s.click("#create-street");
+    s.find("#profile-form");
+}
+
 #[test]
 fn a_new_street_an_offer_found_by_search_and_filter_a_cv_and_another_language() {
     let Some(app) = app_binary() else { return };
@@ -38,10 +46,7 @@ fn a_new_street_an_offer_found_by_search_and_filter_a_cv_and_another_language() 
     s.wait_until("the empty street name to be refused", |s| {
         s.exists(".field-error[data-field='street.name']")
     });
-    s.type_into("#street-name", "Industrivej Regstrup");
-    s.type_into("#org-name", "Regstrup Smedie");
-    s.click("#create-street");
-    s.find("#profile-form");
+    create_street(&s);
     assert_eq!(s.text("#street-title"), "Industrivej Regstrup");
 
     // The industry is picked by name, never by code.
@@ -152,10 +157,7 @@ fn interest_arrives_live_from_a_peer_is_answered_and_a_draft_survives_a_restart(
     let peer = tempfile::tempdir().unwrap();
     let s = Session::start(&app, dir.path(), &display);
 
-    s.type_into("#street-name", "Industrivej Regstrup");
-    s.type_into("#org-name", "Regstrup Smedie");
-    s.click("#create-street");
-    s.find("#profile-form");
+    create_street(&s);
     s.ctrl("n");
     s.choose("#post-kind", "CAP.SPACE");
     s.type_into("#post-title", "Forty pallet places free in January");
@@ -425,10 +427,7 @@ fn the_facilitator_plans_a_series_runs_a_meeting_and_sees_the_results_move() {
     let display = Display::start();
     let dir = tempfile::tempdir().unwrap();
     let s = Session::start(&app, dir.path(), &display);
-    s.type_into("#street-name", "Industrivej Regstrup");
-    s.type_into("#org-name", "Regstrup Smedie");
-    s.click("#create-street");
-    s.find("#profile-form");
+    create_street(&s);
     // Two members join (added here through the CLI on the same data directory: the app
     // picks up what another process writes).
     for name in ["Tuse Træ", "Holbæk Plast"] {

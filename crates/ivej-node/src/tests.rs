@@ -608,6 +608,19 @@ fn a_joined_device_waits_for_its_first_sync_instead_of_failing() {
     );
 }
 
+/// A meeting on 3 December 2026 at 15:00 with nothing else set.
+fn plan_plain_meeting(node: &Node) -> ivej_model::Meeting {
+    node.plan_meeting(crate::MeetingInput {
+        starts_at: "2026-12-03T15:00".parse().unwrap(),
+        duration_minutes: None,
+        host_org: None,
+        location: None,
+        challenge: None,
+        series_id: None,
+    })
+    .unwrap()
+}
+
 fn members(node: &Node, names: &[&str]) -> Vec<String> {
     names
         .iter()
@@ -837,16 +850,7 @@ fn an_edit_from_an_old_view_of_the_minutes_keeps_what_others_typed_since() {
     let dir = tempfile::tempdir().unwrap();
     let node = new_node(dir.path());
     street(&node);
-    let meeting = node
-        .plan_meeting(crate::MeetingInput {
-            starts_at: "2026-12-03T15:00".parse().unwrap(),
-            duration_minutes: None,
-            host_org: None,
-            location: None,
-            challenge: None,
-            series_id: None,
-        })
-        .unwrap();
+    let meeting = plan_plain_meeting(&node);
     let base = "Present: all.\n";
     node.set_minutes_text(&meeting.id, base).unwrap();
     // A colleague appends while this screen still shows `base`.
@@ -923,16 +927,7 @@ fn a_refused_introduction_leaves_no_relation_behind() {
     let node = new_node(dir.path());
     street(&node);
     let ids = members(&node, &["Tuse Træ", "Holbæk Plast"]);
-    let meeting = node
-        .plan_meeting(crate::MeetingInput {
-            starts_at: "2026-12-03T15:00".parse().unwrap(),
-            duration_minutes: None,
-            host_org: None,
-            location: None,
-            challenge: None,
-            series_id: None,
-        })
-        .unwrap();
+    let meeting = plan_plain_meeting(&node);
     let err = node
         .capture_introduction(&meeting.id, &ids[0], &ids[1], &"x".repeat(2000))
         .unwrap_err();

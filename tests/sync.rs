@@ -67,6 +67,21 @@ fn street(members: usize) -> Vec<Peer> {
     peers
 }
 
+/// A meeting planned by the facilitator (`peers[0]`), hosted by the first member.
+fn meeting_hosted_by_the_first_member(peers: &[Peer]) -> ivej_model::Meeting {
+    peers[0]
+        .node
+        .plan_meeting(MeetingInput {
+            starts_at: "2026-12-03T15:00".parse().unwrap(),
+            duration_minutes: None,
+            host_org: Some(peers[1].org.clone()),
+            location: None,
+            challenge: None,
+            series_id: None,
+        })
+        .unwrap()
+}
+
 /// Exchanges messages between two peers until both are quiet; returns (messages, bytes).
 fn exchange(a: &Peer, b: &Peer) -> (usize, usize) {
     let mut docs = a.node.shared_documents(Some(&b.org)).unwrap();
@@ -173,17 +188,7 @@ fn two_five_and_twenty_nodes_converge_after_concurrent_edits() {
     for n in [2, 5, 20] {
         let peers = street(n - 1);
         gossip(&peers);
-        let meeting = peers[0]
-            .node
-            .plan_meeting(MeetingInput {
-                starts_at: "2026-12-03T15:00".parse().unwrap(),
-                duration_minutes: None,
-                host_org: Some(peers[1].org.clone()),
-                location: None,
-                challenge: None,
-                series_id: None,
-            })
-            .unwrap();
+        let meeting = meeting_hosted_by_the_first_member(&peers);
         gossip(&peers);
         let posts = edit_randomly(&peers, &mut rng);
         // Two people type into the same minutes before syncing.
@@ -377,17 +382,7 @@ fn a_reconnect_costs_little() {
 fn two_people_typing_into_the_same_minutes_offline_keep_both_texts() {
     let peers = street(1);
     gossip(&peers);
-    let meeting = peers[0]
-        .node
-        .plan_meeting(MeetingInput {
-            starts_at: "2026-12-03T15:00".parse().unwrap(),
-            duration_minutes: None,
-            host_org: Some(peers[1].org.clone()),
-            location: None,
-            challenge: None,
-            series_id: None,
-        })
-        .unwrap();
+    let meeting = meeting_hosted_by_the_first_member(&peers);
     peers[0]
         .node
         .set_minutes_text(&meeting.id, "Present: all.\nChallenge: idle machines.\n")

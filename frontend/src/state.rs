@@ -195,27 +195,12 @@ mod tests {
     }
 
     fn summary(industries: Vec<String>) -> Box<StreetSummary> {
-        let org = ivej_model::Organisation {
-            id: "o".into(),
+        let org = ivej_model::OrgProfile {
             name: "Smedie".into(),
-            register: None,
-            org_type: ivej_model::OrgType::Sme,
             industries,
-            national_code: None,
-            size_band: None,
-            address: String::new(),
-            municipality: String::new(),
-            geo: None,
-            languages: Vec::new(),
-            export_markets: Vec::new(),
-            certifications: Vec::new(),
-            cv: Default::default(),
-            contact: Default::default(),
-            joined_at: 0,
-            left_at: None,
-            created_at: 0,
-            updated_at: 0,
-        };
+            ..Default::default()
+        }
+        .into_organisation("o".into(), 0);
         Box::new(StreetSummary {
             street: ivej_model::Street {
                 id: "s".into(),

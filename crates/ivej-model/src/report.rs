@@ -306,27 +306,12 @@ mod tests {
     }
 
     fn org(id: &str, kind: OrgType) -> Organisation {
-        Organisation {
-            id: id.into(),
+        crate::OrgProfile {
             name: id.to_uppercase(),
-            register: None,
-            org_type: kind,
-            industries: Vec::new(),
-            national_code: None,
-            size_band: None,
-            address: String::new(),
-            municipality: String::new(),
-            geo: None,
-            languages: Vec::new(),
-            export_markets: Vec::new(),
-            certifications: Vec::new(),
-            cv: Default::default(),
-            contact: Default::default(),
-            joined_at: 0,
-            left_at: None,
-            created_at: 0,
-            updated_at: 0,
+            org_type: Some(kind),
+            ..Default::default()
         }
+        .into_organisation(id.into(), 0)
     }
 
     fn street() -> Street {

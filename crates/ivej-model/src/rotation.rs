@@ -50,27 +50,11 @@ mod tests {
     use super::*;
 
     fn org(id: &str, joined: i64) -> Organisation {
-        Organisation {
-            id: id.into(),
+        crate::OrgProfile {
             name: id.to_uppercase(),
-            register: None,
-            org_type: OrgType::Sme,
-            industries: Vec::new(),
-            national_code: None,
-            size_band: None,
-            address: String::new(),
-            municipality: String::new(),
-            geo: None,
-            languages: Vec::new(),
-            export_markets: Vec::new(),
-            certifications: Vec::new(),
-            cv: Default::default(),
-            contact: Default::default(),
-            joined_at: joined,
-            left_at: None,
-            created_at: joined,
-            updated_at: joined,
+            ..Default::default()
         }
+        .into_organisation(id.into(), joined)
     }
 
     #[test]

@@ -152,27 +152,12 @@ mod tests {
     use super::*;
 
     fn org() -> Organisation {
-        Organisation {
-            id: "o".into(),
+        ivej_model::OrgProfile {
             name: "Regstrup Smedie".into(),
-            register: None,
-            org_type: ivej_model::OrgType::Sme,
             industries: vec!["33".into()],
-            national_code: None,
-            size_band: None,
-            address: String::new(),
-            municipality: String::new(),
-            geo: None,
-            languages: Vec::new(),
-            export_markets: Vec::new(),
-            certifications: Vec::new(),
-            cv: ivej_model::LongText::default(),
-            contact: Default::default(),
-            joined_at: 0,
-            left_at: None,
-            created_at: 0,
-            updated_at: 0,
+            ..Default::default()
         }
+        .into_organisation("o".into(), 0)
     }
 
     #[test]

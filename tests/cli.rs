@@ -385,6 +385,13 @@ fn invite_join_serve_and_sync_now_from_the_command_line() {
     );
     let code = invite["code"].as_str().unwrap().to_string();
     assert!(std::fs::read_to_string(&qr).unwrap().contains("<svg"));
+    // The same code as a PNG picture, to print or send.
+    let png = a.path().join("invite.png");
+    ivej_ok(
+        a.path(),
+        &["invite", "create", "--qr", png.to_str().unwrap()],
+    );
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG\r\n"));
     // A typo in the code is caught before anything is written.
     let typo = code.replacen('-', "", 3).replace('A', "B");
     let out = ivej(b.path(), &["join", &typo, "--org", "Virkelyst Plast"]);

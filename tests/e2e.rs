@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use crate::support::{ivej, ivej_json, ivej_ok, stdout};
-use crate::webdriver::{app_binary, Display, Session};
+use crate::webdriver::{app_binary, running_named, Display, Session};
 
 /// One app at a time: two WebKits at once on two cores only make both slow.
 static ONE_APP: Mutex<()> = Mutex::new(());
@@ -347,7 +347,7 @@ fn a_member_joins_with_a_picture_of_the_invite_qr_code_and_gets_the_street() {
         .unwrap()
         .port();
     let address = format!("127.0.0.1:{port}");
-    let svg = facilitator.path().join("invite.svg");
+    // A picture of the QR code, as a phone photo or screenshot would be (PNG).
     let png = facilitator.path().join("invite.png");
     let invite = ivej_json(
         facilitator.path(),
@@ -357,18 +357,10 @@ fn a_member_joins_with_a_picture_of_the_invite_qr_code_and_gets_the_street() {
             "--address",
             &address,
             "--qr",
-            svg.to_str().unwrap(),
+            png.to_str().unwrap(),
         ],
     );
     let code = invite["code"].as_str().unwrap().to_string();
-    // A picture of the QR code, as a phone photo or screenshot would be (PNG).
-    let converted = std::process::Command::new("convert")
-        .args(["-density", "200"])
-        .arg(&svg)
-        .arg(&png)
-        .status()
-        .unwrap();
-    assert!(converted.success(), "ImageMagick turns the SVG into a PNG");
     let serving = Serving(
         std::process::Command::new(env!("CARGO_BIN_EXE_ivej-under-test"))
             .arg("--data-dir")
@@ -555,4 +547,56 @@ fn the_facilitator_plans_a_series_runs_a_meeting_and_sees_the_results_move() {
     s.find("#graph-now");
     s.wait_text(".graphs figure:first-child figcaption", ": 1");
     s.screenshot("dashboard");
+}
+
+/// What an end-to-end test leaves running: the X server, tauri-driver, its
+/// WebKitWebDriver and the app, counted by program name.
+fn left_running(app: &Path) -> [usize; 4] {
+    let app_name = app
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    [
+        running_named("Xvfb"),
+        running_named("tauri-driver"),
+        running_named("WebKitWebDriver"),
+        running_named(&app_name),
+    ]
+}
+
+#[test]
+fn an_end_to_end_session_leaves_no_process_behind_even_when_its_test_fails() {
+    let Some(app) = app_binary() else { return };
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    let before = left_running(&app);
+
+    // A session that ends normally.
+    {
+        let display = Display::start();
+        let dir = tempfile::tempdir().unwrap();
+        let s = Session::start(&app, dir.path(), &display);
+        s.find("#create-street");
+        let during = left_running(&app);
+        assert_eq!(
+            during,
+            before.map(|n| n + 1),
+            "one X server, tauri-driver, WebKitWebDriver and app while the session runs"
+        );
+    }
+    assert_eq!(left_running(&app), before, "all ended with the session");
+
+    // A test that fails while its session is open.
+    let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let display = Display::start();
+        let dir = tempfile::tempdir().unwrap();
+        let s = Session::start(&app, dir.path(), &display);
+        s.find("#create-street");
+        panic!("a test that fails half-way");
+    }));
+    assert!(failed.is_err());
+    assert_eq!(
+        left_running(&app),
+        before,
+        "all ended while the failed test unwound"
+    );
 }

@@ -4,6 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -73,6 +74,7 @@ impl Display {
             }
             let name = format!(":{number}");
             let mut child = Command::new("Xvfb")
+                .process_group(0)
                 .args([
                     name.as_str(),
                     "-screen",
@@ -96,8 +98,7 @@ impl Display {
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
-            let _ = child.kill();
-            let _ = child.wait();
+            stop_process_group(&mut child);
         }
         panic!("no X display could be started");
     }
@@ -105,15 +106,93 @@ impl Display {
 
 impl Drop for Display {
     fn drop(&mut self) {
-        // SIGTERM, so the server removes its lock and socket.
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
+        // SIGTERM first, so the server removes its lock and socket.
+        stop_process_group(&mut self.child);
     }
 }
 
-/// One session: tauri-driver started for it, the app launched by it.
+/// The processes of process group `group` that have not ended (zombies count as ended:
+/// they hold nothing but a table entry until init reaps them).
+pub fn processes_in_group(group: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // After the command name in parentheses: state, parent, process group.
+        let mut fields = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace())
+            .into_iter()
+            .flatten();
+        let state = fields.next();
+        let pgrp = fields.nth(1).and_then(|g| g.parse::<u32>().ok());
+        if pgrp == Some(group) && state != Some("Z") {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Ends `leader`, a child started with `process_group(0)`, and every process it started
+/// in turn (tauri-driver's WebKitWebDriver, the app, WebKit's helpers): SIGTERM to the
+/// whole group so each can clean up, then SIGKILL to whatever is left after a grace
+/// period. Killing only the leader re-parents its children to init, where they stay.
+pub fn stop_process_group(leader: &mut Child) {
+    let group = leader.id();
+    let signal = |name: &str| {
+        let _ = Command::new("kill")
+            .args([name, "--", &format!("-{group}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    };
+    signal("-TERM");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        // Reap the leader as soon as it ends, or it lingers as a zombie of ours.
+        let _ = leader.try_wait();
+        if processes_in_group(group).is_empty() {
+            break;
+        }
+        if Instant::now() > deadline {
+            signal("-KILL");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = leader.wait();
+}
+
+/// How many running processes were started from a program of this file name.
+pub fn running_named(program: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter(|e| {
+            let path = e.path();
+            let stat = std::fs::read_to_string(path.join("stat")).unwrap_or_default();
+            let zombie = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                == Some("Z");
+            let cmdline = std::fs::read(path.join("cmdline")).unwrap_or_default();
+            let argv0 = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+            let name = argv0.rsplit(|b| *b == b'/').next().unwrap_or_default();
+            !zombie && name == program.as_bytes()
+        })
+        .count()
+}
+
+/// One session: tauri-driver started for it, the app launched by it. Dropping it (also
+/// while a failed test unwinds) ends all of them.
 pub struct Session {
     driver: Child,
     port: u16,
@@ -126,7 +205,10 @@ impl Session {
     pub fn start(app: &Path, data_dir: &Path, display: &Display) -> Session {
         let port = free_port();
         let native_port = free_port();
+        // Its own process group, so that the WebKitWebDriver it starts, and the app that
+        // one starts, end with it (see `stop_process_group`).
         let driver = Command::new("tauri-driver")
+            .process_group(0)
             .args([
                 "--port",
                 &port.to_string(),
@@ -450,8 +532,7 @@ impl Drop for Session {
         if !self.id.is_empty() {
             let _ = self.raw("DELETE", &format!("/session/{}", self.id), None);
         }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        stop_process_group(&mut self.driver);
     }
 }
 

@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -88,6 +89,7 @@ struct Launch {
 fn launch(app: &Path, data: &Path, display: &str) -> Launch {
     let started = Instant::now();
     let mut child = Command::new(app)
+        .process_group(0)
         .args(["--data-dir"])
         .arg(data)
         .arg("--no-lan")
@@ -137,10 +139,7 @@ fn launch(app: &Path, data: &Path, display: &str) -> Launch {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    for p in tree(pid).into_iter().rev() {
-        let _ = Command::new("kill").arg(p.to_string()).status();
-    }
-    let _ = child.wait();
+    webdriver::stop_process_group(&mut child);
     let (to_board, line) = shown.unwrap();
     Launch {
         to_board,

@@ -1,7 +1,9 @@
 //! Developer commands of Industrivej, so a fresh machine needs nothing but cargo:
 //!
 //! - `cargo xtask setup`: installs what the build needs (Debian packages, the wasm32
-//!   target, pinned trunk and wasm-bindgen-cli), skipping what is already there.
+//!   target, pinned wasm-bindgen-cli and tauri-driver), skipping what is already there,
+//!   then checks that every outside tool the build and the tests call works.
+//! - `cargo xtask frontend`: builds the yew frontend into `frontend/dist`.
 //! - `cargo xtask run [-- ARGS]`: set-up, frontend build, then the desktop app.
 //! - `cargo xtask test`: set-up, formatting and lint checks, every test of the workspace.
 //! - `cargo xtask bench`: the benchmarks, printing figures.
@@ -27,13 +29,75 @@ const APT_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
     "webkit2gtk-driver",
-    "imagemagick",
     "iproute2",
+    "procps",
 ];
 
-/// The newest trunk that builds with this machine's Rust.
-const TRUNK_VERSION: &str = "0.21.14";
 const TAURI_DRIVER_VERSION: &str = "2.0.4";
+
+/// One outside tool the build or the tests call, how to see that it works, and the
+/// Debian package (or the xtask step) that brings it.
+struct Probe {
+    program: &'static str,
+    args: &'static [&'static str],
+    brought_by: &'static str,
+}
+
+/// Every outside program the build and the tests run. `setup` tries each one, so a
+/// missing or broken tool fails in seconds at set-up, naming its package, instead of
+/// failing a test forty minutes later.
+const PROBES: &[Probe] = &[
+    Probe {
+        program: "cc",
+        args: &["--version"],
+        brought_by: "Debian package build-essential",
+    },
+    Probe {
+        program: "pkg-config",
+        args: &[
+            "--exists",
+            "webkit2gtk-4.1",
+            "javascriptcoregtk-4.1",
+            "libsoup-3.0",
+        ],
+        brought_by: "Debian packages pkg-config and libwebkit2gtk-4.1-dev",
+    },
+    Probe {
+        program: "pkg-config",
+        args: &["--exists", "ayatana-appindicator3-0.1", "librsvg-2.0"],
+        brought_by: "Debian packages libayatana-appindicator3-dev and librsvg2-dev",
+    },
+    Probe {
+        program: "Xvfb",
+        args: &["-help"],
+        brought_by: "Debian package xvfb",
+    },
+    Probe {
+        program: "WebKitWebDriver",
+        args: &["--help"],
+        brought_by: "Debian package webkit2gtk-driver",
+    },
+    Probe {
+        program: "tauri-driver",
+        args: &["--help"],
+        brought_by: "cargo install tauri-driver (cargo xtask setup)",
+    },
+    Probe {
+        program: "wasm-bindgen",
+        args: &["--version"],
+        brought_by: "cargo install wasm-bindgen-cli (cargo xtask setup)",
+    },
+    Probe {
+        program: "ip",
+        args: &["-V"],
+        brought_by: "Debian package iproute2",
+    },
+    Probe {
+        program: "kill",
+        args: &["-l"],
+        brought_by: "Debian package procps",
+    },
+];
 
 fn main() -> Result<()> {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -136,10 +200,39 @@ fn setup() -> Result<()> {
         &wasm_bindgen_version()?,
         false,
     )?;
-    install_tool("trunk", "trunk", TRUNK_VERSION, true)?;
     // Drives the app in the end-to-end tests (with Debian's WebKitWebDriver).
     install_tool("tauri-driver", "tauri-driver", TAURI_DRIVER_VERSION, true)?;
-    Ok(())
+    check_tools()
+}
+
+/// Runs every probe; fails with one line per broken tool and what brings it.
+fn check_tools() -> Result<()> {
+    let broken: Vec<String> = PROBES
+        .iter()
+        .filter(|probe| {
+            let mut c = cmd(probe.program);
+            c.args(probe.args)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            !c.status().is_ok_and(|s| s.success())
+        })
+        .map(|probe| {
+            format!(
+                "  `{} {}` does not work: it comes with the {}",
+                probe.program,
+                probe.args.join(" "),
+                probe.brought_by
+            )
+        })
+        .collect();
+    if broken.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "the build or the tests need tools that do not work here:\n{}",
+        broken.join("\n")
+    )
 }
 
 fn install_debian_packages() -> Result<()> {
@@ -244,19 +337,52 @@ fn build_frontend() -> Result<()> {
 }
 
 /// `release`: an optimised wasm module, for the release app the launch benchmark measures.
+///
+/// A plain cargo build for wasm32, then the wasm-bindgen the set-up installed at the
+/// Cargo.lock version, then `index.html` and the stylesheet beside them: what trunk did,
+/// without its 12-minute install.
 fn build_frontend_as(release: bool) -> Result<()> {
-    // trunk builds offline (so it never downloads tools); fetch the crates first.
-    let mut fetch = cargo();
-    fetch.arg("fetch");
-    run(fetch)?;
-    step("building the frontend (trunk, wasm32)");
-    let mut c = cmd("trunk");
-    c.current_dir(root().join("frontend"))
-        .args(["build", "--offline"]);
+    step("building the frontend (wasm32, wasm-bindgen)");
+    let profile = if release { "release" } else { "debug" };
+    let mut c = cargo();
+    c.args([
+        "build",
+        "--package",
+        "industrivej-frontend",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]);
     if release {
         c.arg("--release");
     }
-    run(c)
+    run(c)?;
+    let module = target_dir()
+        .join("wasm32-unknown-unknown")
+        .join(profile)
+        .join("industrivej-frontend.wasm");
+    let source = root().join("frontend");
+    let dist = source.join("dist");
+    if dist.exists() {
+        std::fs::remove_dir_all(&dist).with_context(|| format!("emptying {}", dist.display()))?;
+    }
+    std::fs::create_dir_all(&dist).with_context(|| format!("creating {}", dist.display()))?;
+    let mut c = cmd("wasm-bindgen");
+    c.args([
+        "--target",
+        "web",
+        "--no-typescript",
+        "--out-name",
+        "industrivej-frontend",
+    ])
+    .arg("--out-dir")
+    .arg(&dist)
+    .arg(&module);
+    run(c)?;
+    for file in ["index.html", "styles.css"] {
+        std::fs::copy(source.join(file), dist.join(file))
+            .with_context(|| format!("copying {file} into {}", dist.display()))?;
+    }
+    Ok(())
 }
 
 fn run_app(args: &[String]) -> Result<()> {
@@ -267,6 +393,26 @@ fn run_app(args: &[String]) -> Result<()> {
     run(c)
 }
 
+/// The clippy driver as the compiler of the workspace's own crates, warnings denied: the
+/// builds below are the lint, so the dependencies are compiled once (for the tests and
+/// the app) instead of once more for `cargo clippy`'s separate check build.
+fn linted(mut c: Command) -> Command {
+    c.env("RUSTC_WORKSPACE_WRAPPER", clippy_driver()).env(
+        "CLIPPY_ARGS",
+        "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
+    );
+    c
+}
+
+/// `clippy-driver` beside the cargo that runs us (rustup's proxy), else on PATH.
+fn clippy_driver() -> PathBuf {
+    let beside_cargo = env::var_os("CARGO")
+        .map(PathBuf::from)
+        .and_then(|cargo| cargo.parent().map(|dir| dir.join("clippy-driver")))
+        .filter(|p| p.exists());
+    beside_cargo.unwrap_or_else(|| cargo_bin_dir().join("clippy-driver"))
+}
+
 fn test() -> Result<()> {
     setup()?;
     step("checking formatting");
@@ -274,63 +420,126 @@ fn test() -> Result<()> {
     c.args(["fmt", "--all", "--", "--check"]);
     run(c)?;
     build_frontend()?;
-    step("clippy, warnings denied");
-    let mut c = cargo();
-    c.args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]);
+    step("building every target of the workspace, clippy warnings denied");
+    let mut c = linted(cargo());
+    c.args(["test", "--workspace", "--all-targets", "--no-run"]);
     run(c)?;
-    step("building the desktop app for the end-to-end tests");
-    let mut c = cargo();
+    step("building the desktop app for the end-to-end tests, clippy warnings denied");
+    let mut c = linted(cargo());
     c.args(["build", "--package", "industrivej-app"]);
     run(c)?;
     step("every test of the workspace");
-    let mut c = cargo();
-    c.args(["test", "--workspace"]).env(
+    let mut c = linted(cargo());
+    c.args(["test", "--workspace", "--no-fail-fast"]).env(
         "IVEJ_APP_BIN",
         target_dir().join("debug").join("industrivej"),
     );
     run_tests(c)
 }
 
-/// Runs cargo test, passing its output through, and closes with the totals of every test
-/// binary (`N passed, N failed`): cargo's own last line is that of the last binary only.
-fn run_tests(mut c: Command) -> Result<()> {
-    use std::io::{BufRead, BufReader};
-    let shown = format!("{c:?}");
-    let mut child = c
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .with_context(|| format!("could not start {shown}"))?;
-    let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
-    if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines() {
-            let line = line.context("reading test output")?;
-            println!("{line}");
-            if let Some(result) = line.strip_prefix("test result: ") {
-                for part in result.split(['.', ';']) {
-                    let mut words = part.split_whitespace();
-                    if let (Some(n), Some(what)) = (words.next(), words.next()) {
-                        let n: u64 = n.parse().unwrap_or(0);
-                        match what {
-                            "passed" => passed += n,
-                            "failed" => failed += n,
-                            "ignored" => ignored += n,
-                            _ => {}
-                        }
-                    }
+/// The totals of a `cargo test --no-fail-fast` run, read from its output.
+#[derive(Debug, Default, PartialEq)]
+struct Totals {
+    passed: u64,
+    failed: u64,
+    skipped: u64,
+    /// Binaries whose summary said FAILED.
+    failed_binaries: u64,
+    /// Binaries cargo reported as failed (`error: test failed, ...`), including those
+    /// that crashed before printing a summary.
+    reported_failures: u64,
+}
+
+impl Totals {
+    fn read_line(&mut self, line: &str) {
+        if line.starts_with("error: test failed") {
+            self.reported_failures += 1;
+        }
+        let Some(result) = line.strip_prefix("test result: ") else {
+            return;
+        };
+        if result.starts_with("FAILED") {
+            self.failed_binaries += 1;
+        }
+        for part in result.split(['.', ';']) {
+            let mut words = part.split_whitespace();
+            if let (Some(n), Some(what)) = (words.next(), words.next()) {
+                let n: u64 = n.parse().unwrap_or(0);
+                match what {
+                    "passed" => self.passed += n,
+                    "failed" => self.failed += n,
+                    "ignored" => self.skipped += n,
+                    _ => {}
                 }
             }
         }
     }
+
+    /// A binary that crashed (a signal, an abort) printed no summary: it counts as one
+    /// failed test, so the closing line never hides it.
+    fn crashed_binaries(&self) -> u64 {
+        self.reported_failures.saturating_sub(self.failed_binaries)
+    }
+
+    fn closing_line(&self) -> String {
+        format!(
+            "{} passed, {} failed, {} skipped",
+            self.passed,
+            self.failed + self.crashed_binaries(),
+            self.skipped
+        )
+    }
+}
+
+/// Runs cargo test, passing its output through, and closes with the totals of every test
+/// binary (`N passed, N failed, N skipped`): cargo's own last line is that of the last
+/// binary only.
+fn run_tests(mut c: Command) -> Result<()> {
+    use std::io::{BufRead, BufReader};
+    use std::sync::{Arc, Mutex};
+    let shown = format!("{c:?}");
+    let mut child = c
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("could not start {shown}"))?;
+    let totals = Arc::new(Mutex::new(Totals::default()));
+    // cargo reports failed binaries on stderr, the tests' summaries go to stdout.
+    let stderr_reader = child.stderr.take().map(|stderr| {
+        let totals = Arc::clone(&totals);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                if let Ok(mut t) = totals.lock() {
+                    t.read_line(&line);
+                }
+            }
+        })
+    });
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.context("reading test output")?;
+            println!("{line}");
+            if let Ok(mut t) = totals.lock() {
+                t.read_line(&line);
+            }
+        }
+    }
+    if let Some(reader) = stderr_reader {
+        let _ = reader.join();
+    }
     let status = child.wait().context("waiting for the tests")?;
+    let totals = totals
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the test output reader failed"))?;
     println!("\nAll test binaries together:");
-    println!("{passed} passed, {failed} failed, {ignored} skipped");
+    if totals.crashed_binaries() > 0 {
+        println!(
+            "({} test binaries crashed without a summary; each counts as one failure)",
+            totals.crashed_binaries()
+        );
+    }
+    println!("{}", totals.closing_line());
     if !status.success() {
         bail!("{shown} failed ({status})");
     }
@@ -358,4 +567,34 @@ fn bench() -> Result<()> {
             target_dir().join("release").join("industrivej"),
         );
     run(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn totals_of(output: &str) -> Totals {
+        let mut t = Totals::default();
+        output.lines().for_each(|l| t.read_line(l));
+        t
+    }
+
+    #[test]
+    fn totals_add_up_every_binary_and_count_a_crashed_one_as_a_failure() {
+        let t = totals_of(
+            "test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out\n\
+             test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out\n\
+             error: test failed, to rerun pass `-p a --lib`\n\
+             error: test failed, to rerun pass `--test tests`\n\
+             test result: ok. 5 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n",
+        );
+        assert_eq!(t.crashed_binaries(), 1);
+        assert_eq!(t.closing_line(), "20 passed, 3 failed, 1 skipped");
+    }
+
+    #[test]
+    fn a_clean_run_closes_with_no_failures() {
+        let t = totals_of("test result: ok. 4 passed; 0 failed; 0 ignored; 0 measured\n");
+        assert_eq!(t.closing_line(), "4 passed, 0 failed, 0 skipped");
+    }
 }

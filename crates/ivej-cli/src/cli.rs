@@ -178,7 +178,8 @@ pub enum InviteCommand {
         /// multicast.
         #[arg(long)]
         address: Option<String>,
-        /// Also write the QR code as an SVG image to this file.
+        /// Also write the QR code as a picture to this file: PNG if its name ends in .png,
+        /// SVG otherwise.
         #[arg(long)]
         qr: Option<PathBuf>,
     },

@@ -94,12 +94,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let qr_code = qrcode::QrCode::new(code.as_bytes())
                 .context("the invite does not fit in a QR code")?;
             if let Some(path) = &qr {
-                let svg = qr_code
-                    .render::<qrcode::render::svg::Color<'_>>()
-                    .min_dimensions(256, 256)
-                    .build();
-                std::fs::write(path, svg)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
+                write_qr_picture(&qr_code, path)?;
             }
             output::show(json, &serde_json::json!({ "code": code }), |_| {
                 println!("{code}");
@@ -815,4 +810,30 @@ fn reference(cmd: ReferenceCommand, json: bool) -> Result<()> {
             })
         }
     }
+}
+
+/// The invite's QR code as a picture to print or send: PNG when the file name ends in
+/// `.png`, SVG otherwise.
+fn write_qr_picture(qr_code: &qrcode::QrCode, path: &std::path::Path) -> Result<()> {
+    let is_png = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    let bytes = if is_png {
+        let picture = qr_code
+            .render::<image::Luma<u8>>()
+            .min_dimensions(400, 400)
+            .build();
+        let mut png = std::io::Cursor::new(Vec::new());
+        picture
+            .write_to(&mut png, image::ImageFormat::Png)
+            .context("cannot draw the QR code as PNG")?;
+        png.into_inner()
+    } else {
+        qr_code
+            .render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(256, 256)
+            .build()
+            .into_bytes()
+    };
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }

@@ -10,13 +10,13 @@ use ivej_node::{CreateStreet, Node, NodeOptions, OrgProfile, PostInput};
 use tempfile::TempDir;
 use tokio::io::AsyncWriteExt;
 
-fn open(dir: &TempDir) -> Arc<Node> {
+pub(crate) fn open(dir: &TempDir) -> Arc<Node> {
     let mut options = NodeOptions::new(dir.path());
     options.lan_discovery = false;
     Arc::new(Node::open(options).unwrap())
 }
 
-fn facilitator(dir: &TempDir) -> Arc<Node> {
+pub(crate) fn facilitator(dir: &TempDir) -> Arc<Node> {
     let node = open(dir);
     node.create_street(CreateStreet {
         name: "Industrivej Regstrup".into(),
@@ -32,7 +32,7 @@ fn facilitator(dir: &TempDir) -> Arc<Node> {
     node
 }
 
-fn member(dir: &TempDir, of: &Node, secret: [u8; 32], name: &str) -> Arc<Node> {
+pub(crate) fn member(dir: &TempDir, of: &Node, secret: [u8; 32], name: &str) -> Arc<Node> {
     let node = open(dir);
     let street = of.summary().unwrap().street.id;
     node.join_street(
@@ -47,7 +47,7 @@ fn member(dir: &TempDir, of: &Node, secret: [u8; 32], name: &str) -> Arc<Node> {
     node
 }
 
-fn titles(node: &Node) -> Vec<String> {
+pub(crate) fn titles(node: &Node) -> Vec<String> {
     let mut t: Vec<String> = node
         .list_posts(&PostFilter::default())
         .unwrap()
@@ -59,7 +59,7 @@ fn titles(node: &Node) -> Vec<String> {
 }
 
 /// Waits (bounded) until `check` holds.
-async fn eventually(what: &str, check: impl Fn() -> bool) {
+pub(crate) async fn eventually(what: &str, check: impl Fn() -> bool) {
     let start = Instant::now();
     while !check() {
         assert!(

@@ -95,14 +95,22 @@ fn exchange(a: &Peer, b: &Peer) -> (usize, usize) {
         let mut quiet = true;
         for doc in &docs {
             for (from, to) in [(a, b), (b, a)] {
-                if let Some(m) = from
-                    .node
-                    .sync_message(&to.device, Some(&to.org), doc)
-                    .unwrap()
-                {
-                    to.node
+                // The minutes of a meeting a node has not heard of yet are not shared
+                // with it, either way, until the street document brings the meeting.
+                let not_yet =
+                    |e: &ivej_node::NodeError| matches!(e, ivej_node::NodeError::NotAllowed(_));
+                let message = match from.node.sync_message(&to.device, Some(&to.org), doc) {
+                    Err(e) if not_yet(&e) => None,
+                    other => other.unwrap(),
+                };
+                if let Some(m) = message {
+                    match to
+                        .node
                         .receive_sync_message(&from.device, Some(&from.org), doc, &m)
-                        .unwrap();
+                    {
+                        Err(e) if not_yet(&e) => {}
+                        other => other.unwrap(),
+                    }
                     messages += 1;
                     bytes += m.len();
                     quiet = false;

@@ -7,6 +7,7 @@ mod cli;
 mod crash;
 mod discovery;
 mod e2e;
+mod hostile;
 mod lan;
 mod merge;
 mod support;

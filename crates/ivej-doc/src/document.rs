@@ -52,6 +52,22 @@ impl DocKind {
         }
     }
 
+    /// Root keys no peer may change once they hold something: the document's identity and
+    /// the objects its records live in. Replacing one would make a node refuse to open
+    /// (`schema_version`), misread the document (`kind`), or hide every record of a
+    /// collection behind an empty map. (`street` is the street record: peers update its
+    /// fields in place, but never replace or delete it.)
+    pub(crate) fn guarded_root_keys(self) -> Vec<&'static str> {
+        let mut keys = vec!["kind", "schema_version"];
+        keys.extend(self.collections());
+        keys.extend(match self {
+            DocKind::Street => &["street"][..],
+            DocKind::Minutes => &["text", "meeting_id"],
+            DocKind::Private => &["org_id"],
+        });
+        keys
+    }
+
     /// A fixed actor for the skeleton change. Every replica that creates an empty document
     /// of this kind makes the very same first change (same actor, time and operations, so
     /// the same hash): collections created offline on two devices are then one object
@@ -65,6 +81,19 @@ impl DocKind {
         };
         ActorId::from(bytes.as_slice())
     }
+}
+
+/// What one guarded root key holds: a value, or the identity of an object.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RootSlot {
+    Scalar(automerge::ScalarValue),
+    Object(automerge::ObjId),
+}
+
+/// Runs automerge on a peer's data: a panic inside it (automerge 0.12 has some on crafted
+/// input) becomes an error instead of unwinding through the caller's locks.
+pub(crate) fn caught<T>(what: &'static str, f: impl FnOnce() -> T) -> Result<T, DocError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| DocError::Panicked(what))
 }
 
 /// An automerge document of one [`DocKind`] with typed access to its records.
@@ -101,7 +130,7 @@ impl Document {
     /// Loads saved bytes (a full save, optionally followed by incremental saves), checks the
     /// kind and migrates an older schema version.
     pub fn load(kind: DocKind, bytes: &[u8]) -> Result<Self, DocError> {
-        let doc = AutoCommit::load(bytes)?;
+        let doc = caught("loading a document", || AutoCommit::load(bytes))??;
         Self::from_automerge(kind, doc)
     }
 
@@ -209,6 +238,14 @@ impl Document {
         }
     }
 
+    /// Whether a record with this key exists (without reading it).
+    pub fn contains<R: Record>(&self, key: &str) -> bool {
+        R::DOC == self.kind
+            && self
+                .collection(R::COLLECTION)
+                .is_ok_and(|map| matches!(self.doc.get(&map, key), Ok(Some(_))))
+    }
+
     /// Removes a record; returns whether it was there.
     pub fn remove<R: Record>(&mut self, key: &str) -> Result<bool, DocError> {
         self.expect_kind::<R>()?;
@@ -286,6 +323,24 @@ impl Document {
 
     pub fn automerge_mut(&mut self) -> &mut AutoCommit {
         &mut self.doc
+    }
+
+    /// What each guarded root key holds now (see [`DocKind::guarded_root_keys`]).
+    pub(crate) fn root_identity(&self) -> Vec<(&'static str, Option<RootSlot>)> {
+        self.kind
+            .guarded_root_keys()
+            .into_iter()
+            .map(|key| {
+                let slot = match self.doc.get(ROOT, key) {
+                    Ok(Some((automerge::Value::Scalar(v), _))) => {
+                        Some(RootSlot::Scalar(v.into_owned()))
+                    }
+                    Ok(Some((automerge::Value::Object(_), id))) => Some(RootSlot::Object(id)),
+                    _ => None,
+                };
+                (key, slot)
+            })
+            .collect()
     }
 
     pub(crate) fn collection(&self, name: &'static str) -> Result<automerge::ObjId, DocError> {

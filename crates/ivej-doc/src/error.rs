@@ -19,6 +19,14 @@ pub enum DocError {
     },
     #[error("a peer sent a message that is not an automerge sync message: {0}")]
     BadMessage(String),
+    /// A peer's message that this node will not apply: malformed in a way automerge would
+    /// choke on, too large once inflated, or changing what no peer may change.
+    #[error("refused a peer's changes: {0}")]
+    Refused(String),
+    /// automerge panicked on a peer's data; the panic was caught. The in-memory document
+    /// may hold part of what was being applied and must be reloaded.
+    #[error("automerge failed while {0}")]
+    Panicked(&'static str),
     #[error("the document has no `{0}`")]
     MissingField(&'static str),
     #[error("no {collection} record with id `{id}`")]

@@ -7,10 +7,14 @@
 //!
 //! Every write validates the record first and leaves the document untouched when it fails.
 //! This crate does no IO: callers load and save bytes. Data from peers is never trusted:
-//! a record that does not hydrate is skipped when listing, never a panic.
+//! a record that does not hydrate is skipped when listing, never a panic; a sync message is
+//! checked (`inbound`) before automerge sees it, every automerge call on a peer's data runs
+//! under `catch_unwind`, and a message that would change a document's identity (its kind,
+//! schema version, owner, or the objects holding its records) is refused.
 
 mod document;
 mod error;
+pub mod inbound;
 mod minutes;
 mod private;
 mod record;

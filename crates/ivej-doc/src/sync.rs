@@ -9,7 +9,7 @@ use automerge::{PatchAction, Prop, ROOT};
 
 pub use automerge::sync::State as SyncState;
 
-use crate::document::Document;
+use crate::document::{caught, DocKind, Document};
 use crate::error::DocError;
 
 /// What a peer's changes touched.
@@ -45,29 +45,151 @@ fn map_key(prop: &Prop) -> Option<String> {
 
 impl Document {
     /// The next message for the peer whose state is `state`, if there is anything to say.
-    pub fn generate_sync_message(&mut self, state: &mut SyncState) -> Option<Vec<u8>> {
-        self.automerge_mut()
-            .sync()
-            .generate_sync_message(state)
-            .map(Message::encode)
+    /// An error means automerge failed on what the peer told it earlier: start that peer's
+    /// state afresh.
+    pub fn generate_sync_message(
+        &mut self,
+        state: &mut SyncState,
+    ) -> Result<Option<Vec<u8>>, DocError> {
+        let doc = self.automerge_mut();
+        caught("answering a peer", || {
+            doc.sync().generate_sync_message(state).map(Message::encode)
+        })
     }
 
-    /// Applies a peer's message. Bytes that are not a valid message, or changes automerge
-    /// refuses, are an error and leave the document as it was.
+    /// Applies a peer's message. Bytes that are not a valid message, a message automerge
+    /// would choke on ([`crate::inbound`]), changes automerge refuses, and changes to what
+    /// no peer may change (the document's kind, schema version, owner, or the maps that
+    /// hold its records) are errors. On an error `state` is as it was, but the in-memory
+    /// document may hold part of the message: the caller reloads it from storage.
     pub fn receive_sync_message(
         &mut self,
         state: &mut SyncState,
         bytes: &[u8],
     ) -> Result<Touched, DocError> {
-        let message = Message::decode(bytes).map_err(|e| DocError::BadMessage(e.to_string()))?;
+        let message = caught("reading a sync message", || Message::decode(bytes))?
+            .map_err(|e| DocError::BadMessage(e.to_string()))?;
+        crate::inbound::check_message(&message)?;
+        let identity = self.root_identity();
+        let mut next = state.clone();
         let doc = self.automerge_mut();
         let before = doc.get_heads();
-        doc.sync().receive_sync_message(state, message)?;
+        caught("applying a sync message", || {
+            doc.sync().receive_sync_message(&mut next, message)
+        })??;
         let after = doc.get_heads();
         if before == after {
+            *state = next;
             return Ok(Touched::default());
         }
-        Ok(touched_between(doc, &before, &after))
+        let now = self.root_identity();
+        if let Some((key, _)) = identity
+            .iter()
+            .zip(&now)
+            .find(|((_, was), (_, is))| was.is_some() && was != is)
+            .map(|(was, _)| was)
+        {
+            return Err(DocError::Refused(format!(
+                "a change to `{key}` at the root of the {} document",
+                self.kind().name()
+            )));
+        }
+        let doc = self.automerge_mut();
+        let touched = caught("reading what changed", || {
+            touched_between(doc, &before, &after)
+        })?;
+        caught("checking a peer's records", || self.check_touched(&touched))?.map_err(
+            |e| match e {
+                DocError::Invalid(problems) => {
+                    DocError::Refused(format!("a record that is not valid: {problems}"))
+                }
+                other => other,
+            },
+        )?;
+        *state = next;
+        Ok(touched)
+    }
+
+    /// Every record and root value a peer's changes touched reads back and passes the same
+    /// validation as a local write: a peer cannot store a record that breaks a screen
+    /// (`street.name = 42`), nor one no local write could make (minutes past their limit,
+    /// a meeting of `u32::MAX` minutes).
+    fn check_touched(&self, touched: &Touched) -> Result<(), DocError> {
+        use ivej_model::*;
+        fn check<R: crate::Record>(doc: &Document, key: &str) -> Result<(), DocError> {
+            match doc.get::<R>(key) {
+                Ok(Some(record)) => Ok(record.validate()?),
+                Ok(None) => Ok(()),
+                Err(e) => Err(DocError::Refused(format!(
+                    "a {} record `{key}` that does not read back: {e}",
+                    R::COLLECTION
+                ))),
+            }
+        }
+        for (collection, key) in &touched.records {
+            match (self.kind(), collection.as_str()) {
+                (DocKind::Street, "organisations") => check::<Organisation>(self, key)?,
+                (DocKind::Street, "posts") => check::<Post>(self, key)?,
+                (DocKind::Street, "interests") => check::<Interest>(self, key)?,
+                (DocKind::Street, "series") => check::<MeetingSeries>(self, key)?,
+                (DocKind::Street, "meetings") => check::<Meeting>(self, key)?,
+                (DocKind::Street, "actions") => check::<ActionItem>(self, key)?,
+                (DocKind::Street, "collaborations") => check::<Collaboration>(self, key)?,
+                (DocKind::Street, "relationships") => check::<Relationship>(self, key)?,
+                (DocKind::Street, "services") => check::<Service>(self, key)?,
+                (DocKind::Minutes, "decisions") => check::<Decision>(self, key)?,
+                (DocKind::Private, "notes") => check::<PrivateNote>(self, key)?,
+                (DocKind::Private, "posts") => {
+                    if let Some(post) = self.get_in::<Post>("posts", key)? {
+                        post.validate()?;
+                    }
+                }
+                (DocKind::Private, "drafts") => {
+                    if let Some(draft) = self.get_in::<crate::Draft>("drafts", key)? {
+                        draft.validate()?;
+                    }
+                }
+                // A map this version does not know (a newer peer's): nothing here reads it.
+                _ => {}
+            }
+        }
+        // A field changed inside the street record shows as a "record" of a collection
+        // named `street`; the record replaced whole, as a root key.
+        let street_touched = self.kind() == DocKind::Street
+            && (touched.root_keys.contains("street") || touched.keys_in("street").next().is_some());
+        if street_touched {
+            match crate::document::root_value::<Street>(self.automerge(), "street") {
+                Ok(Some(street)) => street.validate()?,
+                Ok(None) => {}
+                Err(e) => {
+                    return Err(DocError::Refused(format!(
+                        "a street record that does not read back: {e}"
+                    )))
+                }
+            }
+        }
+        for key in &touched.root_keys {
+            match (self.kind(), key.as_str()) {
+                (DocKind::Minutes, "text") => {
+                    // The text object itself cannot be replaced (see `guarded_root_keys`).
+                    let len = match automerge::ReadDoc::get(self.automerge(), ROOT, "text")? {
+                        Some((_, obj)) => automerge::ReadDoc::length(self.automerge(), &obj),
+                        None => 0,
+                    };
+                    if len > crate::minutes::MAX_MINUTES_CHARS {
+                        return Err(DocError::Refused(format!(
+                            "minutes of {len} characters (at most {})",
+                            crate::minutes::MAX_MINUTES_CHARS
+                        )));
+                    }
+                }
+                (DocKind::Minutes, "in_confidence") => {
+                    crate::document::root_value::<bool>(self.automerge(), "in_confidence")?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// What is still to go to (`.0`) or come from (`.1`) the peer whose state is `state`.
@@ -164,13 +286,13 @@ mod tests {
         let mut touched = Touched::default();
         for _ in 0..20 {
             let mut quiet = true;
-            if let Some(m) = a.generate_sync_message(&mut sa) {
+            if let Some(m) = a.generate_sync_message(&mut sa).unwrap() {
                 let t = b.receive_sync_message(&mut sb, &m).unwrap();
                 touched.records.extend(t.records);
                 touched.root_keys.extend(t.root_keys);
                 quiet = false;
             }
-            if let Some(m) = b.generate_sync_message(&mut sb) {
+            if let Some(m) = b.generate_sync_message(&mut sb).unwrap() {
                 a.receive_sync_message(&mut sa, &m).unwrap();
                 quiet = false;
             }

@@ -194,13 +194,13 @@ async fn first_full_sync() {
     let start = Instant::now();
     loop {
         let mut quiet = true;
-        if let Some(m) = source.generate_sync_message(&mut sa) {
+        if let Some(m) = source.generate_sync_message(&mut sa).expect("generate") {
             bytes += m.len();
             messages += 1;
             target.receive_sync_message(&mut sb, &m).expect("receive");
             quiet = false;
         }
-        if let Some(m) = target.generate_sync_message(&mut sb) {
+        if let Some(m) = target.generate_sync_message(&mut sb).expect("generate") {
             source.receive_sync_message(&mut sa, &m).expect("receive");
             quiet = false;
         }

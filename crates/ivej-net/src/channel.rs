@@ -194,10 +194,40 @@ impl<W: AsyncWrite + Unpin> NoiseWriter<W> {
     }
 }
 
+/// Whole messages from decrypted chunks (`[1 if last else 0][body]`), sans IO. What a peer
+/// can make it hold is bounded by [`MAX_MESSAGE`], and a chunk that carries nothing ends
+/// the session: an honest sender's only empty chunk is the one final chunk of an empty
+/// message, so a stream of empty chunks is a flood, not a message.
+#[derive(Debug, Default)]
+pub struct Reassembly {
+    message: Vec<u8>,
+}
+
+impl Reassembly {
+    /// Takes one decrypted chunk; returns the message when this chunk was its last.
+    pub fn push(&mut self, plain: &[u8]) -> Result<Option<Vec<u8>>, NetError> {
+        let Some((&last, body)) = plain.split_first() else {
+            return Err(NetError::Protocol("empty chunk".into()));
+        };
+        if body.is_empty() && (last != 1 || !self.message.is_empty()) {
+            return Err(NetError::Protocol("a chunk that carries nothing".into()));
+        }
+        if self.message.len() + body.len() > MAX_MESSAGE {
+            return Err(NetError::Protocol("message too large".into()));
+        }
+        self.message.extend_from_slice(body);
+        match last {
+            1 => Ok(Some(std::mem::take(&mut self.message))),
+            0 => Ok(None),
+            _ => Err(NetError::Protocol("bad chunk header".into())),
+        }
+    }
+}
+
 impl<R: AsyncRead + Unpin> NoiseReader<R> {
     /// Receives the next whole message.
     pub async fn recv(&mut self) -> Result<Vec<u8>, NetError> {
-        let mut message = Vec::new();
+        let mut reassembly = Reassembly::default();
         let mut frame = Vec::new();
         let mut plain = vec![0u8; MAX_NOISE];
         loop {
@@ -207,17 +237,8 @@ impl<R: AsyncRead + Unpin> NoiseReader<R> {
                 .read_message(self.nonce, &frame, &mut plain)
                 .map_err(NetError::Crypto)?;
             self.nonce += 1;
-            let Some((&last, body)) = plain[..n].split_first() else {
-                return Err(NetError::Protocol("empty chunk".into()));
-            };
-            if message.len() + body.len() > MAX_MESSAGE {
-                return Err(NetError::Protocol("message too large".into()));
-            }
-            message.extend_from_slice(body);
-            match last {
-                1 => return Ok(message),
-                0 => continue,
-                _ => return Err(NetError::Protocol("bad chunk header".into())),
+            if let Some(message) = reassembly.push(&plain[..n])? {
+                return Ok(message);
             }
         }
     }
@@ -257,6 +278,30 @@ mod tests {
             assert_eq!(server.recv().await.unwrap(), message);
             client = send.await.unwrap();
         }
+    }
+
+    #[test]
+    fn chunks_reassemble_and_empty_or_oversized_ones_are_refused() {
+        let mut r = Reassembly::default();
+        assert_eq!(r.push(&[0, 1, 2]).unwrap(), None);
+        assert_eq!(r.push(&[1, 3]).unwrap(), Some(vec![1, 2, 3]));
+        assert_eq!(r.push(&[1]).unwrap(), Some(vec![]), "an empty message");
+        assert!(r.push(&[]).is_err());
+        assert!(r.push(&[0]).is_err(), "an empty chunk that is not the last");
+        let mut r = Reassembly::default();
+        r.push(&[0, 9]).unwrap();
+        assert!(r.push(&[1]).is_err(), "an empty last chunk after data");
+        assert!(Reassembly::default().push(&[2, 1]).is_err());
+        let mut r = Reassembly::default();
+        let big = vec![0u8; CHUNK + 1];
+        let mut pushed = 0;
+        let refused = loop {
+            match r.push(&big) {
+                Ok(_) => pushed += CHUNK,
+                Err(e) => break e,
+            }
+        };
+        assert!(pushed <= MAX_MESSAGE, "{refused}");
     }
 
     #[tokio::test]

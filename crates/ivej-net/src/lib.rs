@@ -17,7 +17,7 @@ mod serve;
 mod session;
 mod wire;
 
-pub use channel::{NoiseChannel, NOISE_PARAMS};
+pub use channel::{NoiseChannel, NoiseReader, NoiseWriter, Reassembly, MAX_MESSAGE, NOISE_PARAMS};
 pub use discovery::{street_tag, Discovery, FoundPeer, SERVICE_TYPE};
 pub use error::NetError;
 pub use identity::DeviceKeys;

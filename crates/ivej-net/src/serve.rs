@@ -2,7 +2,7 @@
 //! told about, keep reconnecting, and notice what other processes write to the data
 //! directory so it reaches the peers too.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -59,10 +59,12 @@ pub struct Server {
 /// Devices with a session under way, so one peer is dialled once.
 type Connected = Arc<Mutex<BTreeSet<String>>>;
 
-/// Dials `addresses` until a session runs, again after it ends, until told to stop.
+/// Dials the addresses `addresses` holds until a session runs, again after it ends, until
+/// told to stop. The addresses can change while it waits (a peer's new port or network, seen
+/// in a newer announcement): then it dials at once.
 async fn keep_dialing(
     node: Arc<Node>,
-    addresses: Vec<SocketAddr>,
+    mut addresses: watch::Receiver<Vec<SocketAddr>>,
     key: String,
     connected: Connected,
     wake: Arc<Notify>,
@@ -78,7 +80,8 @@ async fn keep_dialing(
             .map(|mut c| c.insert(key.clone()))
             .unwrap_or(false);
         if fresh {
-            for addr in &addresses {
+            let now: Vec<SocketAddr> = addresses.borrow_and_update().clone();
+            for addr in &now {
                 if connect(node.clone(), *addr, stop.clone()).await.is_ok() {
                     backoff = Duration::from_millis(200);
                     break;
@@ -93,10 +96,28 @@ async fn keep_dialing(
                 backoff = (backoff * 2).min(Duration::from_secs(15));
             }
             _ = wake.notified() => backoff = Duration::from_millis(200),
+            Ok(()) = addresses.changed() => backoff = Duration::from_millis(200),
             _ = stop.changed() => return,
         }
     }
 }
+
+/// The addresses to dial a device at, after an announcement of `announced`: those newest
+/// first, then the ones known before, at most [`MAX_ADDRESSES`]. An announcement never
+/// replaces what was known, so one that replays the street's tag with another device's
+/// id cannot take that device's place; and a device that moved is dialled where it is now.
+pub(crate) fn merge_addresses(known: &[SocketAddr], announced: &[SocketAddr]) -> Vec<SocketAddr> {
+    let mut merged: Vec<SocketAddr> = Vec::new();
+    for addr in announced.iter().chain(known) {
+        if !merged.contains(addr) && merged.len() < MAX_ADDRESSES {
+            merged.push(*addr);
+        }
+    }
+    merged
+}
+
+/// Addresses kept per device found on the LAN.
+const MAX_ADDRESSES: usize = 8;
 
 fn resolve(address: &str) -> Vec<SocketAddr> {
     address
@@ -160,7 +181,7 @@ pub async fn serve(node: Arc<Node>, options: ServeOptions) -> Result<Server, Net
         }
         tasks.push(tokio::spawn(keep_dialing(
             node.clone(),
-            resolved,
+            watch::channel(resolved).1,
             format!("addr:{address}"),
             connected.clone(),
             wake.clone(),
@@ -180,17 +201,29 @@ pub async fn serve(node: Arc<Node>, options: ServeOptions) -> Result<Server, Net
         let stop_rx = stop_rx.clone();
         tasks.push(tokio::spawn(async move {
             let mut stop = stop_rx.clone();
-            let mut dialing = BTreeSet::new();
+            // One dialer per device, told of every address the device is announced at.
+            let mut dialing: HashMap<String, watch::Sender<Vec<SocketAddr>>> = HashMap::new();
             loop {
                 tokio::select! {
                     peer = found.recv() => {
                         let Some(peer) = peer else { return };
-                        if device_id.as_str() >= peer.device_id.as_str() || !dialing.insert(peer.device_id.clone()) {
+                        if device_id.as_str() >= peer.device_id.as_str() {
                             continue;
                         }
+                        if let Some(addresses) = dialing.get(&peer.device_id) {
+                            addresses.send_if_modified(|known| {
+                                let merged = merge_addresses(known, &peer.addresses);
+                                let changed = merged != *known;
+                                *known = merged;
+                                changed
+                            });
+                            continue;
+                        }
+                        let (addresses, watched) = watch::channel(peer.addresses.clone());
+                        dialing.insert(peer.device_id.clone(), addresses);
                         tokio::spawn(keep_dialing(
                             node.clone(),
-                            peer.addresses,
+                            watched,
                             format!("device:{}", peer.device_id),
                             connected.clone(),
                             wake.clone(),
@@ -236,7 +269,7 @@ impl Server {
         }
         self.tasks.push(tokio::spawn(keep_dialing(
             self.node.clone(),
-            resolved,
+            watch::channel(resolved).1,
             format!("addr:{address}"),
             self.connected.clone(),
             self.wake.clone(),
@@ -253,5 +286,94 @@ impl Server {
             let _ = task.await;
         }
         self.listener.shutdown().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(port: u16) -> SocketAddr {
+        SocketAddr::from(([192, 0, 2, 1], port))
+    }
+
+    #[test]
+    fn an_announcement_adds_addresses_newest_first_and_never_replaces_the_known_ones() {
+        let known = vec![addr(7117)];
+        // A replayed announcement (the same device id, an attacker's address).
+        let merged = merge_addresses(&known, &[addr(9999)]);
+        assert_eq!(merged, vec![addr(9999), addr(7117)]);
+        // The device moved to another port: dialled there first.
+        assert_eq!(merge_addresses(&merged, &[addr(7118)])[0], addr(7118));
+        // Bounded, however many announcements.
+        let mut many = known;
+        for port in 1..100 {
+            many = merge_addresses(&many, &[addr(port)]);
+        }
+        assert_eq!(many.len(), MAX_ADDRESSES);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dialer_tries_a_new_address_at_once() {
+        let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let options = |d: &tempfile::TempDir| {
+            let mut o = ivej_node::NodeOptions::new(d.path());
+            o.lan_discovery = false;
+            o
+        };
+        let a = Arc::new(Node::open(options(&dirs.0)).unwrap());
+        a.create_street(ivej_node::CreateStreet {
+            name: "Industrivej Regstrup".into(),
+            kind: ivej_model::StreetKind::MiniNetwork,
+            region: String::new(),
+            languages: vec![],
+            org: ivej_node::OrgProfile {
+                name: "Erhvervshus Holbæk".into(),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+        let b = Arc::new(Node::open(options(&dirs.1)).unwrap());
+        b.join_street(
+            &a.street_id().unwrap(),
+            &a.street_secret().unwrap(),
+            ivej_node::OrgProfile {
+                name: "Regstrup Smedie".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let listener = Listener::bind(a.clone(), "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        // Where nothing listens: the peer's old port.
+        let gone = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap();
+        let (addresses, watched) = watch::channel(vec![gone]);
+        let (stop, stop_rx) = watch::channel(false);
+        let dialer = tokio::spawn(keep_dialing(
+            b.clone(),
+            watched,
+            "device:a".into(),
+            Connected::default(),
+            Arc::new(Notify::new()),
+            stop_rx,
+        ));
+        // Attempts at 0, 0.2, 0.6 and 1.4 s; without a wake on new addresses the next one
+        // would come at 3.0 s.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        addresses.send_modify(|known| *known = merge_addresses(known, &[listener.local_addr()]));
+        let started = std::time::Instant::now();
+        while b.summary().is_err() {
+            assert!(
+                started.elapsed() < Duration::from_millis(800),
+                "the new address was not dialled at once"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        stop.send(true).unwrap();
+        let _ = dialer.await;
+        listener.shutdown().await;
     }
 }

@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use ivej_node::{Node, NodeError};
 use tokio::net::{TcpListener, TcpStream};
@@ -42,9 +43,26 @@ async fn blocking<T: Send + 'static>(
         .map_err(NetError::from)
 }
 
+/// How long a peer may take to say hello after the handshake.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one message may take to leave: a peer that stops reading ends its session
+/// instead of holding this node's messages (and memory) forever.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Sessions a listener runs at once; connections beyond are closed at once.
+pub const MAX_SESSIONS: usize = 64;
+
 struct Peer {
     device: String,
     org: String,
+}
+
+async fn send<W: tokio::io::AsyncWrite + Unpin>(
+    writer: &mut NoiseWriter<W>,
+    message: &[u8],
+) -> Result<(), NetError> {
+    tokio::time::timeout(WRITE_TIMEOUT, writer.send(message))
+        .await
+        .map_err(|_| NetError::Timeout)?
 }
 
 /// Sends every pending sync message for `docs`; returns how many.
@@ -71,7 +89,7 @@ async fn flush<W: tokio::io::AsyncWrite + Unpin>(
                 doc_id: doc.clone(),
                 payload,
             };
-            writer.send(&wire.encode()).await?;
+            send(writer, &wire.encode()).await?;
             sent += 1;
         }
     }
@@ -108,23 +126,23 @@ async fn run_session(
     })
     .await?;
     let my_proof = keyed_hash(&org_secret, &session_hash);
-    writer
-        .send(
-            &WireMessage::Hello {
-                device_id: device,
-                org_id: org.clone(),
-                org_proof: my_proof.to_vec(),
-                docs: offered,
-            }
-            .encode(),
-        )
-        .await?;
-    let peer = match WireMessage::decode(&reader.recv().await?)? {
+    let hello = WireMessage::Hello {
+        device_id: device,
+        org_id: org.clone(),
+        org_proof: my_proof.to_vec(),
+        docs: offered,
+    };
+    send(&mut writer, &hello.encode()).await?;
+    // A peer that completes the handshake and then says nothing holds a slot: bounded.
+    let hello = tokio::time::timeout(HELLO_TIMEOUT, reader.recv())
+        .await
+        .map_err(|_| NetError::Timeout)??;
+    let peer = match WireMessage::decode(&hello)? {
         WireMessage::Hello {
             device_id,
             org_id,
             org_proof,
-            docs,
+            docs: _,
         } => {
             // Claiming to be one of our own devices takes proof; a failed proof makes the
             // peer an unknown organisation, which never gets the private document.
@@ -134,18 +152,20 @@ async fn run_session(
             } else {
                 org_id
             };
-            (device_id, org_id, docs)
+            (device_id, org_id)
         }
         WireMessage::Sync { .. } => {
             return Err(NetError::Protocol("expected hello first".into()));
         }
     };
-    let (peer_device, peer_org, peer_docs) = peer;
+    let (peer_device, peer_org) = peer;
     let peer = Arc::new(Peer {
         device: peer_device.clone(),
         org: peer_org.clone(),
     });
     let p = peer.clone();
+    // What this node shares with the peer, never what the peer offers: documents a peer
+    // names are no reason to create any (the hello's list is only informational).
     let mut docs: BTreeSet<String> = blocking(&node, move |n| {
         n.start_sync_session(&p.device)?;
         n.peer_connected(&p.device, &p.org, ivej_model::Via::Lan)?;
@@ -154,10 +174,11 @@ async fn run_session(
     .await?
     .into_iter()
     .collect();
-    docs.extend(peer_docs);
 
     // Reading runs in its own task so waiting for the peer never cuts a message in half.
-    let (incoming_tx, mut incoming) = mpsc::channel::<Result<Vec<u8>, NetError>>(64);
+    // One message waits while one is applied: what a peer can make this session hold is a
+    // few messages, not a queue of them (each may be up to 64 MiB).
+    let (incoming_tx, mut incoming) = mpsc::channel::<Result<Vec<u8>, NetError>>(1);
     let read_task = tokio::spawn(async move {
         loop {
             let message = reader.recv().await;
@@ -202,7 +223,6 @@ async fn run_session(
                     // Anything else the peer sent that does not apply ends the session.
                     Err(e) => break Err(e),
                 }
-                docs.insert(doc_id.clone());
                 let one = BTreeSet::from([doc_id]);
                 report.messages_sent += flush(&node, &mut writer, &peer, &one).await?;
             }
@@ -264,17 +284,29 @@ impl Listener {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
         let (shutdown, watch_rx) = watch::channel(false);
+        let slots = Arc::new(tokio::sync::Semaphore::new(MAX_SESSIONS));
         let task = tokio::spawn(async move {
             let mut stop = watch_rx.clone();
             loop {
                 tokio::select! {
                     accepted = listener.accept() => {
-                        let Ok((stream, _)) = accepted else { continue };
+                        let stream = match accepted {
+                            Ok((stream, _)) => stream,
+                            Err(_) => {
+                                // Out of file descriptors (or a like fault): wait instead of
+                                // spinning on an accept that fails at once.
+                                tokio::time::sleep(Duration::from_millis(100)).await;
+                                continue;
+                            }
+                        };
+                        // Full: close at once; the peer dials again later.
+                        let Ok(slot) = slots.clone().try_acquire_owned() else { continue };
                         let node = node.clone();
                         let rx = watch_rx.clone();
                         tokio::spawn(async move {
                             // A failed session ends that peer's connection only.
                             let _ = serve_connection(node, stream, rx).await;
+                            drop(slot);
                         });
                     }
                     _ = stop.changed() => break,

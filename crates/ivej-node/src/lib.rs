@@ -19,6 +19,7 @@ mod meetings;
 mod organisations;
 mod peers;
 mod posts;
+pub mod qr;
 mod results;
 mod series;
 mod state;
@@ -110,10 +111,20 @@ impl Node {
         let _ = self.events.send(event);
     }
 
+    /// The node's state. If an operation panicked while it held the state (peer input is
+    /// checked and automerge calls are caught, so this is a bug, not an attack), memory is
+    /// in doubt: the state is read again from disk, which is always the truth, and the
+    /// node carries on. Only when that fails too is the error returned.
     pub(crate) fn lock(&self) -> NodeResult<MutexGuard<'_, State>> {
-        self.state
-            .lock()
-            .map_err(|_| NodeError::Internal("a previous operation failed midway".into()))
+        match self.state.lock() {
+            Ok(guard) => Ok(guard),
+            Err(poisoned) => {
+                let mut guard = poisoned.into_inner();
+                *guard = State::open(&self.options.data_dir)?;
+                self.state.clear_poison();
+                Ok(guard)
+            }
+        }
     }
 
     pub fn has_street(&self) -> NodeResult<bool> {

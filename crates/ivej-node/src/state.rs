@@ -249,9 +249,24 @@ impl State {
             w.set_projected_heads(&doc_id, heads)
         });
         if result.is_err() {
-            self.street = load_chunks(&self.store, &doc_id, StreetDoc::load)?;
+            self.reload_street()?;
         }
         result
+    }
+
+    /// Reads the street document again from storage (after a failed write or a refused
+    /// message), so memory never holds a change the disk does not.
+    pub fn reload_street(&mut self) -> NodeResult<()> {
+        let street_id = self.street_id.clone().ok_or(NodeError::NoStreet)?;
+        self.street = load_chunks(&self.store, &street_doc_id(&street_id), StreetDoc::load)?;
+        Ok(())
+    }
+
+    /// Like [`State::reload_street`], for the company's private document.
+    pub fn reload_private(&mut self) -> NodeResult<()> {
+        let org = self.own_org.clone().ok_or(NodeError::NoStreet)?;
+        self.private = load_chunks(&self.store, &private_doc_id(&org), PrivateDoc::load)?;
+        Ok(())
     }
 
     /// Like [`State::persist_street`], for the company's private document.
@@ -264,7 +279,7 @@ impl State {
         let doc = self.private.as_mut().ok_or(NodeError::NoStreet)?;
         let result = persist(&mut self.store, &doc_id, "private", doc, |w, _| project(w));
         if result.is_err() {
-            self.private = load_chunks(&self.store, &doc_id, PrivateDoc::load)?;
+            self.reload_private()?;
         }
         result
     }
@@ -395,8 +410,10 @@ fn persist(
         Ok(n)
     })?;
     if changes >= COMPACT_AFTER_CHANGES {
+        // The change is durable already: a failed compaction must not report the write as
+        // failed (a retry would write it twice). The chunks stay and are compacted later.
         let full = doc.save();
-        store.write(|w| w.replace_snapshot(doc_id, kind, &full))?;
+        let _ = store.write(|w| w.replace_snapshot(doc_id, kind, &full));
     }
     Ok(())
 }

@@ -40,7 +40,9 @@ impl State {
             return Ok(Target::Street);
         }
         if let Some(meeting) = doc_id.strip_prefix("minutes:") {
-            if !meeting.is_empty() && meeting.len() <= 64 {
+            // Only the minutes of a meeting the street knows: a peer cannot make this node
+            // create, store and spread documents of its own invention.
+            if self.street()?.contains::<ivej_model::Meeting>(meeting) {
                 return Ok(Target::Minutes(meeting.to_string()));
             }
         }
@@ -53,6 +55,34 @@ impl State {
         Err(NodeError::NotAllowed(format!(
             "document `{doc_id}` is not shared with this peer"
         )))
+    }
+
+    /// Hands a peer's message to the document it is about.
+    fn apply_sync_message(
+        &mut self,
+        target: &Target,
+        state: &mut SyncState,
+        bytes: &[u8],
+    ) -> NodeResult<Touched> {
+        let doc: &mut ivej_doc::Document = match target {
+            Target::Street => self.street_mut()?,
+            Target::Minutes(meeting) => self.minutes_mut(meeting)?,
+            Target::Private => self.private.as_mut().ok_or(NodeError::NoStreet)?,
+        };
+        Ok(doc.receive_sync_message(state, bytes)?)
+    }
+
+    /// Reads a document again from storage, dropping whatever memory holds beyond it.
+    fn reload(&mut self, target: &Target) -> NodeResult<()> {
+        match target {
+            Target::Street => self.reload_street(),
+            // Loaded again on next use.
+            Target::Minutes(meeting) => {
+                self.minutes.remove(meeting);
+                Ok(())
+            }
+            Target::Private => self.reload_private(),
+        }
     }
 
     fn sync_state(&mut self, peer: &str, doc_id: &str) -> NodeResult<&mut SyncState> {
@@ -316,18 +346,19 @@ impl Node {
             .set_setting(&format!("local.{key}"), value)?)
     }
 
-    /// The documents to sync with a device of organisation `peer_org`.
+    /// The documents to sync with a device of organisation `peer_org`: the street, the
+    /// minutes of every meeting the street knows, and the private document for the
+    /// company's own devices.
     pub fn shared_documents(&self, peer_org: Option<&str>) -> NodeResult<Vec<String>> {
         let st = self.lock()?;
         let street_id = st.street_id.clone().ok_or(NodeError::NoStreet)?;
         let mut docs = vec![street_doc_id(&street_id)];
-        docs.extend(st.store.document_ids("minutes")?);
-        for id in st.minutes.keys() {
-            let doc_id = minutes_doc_id(id);
-            if !docs.contains(&doc_id) {
-                docs.push(doc_id);
-            }
-        }
+        docs.extend(
+            st.street()?
+                .keys::<ivej_model::Meeting>()
+                .iter()
+                .map(|id| minutes_doc_id(id)),
+        );
         if let Some(own) = st.own_org.as_deref() {
             if peer_org == Some(own) {
                 docs.push(private_doc_id(own));
@@ -363,8 +394,13 @@ impl Node {
                 .ok_or(NodeError::NoStreet)?
                 .generate_sync_message(&mut state),
         };
-        *st.sync_state(peer, doc_id)? = state;
-        Ok(message)
+        // On an error the state (what the peer told us) is what failed: it stays fresh.
+        *st.sync_state(peer, doc_id)? = if message.is_ok() {
+            state
+        } else {
+            ivej_doc::SyncState::new()
+        };
+        Ok(message?)
     }
 
     /// Applies `peer`'s message about `doc_id`. Changes, the peer's sync state and the query
@@ -380,9 +416,17 @@ impl Node {
         let mut st = self.lock()?;
         let target = st.target(doc_id, peer_org)?;
         let mut state = st.sync_state(peer, doc_id)?.clone();
+        let result = st.apply_sync_message(&target, &mut state, bytes);
+        let touched = match result {
+            Ok(touched) => touched,
+            Err(e) => {
+                // Memory may hold part of what was refused: the disk is the truth.
+                st.reload(&target)?;
+                return Err(e);
+            }
+        };
         let touched = match &target {
             Target::Street => {
-                let touched = st.street_mut()?.receive_sync_message(&mut state, bytes)?;
                 if !touched.changed {
                     return st.keep_quiet_state(peer, doc_id, state);
                 }
@@ -422,9 +466,6 @@ impl Node {
             }
             Target::Minutes(meeting) => {
                 let meeting = meeting.clone();
-                let touched = st
-                    .minutes_mut(&meeting)?
-                    .receive_sync_message(&mut state, bytes)?;
                 if !touched.changed {
                     return st.keep_quiet_state(peer, doc_id, state);
                 }
@@ -443,11 +484,10 @@ impl Node {
                 touched
             }
             Target::Private => {
-                let private = st.private.as_mut().ok_or(NodeError::NoStreet)?;
-                let touched = private.receive_sync_message(&mut state, bytes)?;
                 if !touched.changed {
                     return st.keep_quiet_state(peer, doc_id, state);
                 }
+                let private = st.private.as_ref().ok_or(NodeError::NoStreet)?;
                 let posts: Vec<(String, Option<Post>)> = touched
                     .keys_in("posts")
                     .map(|k| (k.to_string(), private.get_post(k).ok().flatten()))

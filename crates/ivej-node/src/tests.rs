@@ -935,3 +935,61 @@ fn a_refused_introduction_leaves_no_relation_behind() {
     assert!(node.relationships().unwrap().is_empty());
     assert!(node.actions(false).unwrap().is_empty());
 }
+
+/// A panic while the state is held (a bug, since peer input is checked and automerge is
+/// caught) poisons the lock; the node reads its state again from disk and carries on.
+#[test]
+fn a_panic_while_the_state_is_held_does_not_stop_the_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    node.create_post(cnc_offer()).unwrap();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _held = node.lock().unwrap();
+        panic!("a bug in the middle of an operation");
+    }));
+    assert!(panicked.is_err());
+    assert!(node.state.is_poisoned());
+    assert_eq!(node.list_posts(&PostFilter::default()).unwrap().len(), 1);
+    node.create_post(PostInput::new(
+        Direction::Need,
+        "PUR",
+        "Joint energy purchase",
+    ))
+    .unwrap();
+    assert!(!node.state.is_poisoned());
+    assert_eq!(node.list_posts(&PostFilter::default()).unwrap().len(), 2);
+}
+
+/// Compaction runs after the change is committed; when it fails, the write still succeeded
+/// and must say so, or a retry would post twice.
+#[test]
+fn a_failed_compaction_after_a_durable_write_reports_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    // Make every compaction fail, as a full disk would (it deletes the appended chunks).
+    let db = rusqlite::Connection::open(dir.path().join("industrivej.sqlite3")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER no_compaction BEFORE DELETE ON doc_changes
+         BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+    )
+    .unwrap();
+    for i in 0..crate::COMPACT_AFTER_CHANGES + 5 {
+        let mut post = cnc_offer();
+        post.title = format!("Spare CNC hours, week {i}");
+        node.create_post(post)
+            .unwrap_or_else(|e| panic!("write {i} was committed but reported {e}"));
+    }
+    drop(node);
+    let node = new_node(dir.path());
+    assert_eq!(
+        node.list_posts(&PostFilter {
+            limit: Some(1000),
+            ..Default::default()
+        })
+        .unwrap()
+        .len(),
+        crate::COMPACT_AFTER_CHANGES + 5
+    );
+}

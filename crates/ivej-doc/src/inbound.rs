@@ -1,0 +1,324 @@
+//! What a peer's sync message may hold, checked before automerge sees it.
+//!
+//! automerge 0.12 trusts a few numbers a message declares: a Bloom filter with zero bits per
+//! entry makes it divide by zero when it next answers that peer, a huge probe count makes it
+//! allocate by that count, and a deflated chunk inflates without limit (the transport caps
+//! only the compressed size). These checks refuse such messages first, so a peer can make
+//! the node neither panic nor allocate more than [`MAX_INFLATED`] for one message.
+
+use std::io::Read;
+
+use automerge::sync::Message;
+
+use crate::error::DocError;
+
+/// The most one message's change and document chunks may inflate to. The two-year street
+/// document (3,578 changes) inflates to a few MiB; a first sync carries it in one message.
+pub const MAX_INFLATED: usize = 64 * 1024 * 1024;
+
+/// automerge writes 10 bits per entry and 7 probes; anything far above is not a filter an
+/// honest peer made.
+const MAX_BITS_PER_ENTRY: u64 = 64;
+const MAX_PROBES: u64 = 64;
+
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+const CHUNK_DOCUMENT: u8 = 0;
+const CHUNK_CHANGE: u8 = 1;
+const CHUNK_COMPRESSED: u8 = 2;
+const CHUNK_BUNDLE: u8 = 3;
+/// A column whose data is deflated (automerge's column specification, bit 3).
+const COLUMN_DEFLATED: u64 = 0b1000;
+
+fn refused(why: impl Into<String>) -> DocError {
+    DocError::Refused(why.into())
+}
+
+/// Checks a decoded message: every Bloom filter well formed, every chunk within the budget.
+pub(crate) fn check_message(message: &Message) -> Result<(), DocError> {
+    for have in &message.have {
+        check_bloom(&have.bloom.to_bytes())?;
+    }
+    let mut budget = MAX_INFLATED;
+    for chunks in message.changes.iter() {
+        check_chunks(chunks, &mut budget)?;
+    }
+    Ok(())
+}
+
+/// A Bloom filter as automerge encodes it: nothing for an empty one, else the number of
+/// entries, bits per entry, probes, then the bits.
+pub(crate) fn check_bloom(bytes: &[u8]) -> Result<(), DocError> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let mut r = Cursor(bytes);
+    let entries = r.uleb()?;
+    let bits_per_entry = r.uleb()?;
+    let probes = r.uleb()?;
+    if entries == 0 {
+        return Ok(());
+    }
+    if !(1..=MAX_BITS_PER_ENTRY).contains(&bits_per_entry) {
+        return Err(refused(format!(
+            "a Bloom filter with {bits_per_entry} bits per entry"
+        )));
+    }
+    if !(1..=MAX_PROBES).contains(&probes) {
+        return Err(refused(format!("a Bloom filter with {probes} probes")));
+    }
+    if r.0.is_empty() {
+        return Err(refused("a Bloom filter without bits"));
+    }
+    Ok(())
+}
+
+/// Walks concatenated storage chunks (what `load_incremental` takes), counting what their
+/// deflated parts inflate to against `budget`.
+pub(crate) fn check_chunks(mut bytes: &[u8], budget: &mut usize) -> Result<(), DocError> {
+    while !bytes.is_empty() {
+        let mut r = Cursor(bytes);
+        if r.take(4)? != MAGIC {
+            return Err(refused("a chunk without automerge's magic bytes"));
+        }
+        r.take(4)?; // checksum, verified by automerge
+        let chunk_type = r.take(1)?[0];
+        let len = r.len()?;
+        let data = r.take(len)?;
+        match chunk_type {
+            CHUNK_DOCUMENT => check_document_columns(data, budget)?,
+            CHUNK_COMPRESSED => inflate_within(data, budget)?,
+            // Change and bundle chunks never hold deflated columns (automerge refuses them).
+            CHUNK_CHANGE | CHUNK_BUNDLE => {}
+            other => return Err(refused(format!("an unknown chunk type {other}"))),
+        }
+        bytes = r.0;
+    }
+    Ok(())
+}
+
+/// A document chunk: actors, heads, the change and op column metadata, then the column
+/// data in that order; deflated columns count by what they inflate to.
+fn check_document_columns(data: &[u8], budget: &mut usize) -> Result<(), DocError> {
+    let mut r = Cursor(data);
+    for _ in 0..r.uleb()? {
+        let len = r.len()?;
+        r.take(len)?;
+    }
+    let heads = r.len()?;
+    r.take(
+        heads
+            .checked_mul(32)
+            .ok_or_else(|| refused("too many heads"))?,
+    )?;
+    let change_columns = r.columns()?;
+    let op_columns = r.columns()?;
+    for (spec, len) in change_columns.into_iter().chain(op_columns) {
+        let column = r.take(len)?;
+        if spec & COLUMN_DEFLATED != 0 {
+            inflate_within(column, budget)?;
+        }
+    }
+    Ok(())
+}
+
+/// Inflates `deflated` into a scratch buffer, failing as soon as it passes `budget`.
+fn inflate_within(deflated: &[u8], budget: &mut usize) -> Result<(), DocError> {
+    let mut decoder = flate2::bufread::DeflateDecoder::new(deflated);
+    let mut scratch = [0u8; 16 * 1024];
+    loop {
+        let n = decoder
+            .read(&mut scratch)
+            .map_err(|_| refused("a chunk that does not inflate"))?;
+        if n == 0 {
+            return Ok(());
+        }
+        *budget = budget
+            .checked_sub(n)
+            .ok_or_else(|| refused("changes that inflate past the limit for one message"))?;
+    }
+}
+
+/// Reads the parts of automerge's encoding the checks need; every length is checked
+/// against what is really there before it is used.
+struct Cursor<'a>(&'a [u8]);
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DocError> {
+        if self.0.len() < n {
+            return Err(refused("a chunk cut short"));
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+
+    fn uleb(&mut self) -> Result<u64, DocError> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.take(1)?[0];
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(refused("a number too long"))
+    }
+
+    /// A length, which cannot be more than what is left.
+    fn len(&mut self) -> Result<usize, DocError> {
+        let n = usize::try_from(self.uleb()?).map_err(|_| refused("a length too large"))?;
+        if n > self.0.len() {
+            return Err(refused("a length past the end"));
+        }
+        Ok(n)
+    }
+
+    /// Column metadata: a count, then (specification, data length) pairs.
+    fn columns(&mut self) -> Result<Vec<(u64, usize)>, DocError> {
+        let count = self.uleb()?;
+        let mut columns = Vec::new();
+        for _ in 0..count {
+            // Each pair takes at least two bytes: a count beyond that is a lie.
+            if self.0.len() < 2 {
+                return Err(refused("column metadata cut short"));
+            }
+            let spec = self.uleb()?;
+            let len = usize::try_from(self.uleb()?).map_err(|_| refused("a column too long"))?;
+            columns.push((spec, len));
+        }
+        Ok(columns)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DocKind, Document};
+    use std::io::Write;
+
+    fn deflate(bytes: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn chunk(chunk_type: u8, data: &[u8]) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        out.extend([0; 4]);
+        out.push(chunk_type);
+        let mut n = data.len() as u64;
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                break;
+            }
+            out.push(byte | 0x80);
+        }
+        out.extend(data);
+        out
+    }
+
+    #[test]
+    fn what_automerge_saves_passes_whole_and_incremental() {
+        let mut doc = Document::new(DocKind::Private).unwrap();
+        for i in 0..200 {
+            doc.put(&ivej_model::PrivateNote {
+                id: format!("n{i}"),
+                about: None,
+                text: "call the laser shop about the welding jig "
+                    .repeat(8)
+                    .as_str()
+                    .into(),
+                created_at: i,
+                updated_at: i,
+            })
+            .unwrap();
+        }
+        let whole = doc.save();
+        let mut budget = MAX_INFLATED;
+        check_chunks(&whole, &mut budget).unwrap();
+        assert!(
+            budget < MAX_INFLATED,
+            "the saved document has deflated columns"
+        );
+        doc.put(&ivej_model::PrivateNote {
+            id: "last".into(),
+            about: None,
+            text: "one more".into(),
+            created_at: 1,
+            updated_at: 1,
+        })
+        .unwrap();
+        let more = doc.save_incremental();
+        check_chunks(&[whole, more].concat(), &mut MAX_INFLATED.clone()).unwrap();
+    }
+
+    #[test]
+    fn a_compressed_chunk_that_inflates_past_the_limit_is_refused() {
+        let bomb = deflate(&vec![0u8; MAX_INFLATED + 1]);
+        assert!(bomb.len() < 128 * 1024, "small on the wire: {}", bomb.len());
+        let mut budget = MAX_INFLATED;
+        assert!(matches!(
+            check_chunks(&chunk(CHUNK_COMPRESSED, &bomb), &mut budget),
+            Err(DocError::Refused(_))
+        ));
+        // Two halves in one message count together.
+        let half = chunk(CHUNK_COMPRESSED, &deflate(&vec![0u8; MAX_INFLATED / 2 + 1]));
+        let mut budget = MAX_INFLATED;
+        assert!(check_chunks(&[half.clone(), half].concat(), &mut budget).is_err());
+    }
+
+    #[test]
+    fn a_document_column_that_inflates_past_the_limit_is_refused() {
+        let column = deflate(&vec![7u8; MAX_INFLATED + 1]);
+        let mut data = vec![0u8, 0]; // no actors, no heads
+        data.push(1); // one change column
+        data.push(COLUMN_DEFLATED as u8);
+        let mut n = column.len() as u64;
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                data.push(byte);
+                break;
+            }
+            data.push(byte | 0x80);
+        }
+        data.push(0); // no op columns
+        data.extend(&column);
+        let mut budget = MAX_INFLATED;
+        assert!(check_chunks(&chunk(CHUNK_DOCUMENT, &data), &mut budget).is_err());
+    }
+
+    #[test]
+    fn bloom_filters_automerge_would_choke_on_are_refused() {
+        // entries, bits per entry, probes, bits
+        assert!(check_bloom(&[]).is_ok());
+        assert!(check_bloom(&[1, 10, 7, 0xff, 0xff]).is_ok());
+        assert!(check_bloom(&[1, 0, 1]).is_err(), "zero bits per entry");
+        assert!(check_bloom(&[1, 10, 0, 0xff, 0xff]).is_err(), "no probes");
+        assert!(
+            check_bloom(&[1, 10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0xff, 0xff]).is_err(),
+            "u32::MAX probes"
+        );
+        assert!(check_bloom(&[1, 10, 7]).is_err(), "no bits");
+        assert!(check_bloom(&[0x80]).is_err(), "cut short");
+    }
+
+    #[test]
+    fn junk_chunks_are_refused_without_panicking() {
+        for junk in [
+            &b"\x85\x6f\x4a\x83"[..],
+            b"\x85\x6f\x4a\x83\0\0\0\0\x07\x00",
+            b"\x85\x6f\x4a\x83\0\0\0\0\x00\xff\xff\xff\xff\x0f",
+            b"not a chunk",
+        ] {
+            assert!(
+                check_chunks(junk, &mut MAX_INFLATED.clone()).is_err(),
+                "{junk:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! A hostile member: a peer that holds the street secret (any member, a former member, a
+//! lost laptop) and sends crafted input, over a raw Noise session the test drives by hand
+//! or straight into the node's sans-IO sync. After each attack the attacked node still
+//! opens, stores nothing bad, and an honest member still converges with it.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ivej_doc::automerge::sync::{Message, State as AmState, SyncDoc};
+use ivej_doc::automerge::transaction::Transactable;
+use ivej_doc::automerge::{AutoCommit, ObjType, ReadDoc, ROOT};
+use ivej_model::Direction;
+use ivej_net::{DeviceKeys, Listener, NoiseChannel, NoiseReader, NoiseWriter, WireMessage};
+use ivej_node::{MeetingInput, Node, NodeError, NodeOptions, PostInput};
+use tempfile::TempDir;
+use tokio::io::{ReadHalf, WriteHalf};
+use tokio::net::TcpStream;
+
+use crate::lan::{eventually, facilitator, member, titles};
+
+/// The attacker's end of a session: its own copy of each document the node sent, with
+/// automerge's sync state for it, so it can make changes the way a real peer would.
+struct Mallory {
+    reader: NoiseReader<ReadHalf<TcpStream>>,
+    writer: NoiseWriter<WriteHalf<TcpStream>>,
+    docs: HashMap<String, (AutoCommit, AmState)>,
+}
+
+impl Mallory {
+    /// Connects to `addr` as a device of `own` (a member's node, for its keys and ids),
+    /// offering `docs` in its hello.
+    async fn connect(own: &Node, addr: SocketAddr, docs: Vec<String>) -> Mallory {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let keys = DeviceKeys::load_or_create(own).unwrap();
+        let secret = own.street_secret().unwrap();
+        let channel = NoiseChannel::handshake(stream, true, &keys.private, &secret)
+            .await
+            .unwrap();
+        let (mut reader, mut writer) = channel.split();
+        let hello = WireMessage::Hello {
+            device_id: own.device_id().unwrap(),
+            org_id: own.own_org_id().unwrap(),
+            org_proof: vec![0; 32],
+            docs,
+        };
+        writer.send(&hello.encode()).await.unwrap();
+        let theirs = WireMessage::decode(&reader.recv().await.unwrap()).unwrap();
+        assert!(matches!(theirs, WireMessage::Hello { .. }));
+        Mallory {
+            reader,
+            writer,
+            docs: HashMap::new(),
+        }
+    }
+
+    /// Answers the node until it has nothing more to say: Mallory then holds a copy of
+    /// every document it was sent.
+    async fn sync(&mut self) {
+        loop {
+            for (doc_id, (doc, state)) in &mut self.docs {
+                if let Some(m) = doc.sync().generate_sync_message(state) {
+                    let wire = WireMessage::Sync {
+                        doc_id: doc_id.clone(),
+                        payload: m.encode(),
+                    };
+                    self.writer.send(&wire.encode()).await.unwrap();
+                }
+            }
+            let Ok(received) =
+                tokio::time::timeout(Duration::from_millis(1500), self.reader.recv()).await
+            else {
+                return;
+            };
+            let Ok(WireMessage::Sync { doc_id, payload }) = WireMessage::decode(&received.unwrap())
+            else {
+                panic!("expected a sync message");
+            };
+            let (doc, state) = self.docs.entry(doc_id).or_default();
+            doc.sync()
+                .receive_sync_message(state, Message::decode(&payload).unwrap())
+                .unwrap();
+        }
+    }
+
+    fn doc(&mut self, doc_id: &str) -> &mut AutoCommit {
+        &mut self
+            .docs
+            .get_mut(doc_id)
+            .unwrap_or_else(|| panic!("Mallory has no copy of {doc_id}"))
+            .0
+    }
+
+    /// Sends what Mallory changed in `doc_id`, as automerge's sync protocol would.
+    async fn push(&mut self, doc_id: &str) {
+        let (doc, state) = self.docs.get_mut(doc_id).unwrap();
+        let m = doc.sync().generate_sync_message(state).unwrap();
+        self.send(doc_id, m.encode()).await;
+    }
+
+    async fn send(&mut self, doc_id: &str, payload: Vec<u8>) {
+        let wire = WireMessage::Sync {
+            doc_id: doc_id.into(),
+            payload,
+        };
+        // The node may already have hung up: that is what some tests wait for.
+        let _ = self.writer.send(&wire.encode()).await;
+    }
+
+    /// Whether the node ends the session (within ten seconds). Until then Mallory keeps
+    /// answering as automerge's protocol wants: a change can stay behind a false positive
+    /// of the node's Bloom filter until the node asks for it by hash.
+    async fn is_dropped(&mut self) -> bool {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let bytes = match tokio::time::timeout_at(deadline, self.reader.recv()).await {
+                Err(_) => return false,
+                Ok(Err(_)) => return true,
+                Ok(Ok(bytes)) => bytes,
+            };
+            let Ok(WireMessage::Sync { doc_id, payload }) = WireMessage::decode(&bytes) else {
+                continue;
+            };
+            let Some((doc, state)) = self.docs.get_mut(&doc_id) else {
+                continue;
+            };
+            let Ok(message) = Message::decode(&payload) else {
+                continue;
+            };
+            let _ = doc.sync().receive_sync_message(state, message);
+            let reply = doc.sync().generate_sync_message(state);
+            if let Some(reply) = reply {
+                self.send(&doc_id, reply.encode()).await;
+            }
+        }
+    }
+}
+
+/// The attacked street: a facilitator's node with a post and a meeting, listening on
+/// loopback, and Mallory's own node (a member that joined and holds the secret).
+struct Street {
+    a: Arc<Node>,
+    listener: Listener,
+    mallory: Arc<Node>,
+    _dirs: (TempDir, TempDir),
+}
+
+async fn attacked_street() -> Street {
+    let (da, dm) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let a = facilitator(&da);
+    a.create_post(PostInput::new(
+        Direction::Offer,
+        "CAP.MACH.CNC",
+        "Spare CNC hours",
+    ))
+    .unwrap();
+    a.plan_meeting(MeetingInput {
+        starts_at: "2026-12-03T15:00".parse().unwrap(),
+        duration_minutes: None,
+        host_org: None,
+        location: None,
+        challenge: None,
+        series_id: None,
+    })
+    .unwrap();
+    let mallory = member(&dm, &a, a.street_secret().unwrap(), "Mallory ApS");
+    let listener = Listener::bind(a.clone(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    Street {
+        a,
+        listener,
+        mallory,
+        _dirs: (da, dm),
+    }
+}
+
+impl Street {
+    fn street_doc(&self) -> String {
+        format!("street:{}", self.a.street_id().unwrap())
+    }
+
+    async fn mallory(&self) -> Mallory {
+        let mut m = Mallory::connect(&self.mallory, self.listener.local_addr(), vec![]).await;
+        m.sync().await;
+        m
+    }
+
+    /// The attacked node's data directory opens again (as after a restart) and reads.
+    fn reopens(&self) -> Arc<Node> {
+        let mut options = NodeOptions::new(self.a.data_dir());
+        options.lan_discovery = false;
+        let again = Node::open(options).expect("the attacked node opens after a restart");
+        again.summary().expect("and reads its street");
+        Arc::new(again)
+    }
+
+    /// An honest member joins, posts, and converges with the attacked node.
+    async fn honest_member_converges(&self) {
+        let db = TempDir::new().unwrap();
+        let b = member(
+            &db,
+            &self.a,
+            self.a.street_secret().unwrap(),
+            "Regstrup Smedie",
+        );
+        b.create_post(PostInput::new(
+            Direction::Need,
+            "PUR",
+            "Joint energy purchase",
+        ))
+        .unwrap();
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let session = tokio::spawn(ivej_net::connect(
+            b.clone(),
+            self.listener.local_addr(),
+            stop_rx,
+        ));
+        let a = self.a.clone();
+        eventually("the honest member to converge", || {
+            let (ta, tb) = (titles(&a), titles(&b));
+            ta == tb && ta.contains(&"Joint energy purchase".to_string())
+        })
+        .await;
+        assert_eq!(b.meetings().unwrap().len(), 1, "the meeting arrived too");
+        stop.send(true).unwrap();
+        let _ = session.await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_to_a_documents_identity_or_record_maps_are_refused_and_the_node_still_opens() {
+    let street = attacked_street().await;
+    let doc_id = street.street_doc();
+    let meeting = street.a.meetings().unwrap()[0].id.clone();
+    let minutes_id = format!("minutes:{meeting}");
+    type Attack = fn(&mut AutoCommit);
+    let attacks: [(&str, &str, Attack); 8] = [
+        ("schema version", &doc_id, |d| {
+            d.put(ROOT, "schema_version", 2u64).unwrap();
+        }),
+        ("kind", &doc_id, |d| {
+            d.put(ROOT, "kind", "minutes").unwrap();
+        }),
+        ("posts map replaced", &doc_id, |d| {
+            d.put_object(ROOT, "posts", ObjType::Map).unwrap();
+        }),
+        ("street record deleted", &doc_id, |d| {
+            d.delete(ROOT, "street").unwrap();
+        }),
+        ("minutes schema version", &minutes_id, |d| {
+            d.put(ROOT, "schema_version", 2u64).unwrap();
+        }),
+        // Records that do not read back, or that no local write could make.
+        ("street name a number", &doc_id, |d| {
+            let (_, street) = d.get(ROOT, "street").unwrap().unwrap();
+            d.put(&street, "name", 42).unwrap();
+        }),
+        ("a meeting of u32::MAX minutes", &doc_id, |d| {
+            let (_, meetings) = d.get(ROOT, "meetings").unwrap().unwrap();
+            let id = d.keys(&meetings).next().unwrap();
+            let (_, meeting) = d.get(&meetings, id.as_str()).unwrap().unwrap();
+            d.put(&meeting, "duration_minutes", u64::from(u32::MAX))
+                .unwrap();
+        }),
+        ("minutes past their limit", &minutes_id, |d| {
+            let (_, text) = d.get(ROOT, "text").unwrap().unwrap();
+            d.splice_text(&text, 0, 0, &"x".repeat(200_001)).unwrap();
+        }),
+    ];
+    for (what, target, attack) in attacks {
+        let mut m = street.mallory().await;
+        attack(m.doc(target));
+        m.doc(target).commit();
+        m.push(target).await;
+        assert!(m.is_dropped().await, "{what}: the session ends");
+        assert_eq!(titles(&street.a), vec!["Spare CNC hours"], "{what}");
+        let again = street.reopens();
+        assert_eq!(titles(&again), vec!["Spare CNC hours"], "{what}");
+        assert_eq!(again.meetings().unwrap().len(), 1, "{what}");
+    }
+    street.honest_member_converges().await;
+    street.listener.shutdown().await;
+}
+
+/// automerge 0.12 divides by a Bloom filter's size when it answers: zero bits per entry
+/// made it panic while the node held its lock, and every later call failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bloom_filters_that_would_crash_automerge_are_refused() {
+    let street = attacked_street().await;
+    let doc_id = street.street_doc();
+    let zero_bits_per_entry = vec![0x42, 0, 0, 1, 0, 3, 1, 0, 1, 0];
+    let four_billion_probes = vec![
+        0x42, 0, 0, 1, 0, 9, 1, 10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0xff, 0xff, 0,
+    ];
+    for payload in [zero_bits_per_entry, four_billion_probes] {
+        let mut m = street.mallory().await;
+        m.send(&doc_id, payload).await;
+        // Make the node answer, which is where automerge used the filter.
+        street
+            .a
+            .create_post(PostInput::new(
+                Direction::Offer,
+                "CAP.SPACE",
+                "Storage hall",
+            ))
+            .unwrap_or_else(|e| panic!("the node still writes: {e}"));
+        assert!(m.is_dropped().await);
+        street.a.summary().expect("the node still reads");
+    }
+    street.honest_member_converges().await;
+    street.listener.shutdown().await;
+}
+
+/// A compressed change chunk (automerge's chunk type 2) whose deflated body is `inflated`
+/// zero bytes: about a thousandth of that on the wire.
+fn compressed_chunk(inflated: usize) -> Vec<u8> {
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    let block = vec![0u8; 1 << 20];
+    let mut left = inflated;
+    while left > 0 {
+        let n = left.min(block.len());
+        encoder.write_all(&block[..n]).unwrap();
+        left -= n;
+    }
+    let body = encoder.finish().unwrap();
+    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
+    uleb(&mut chunk, body.len());
+    chunk.extend(body);
+    chunk
+}
+
+fn uleb(out: &mut Vec<u8>, mut n: usize) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// A sync message (v1) carrying `chunk` as its one change.
+fn message_with_change(chunk: &[u8]) -> Vec<u8> {
+    let mut m = vec![0x42, 0, 0, 0, 1];
+    uleb(&mut m, chunk.len());
+    m.extend(chunk);
+    m
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_that_inflates_to_a_gigabyte_is_refused_before_it_is_inflated() {
+    let street = attacked_street().await;
+    let doc_id = street.street_doc();
+    let bomb = message_with_change(&compressed_chunk(1 << 30));
+    assert!(
+        bomb.len() < 2 << 20,
+        "small on the wire: {} bytes",
+        bomb.len()
+    );
+    let refused = street.a.receive_sync_message(
+        &street.mallory.device_id().unwrap(),
+        Some(&street.mallory.own_org_id().unwrap()),
+        &doc_id,
+        &bomb,
+    );
+    match refused {
+        Err(NodeError::Doc(e)) if e.to_string().contains("inflate past the limit") => {}
+        other => panic!("expected a refusal before inflating, got {other:?}"),
+    }
+    // Over the wire it ends the session and nothing else.
+    let mut m = street.mallory().await;
+    m.send(&doc_id, bomb).await;
+    assert!(m.is_dropped().await);
+    street.reopens();
+    street.honest_member_converges().await;
+    street.listener.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn minutes_of_meetings_that_do_not_exist_are_never_created_stored_or_spread() {
+    let street = attacked_street().await;
+    let before = street.a.shared_documents(None).unwrap();
+    assert_eq!(before.len(), 2, "the street and its one meeting's minutes");
+    let invented: Vec<String> = (0..10_000).map(|i| format!("minutes:fake-{i}")).collect();
+    let mut m = Mallory::connect(
+        &street.mallory,
+        street.listener.local_addr(),
+        invented.clone(),
+    )
+    .await;
+    m.sync().await;
+    // Content for a few of them, made as a real peer would.
+    for doc_id in &invented[..3] {
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "kind", "minutes").unwrap();
+        doc.put(ROOT, "schema_version", 1u64).unwrap();
+        doc.put(ROOT, "meeting_id", &doc_id["minutes:".len()..])
+            .unwrap();
+        doc.commit();
+        let mut state = AmState::new();
+        let message = doc.sync().generate_sync_message(&mut state).unwrap();
+        m.send(doc_id, message.encode()).await;
+    }
+    // The node ignored them: asked once more, it shares what it shared before.
+    m.sync().await;
+    assert_eq!(street.a.shared_documents(None).unwrap(), before);
+    assert_eq!(street.reopens().shared_documents(None).unwrap(), before);
+    drop(m);
+    street.honest_member_converges().await;
+    street.listener.shutdown().await;
+}

@@ -8,7 +8,6 @@
 
 mod commands;
 mod events;
-mod qr;
 mod shell;
 mod window_size;
 

@@ -7,6 +7,9 @@
 //! - `cargo xtask run [-- ARGS]`: set-up, frontend build, then the desktop app.
 //! - `cargo xtask test`: set-up, formatting and lint checks, every test of the workspace.
 //! - `cargo xtask bench`: the benchmarks, printing figures.
+//! - `cargo xtask fuzz [SECONDS]`: every fuzz target under libFuzzer for SECONDS each
+//!   (default 60), with the nightly toolchain and a pinned cargo-fuzz; prints executions
+//!   and crashes per target.
 //!
 //! It downloads nothing but packages from the Debian and crates.io registries.
 
@@ -34,6 +37,7 @@ const APT_PACKAGES: &[&str] = &[
 ];
 
 const TAURI_DRIVER_VERSION: &str = "2.0.4";
+const CARGO_FUZZ_VERSION: &str = "0.13.1";
 
 /// One outside tool the build or the tests call, how to see that it works, and the
 /// Debian package (or the xtask step) that brings it.
@@ -115,8 +119,9 @@ fn main() -> Result<()> {
         }
         Some("test") => test(),
         Some("bench") => bench(),
+        Some("fuzz") => fuzz(rest),
         _ => {
-            eprintln!("usage: cargo xtask <setup|frontend|run|test|bench>");
+            eprintln!("usage: cargo xtask <setup|frontend|run|test|bench|fuzz [SECONDS]>");
             std::process::exit(2);
         }
     }
@@ -420,13 +425,12 @@ fn test() -> Result<()> {
     c.args(["fmt", "--all", "--", "--check"]);
     run(c)?;
     build_frontend()?;
+    // One build of every target, the desktop app's binary for the end-to-end tests among
+    // them: built apart (`-p industrivej-app`), the app would get another feature set of
+    // the shared dependencies and compile most of them a second time.
     step("building every target of the workspace, clippy warnings denied");
     let mut c = linted(cargo());
-    c.args(["test", "--workspace", "--all-targets", "--no-run"]);
-    run(c)?;
-    step("building the desktop app for the end-to-end tests, clippy warnings denied");
-    let mut c = linted(cargo());
-    c.args(["build", "--package", "industrivej-app"]);
+    c.args(["build", "--workspace", "--all-targets"]);
     run(c)?;
     step("every test of the workspace");
     let mut c = linted(cargo());
@@ -567,6 +571,98 @@ fn bench() -> Result<()> {
             target_dir().join("release").join("industrivej"),
         );
     run(c)
+}
+
+/// Every fuzz target (the files in `fuzz/fuzz_targets`), each for `seconds`, starting from
+/// the target's seeds; prints executions and crashes per target.
+fn fuzz(args: &[String]) -> Result<()> {
+    let seconds: u64 = match args.first() {
+        Some(s) => s
+            .parse()
+            .with_context(|| format!("`{s}` is not a number of seconds"))?,
+        None => 60,
+    };
+    let mut toolchains = cmd("rustup");
+    toolchains.args(["toolchain", "list"]);
+    if !output(toolchains).is_some_and(|s| s.lines().any(|l| l.starts_with("nightly"))) {
+        bail!("fuzzing needs the nightly toolchain (libFuzzer's sanitizer flags): rustup toolchain install nightly");
+    }
+    install_tool("cargo-fuzz", "cargo-fuzz", CARGO_FUZZ_VERSION, true)?;
+    let fuzz_dir = root().join("fuzz");
+    let mut targets: Vec<String> = std::fs::read_dir(fuzz_dir.join("fuzz_targets"))
+        .context("reading fuzz/fuzz_targets")?
+        .flatten()
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".rs"))
+                .map(str::to_string)
+        })
+        .collect();
+    targets.sort();
+    step("writing each target's seeds into fuzz/corpus");
+    let mut c = cargo();
+    c.args([
+        "run",
+        "--quiet",
+        "--package",
+        "ivej-fuzz",
+        "--bin",
+        "ivej-fuzz-seeds",
+        "--",
+    ])
+    .arg(fuzz_dir.join("corpus"));
+    run(c)?;
+    let mut rows = Vec::new();
+    for target in &targets {
+        step(&format!("fuzzing {target} for {seconds} s"));
+        let corpus = fuzz_dir.join("corpus").join(target);
+        let mut c = cmd("cargo");
+        c.args(["+nightly", "fuzz", "run", "--fuzz-dir"])
+            .arg(&fuzz_dir)
+            .arg(target)
+            .arg(&corpus)
+            .args([
+                "--",
+                &format!("-max_total_time={seconds}"),
+                "-rss_limit_mb=2560",
+                "-max_len=1048576",
+                "-print_final_stats=1",
+            ])
+            .env("CARGO_TARGET_DIR", target_dir().join("fuzz"))
+            .stderr(std::process::Stdio::piped());
+        let out = c
+            .output()
+            .with_context(|| format!("could not start cargo fuzz for {target}"))?;
+        let log = String::from_utf8_lossy(&out.stderr);
+        let executions = log
+            .lines()
+            .find_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
+            .map(|n| n.trim().to_string())
+            .unwrap_or_else(|| "?".into());
+        let crashed = !out.status.success();
+        if crashed {
+            eprintln!("{log}");
+        }
+        rows.push((target.clone(), executions, crashed));
+    }
+    println!("\nfuzzing, {seconds} s per target:");
+    for (target, executions, crashed) in &rows {
+        println!(
+            "  {target:<16} {executions:>12} executions  {}",
+            if *crashed {
+                "CRASHED (see fuzz/artifacts)"
+            } else {
+                "no crash"
+            }
+        );
+    }
+    if rows.iter().any(|r| r.2) {
+        bail!(
+            "a fuzz target crashed; keep its input under fuzz/regressions/<target>/ with the fix"
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -134,6 +134,9 @@ impl Meeting {
     }
 }
 
+/// More time boxes than any hour-long meeting has.
+const MAX_AGENDA_ITEMS: usize = 50;
+
 impl Validate for Meeting {
     fn validate(&self) -> Result<(), ValidationErrors> {
         let mut c = Checks::new();
@@ -147,7 +150,17 @@ impl Validate for Meeting {
         if let Some(ch) = &self.challenge {
             c.text("challenge", ch, limits::SHORT * 4);
         }
-        let total: u32 = self.agenda.values().map(|a| a.minutes).sum();
+        // Summed wide: a peer's agenda of huge time boxes must not overflow the check.
+        let total: u64 = self.agenda.values().map(|a| u64::from(a.minutes)).sum();
+        if self.agenda.len() > MAX_AGENDA_ITEMS {
+            c.push(
+                "agenda",
+                Problem::TooMany {
+                    max: MAX_AGENDA_ITEMS,
+                    actual: self.agenda.len(),
+                },
+            );
+        }
         for (id, item) in &self.agenda {
             c.required_text(&format!("agenda.{id}.title"), &item.title, limits::TITLE);
             c.range(
@@ -157,7 +170,7 @@ impl Validate for Meeting {
                 480,
             );
         }
-        if total > self.duration_minutes.saturating_mul(2) {
+        if total > u64::from(self.duration_minutes) * 2 {
             c.push(
                 "agenda",
                 Problem::TooLarge {
@@ -311,5 +324,39 @@ mod carry_over_tests {
         assert!(ids(&first).is_empty(), "nothing comes before the first");
         assert_eq!(ids(&second), ["open", "done-after-m2"]);
         assert_eq!(ids(&third), ["open", "from-m2"]);
+    }
+}
+
+#[cfg(test)]
+mod agenda_tests {
+    use super::*;
+
+    #[test]
+    fn an_agenda_of_huge_time_boxes_is_invalid_not_an_overflow() {
+        let mut m = Meeting {
+            id: "m".into(),
+            series_id: None,
+            starts_at: "2026-12-03T15:00".parse().unwrap(),
+            duration_minutes: 60,
+            host_org: None,
+            location: String::new(),
+            state: MeetingState::Planned,
+            agenda: BTreeMap::new(),
+            attendance: BTreeMap::new(),
+            challenge: None,
+            created_at: 0,
+        };
+        for i in 0..3 {
+            m.agenda.insert(
+                format!("a{i}"),
+                AgendaItem {
+                    position: i,
+                    kind: AgendaKind::Round,
+                    title: "Round".into(),
+                    minutes: u32::MAX,
+                },
+            );
+        }
+        assert!(m.validate().is_err());
     }
 }

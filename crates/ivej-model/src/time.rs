@@ -25,11 +25,18 @@ impl Date {
     }
 
     /// The day `days` later (or earlier, when negative); saturates at chrono's range.
+    /// (`chrono::Duration::days` panics past its range: a renewal by a huge number of days
+    /// took the process down; the fuzzer found it.)
     pub fn add_days(self, days: i64) -> Date {
+        let limit = if days < 0 {
+            NaiveDate::MIN
+        } else {
+            NaiveDate::MAX
+        };
         Date(
-            self.0
-                .checked_add_signed(chrono::Duration::days(days))
-                .unwrap_or(self.0),
+            chrono::Duration::try_days(days)
+                .and_then(|d| self.0.checked_add_signed(d))
+                .unwrap_or(limit),
         )
     }
 
@@ -52,11 +59,17 @@ impl LocalDateTime {
         Date(self.0.date())
     }
 
+    /// Like [`Date::add_days`], saturating at chrono's range.
     pub fn add_days(self, days: i64) -> LocalDateTime {
+        let limit = if days < 0 {
+            NaiveDateTime::MIN
+        } else {
+            NaiveDateTime::MAX
+        };
         LocalDateTime(
-            self.0
-                .checked_add_signed(chrono::Duration::days(days))
-                .unwrap_or(self.0),
+            chrono::Duration::try_days(days)
+                .and_then(|d| self.0.checked_add_signed(d))
+                .unwrap_or(limit),
         )
     }
 }
@@ -154,6 +167,12 @@ mod tests {
         let d: Date = "2026-02-28".parse().unwrap();
         assert_eq!(d.to_string(), "2026-02-28");
         assert_eq!(d.add_days(1).to_string(), "2026-03-01");
+        // Far past chrono's range either way: the ends of time, not a panic.
+        assert_eq!(d.add_days(i64::MAX).0, NaiveDate::MAX);
+        assert_eq!(d.add_days(1 << 40).0, NaiveDate::MAX);
+        assert_eq!(d.add_days(i64::MIN).0, NaiveDate::MIN);
+        let t: LocalDateTime = "2026-12-03T15:00".parse().unwrap();
+        assert_eq!(t.add_days(-(1 << 40)).0, NaiveDateTime::MIN);
         assert!("2026-02-30".parse::<Date>().is_err());
         let t: LocalDateTime = "2026-12-03T15:00".parse().unwrap();
         assert_eq!(t.to_string(), "2026-12-03T15:00");

@@ -1,9 +1,24 @@
-//! Reading an invite's QR code from an image the user opens.
+//! Reading an invite's QR code from a picture the user opens (a photo or screenshot).
+
+/// The largest picture side read, in pixels (a 48-megapixel photo is 8,000 wide).
+const MAX_SIDE: u32 = 10_000;
+/// What decoding one picture may allocate.
+const MAX_ALLOC: u64 = 512 * 1024 * 1024;
 
 /// The text of the first QR code found in a PNG or JPEG image, if any. Never panics on a
 /// damaged or hostile file.
 pub fn read_invite(bytes: &[u8]) -> Option<String> {
-    let image = image::load_from_memory(bytes).ok()?.to_luma8();
+    // A picture's header declares its size: a few bytes could ask for gigabytes. A phone
+    // photo is well inside these limits.
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC);
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?;
+    reader.limits(limits);
+    let image = reader.decode().ok()?.to_luma8();
     let (width, height) = image.dimensions();
     let (width, height) = (usize::try_from(width).ok()?, usize::try_from(height).ok()?);
     let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
@@ -40,5 +55,17 @@ mod tests {
         let mut out = std::io::Cursor::new(Vec::new());
         blank.write_to(&mut out, image::ImageFormat::Png).unwrap();
         assert_eq!(read_invite(&out.into_inner()), None);
+    }
+
+    #[test]
+    fn a_picture_that_declares_a_gigantic_size_is_refused_without_allocating_it() {
+        // A PNG header of 65,535 x 65,535 pixels (16 GiB as RGBA), and nothing after it.
+        let mut png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13];
+        png.extend(b"IHDR");
+        png.extend(65_535u32.to_be_bytes());
+        png.extend(65_535u32.to_be_bytes());
+        png.extend([8, 6, 0, 0, 0]);
+        png.extend([0; 4]);
+        assert_eq!(read_invite(&png), None);
     }
 }

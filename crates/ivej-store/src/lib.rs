@@ -24,6 +24,7 @@ pub use documents::StoredDocument;
 pub use error::StoreError;
 pub use migrations::CURRENT_VERSION;
 pub use projections::{PostHit, PostQuery};
+pub use search::fts_query;
 
 /// The database file inside a data directory.
 pub const DB_FILE: &str = "industrivej.sqlite3";

@@ -2,7 +2,7 @@
 
 /// Every word the user typed must match, each as a prefix (`cnc fr` finds "CNC Fridays").
 /// Punctuation and FTS5 operators are dropped, so no input makes the query fail.
-pub(crate) fn fts_query(text: &str) -> Option<String> {
+pub fn fts_query(text: &str) -> Option<String> {
     let terms: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())

@@ -98,7 +98,8 @@ pub async fn join_street(
 /// Reads an invite code from a photo or screenshot of its QR code (PNG or JPEG bytes).
 #[tauri::command(async, rename_all = "snake_case")]
 pub fn invite_from_image(bytes: Vec<u8>) -> Result<String, ApiError> {
-    let code = crate::qr::read_invite(&bytes).ok_or_else(|| invite_problem(Problem::NoQrCode))?;
+    let code =
+        ivej_node::qr::read_invite(&bytes).ok_or_else(|| invite_problem(Problem::NoQrCode))?;
     Invite::from_code(&code).map_err(|e| invite_problem(e.problem()))?;
     Ok(code)
 }

@@ -1,0 +1,499 @@
+//! Every decoder of outside input as a fuzz target: bytes from a peer (frames, wire
+//! messages, automerge sync messages into each kind of document, sync states), from a file
+//! (stored chunks, a picture of an invite's QR code) or typed by a user (invite codes,
+//! dates, search text, hex), and the pure functions that then run over records a peer
+//! wrote (calendar, report, validation, rotation, carry-over, text rebase).
+//!
+//! Each target takes arbitrary bytes and must return: a panic, or an allocation by a
+//! length the bytes declare, is a bug. `fuzz/` runs them under libFuzzer (`cargo xtask fuzz
+//! [SECONDS]`, nightly); the replay test runs each target's seeds and every file kept under
+//! `fuzz/corpus/<target>/` and `fuzz/regressions/<target>/` on stable, so CI covers them on
+//! any machine. This crate must never do IO in a target (only `write_seeds` writes, for `cargo xtask fuzz`), nor keep state between calls
+//! beyond the read-only seed documents.
+
+use std::sync::OnceLock;
+
+use ivej_doc::{DocKind, Document, MinutesDoc, PrivateDoc, StreetDoc, SyncState};
+use ivej_model::{
+    ActionItem, Collaboration, Interest, Meeting, Organisation, Post, Relationship, Service,
+    Street, Validate,
+};
+
+/// One fuzz target: its name (the file under `fuzz/fuzz_targets/`), what it runs, and
+/// inputs to start from.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub name: &'static str,
+    pub run: fn(&[u8]),
+    pub seeds: fn() -> Vec<Vec<u8>>,
+}
+
+pub const TARGETS: &[Target] = &[
+    Target {
+        name: "frames",
+        run: frames,
+        seeds: frame_seeds,
+    },
+    Target {
+        name: "wire",
+        run: wire,
+        seeds: wire_seeds,
+    },
+    Target {
+        name: "sync_street",
+        run: sync_street,
+        seeds: sync_street_seeds,
+    },
+    Target {
+        name: "sync_minutes",
+        run: sync_minutes,
+        seeds: sync_minutes_seeds,
+    },
+    Target {
+        name: "sync_private",
+        run: sync_private,
+        seeds: sync_private_seeds,
+    },
+    Target {
+        name: "stored_chunks",
+        run: stored_chunks,
+        seeds: stored_seeds,
+    },
+    Target {
+        name: "sync_state",
+        run: sync_state,
+        seeds: sync_state_seeds,
+    },
+    Target {
+        name: "records",
+        run: records,
+        seeds: record_seeds,
+    },
+    Target {
+        name: "text",
+        run: text,
+        seeds: text_seeds,
+    },
+    Target {
+        name: "typed",
+        run: typed,
+        seeds: typed_seeds,
+    },
+    Target {
+        name: "qr",
+        run: qr,
+        seeds: qr_seeds,
+    },
+];
+
+/// Writes every target's seeds into `corpus/<target>/seed-N`, for a fuzz run to start from.
+pub fn write_seeds(corpus: &std::path::Path) -> std::io::Result<()> {
+    for t in TARGETS {
+        let dir = corpus.join(t.name);
+        std::fs::create_dir_all(&dir)?;
+        for (i, seed) in (t.seeds)().iter().enumerate() {
+            std::fs::write(dir.join(format!("seed-{i}")), seed)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn target(name: &str) -> Option<&'static Target> {
+    TARGETS.iter().find(|t| t.name == name)
+}
+
+/// Runs `target`, as the libFuzzer entry points do.
+pub fn run(name: &str, data: &[u8]) {
+    if let Some(t) = target(name) {
+        (t.run)(data);
+    }
+}
+
+// ---- the network: frames and wire messages ----
+
+/// Frames as the stream carries them (two-byte length, then the frame), each taken as a
+/// decrypted chunk into the reassembly of whole messages, which are then decoded.
+fn frames(data: &[u8]) {
+    let mut rest = data;
+    let mut reassembly = ivej_net::Reassembly::default();
+    while rest.len() >= 2 {
+        let len = usize::from(u16::from_be_bytes([rest[0], rest[1]])).min(rest.len() - 2);
+        let (frame, tail) = rest[2..].split_at(len);
+        rest = tail;
+        match reassembly.push(frame) {
+            Ok(Some(message)) => wire(&message),
+            Ok(None) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+fn frame_seeds() -> Vec<Vec<u8>> {
+    let mut two = vec![0, 3, 0, 1, 2];
+    two.extend([0, 2, 1, 3]);
+    vec![vec![0, 1, 1], two]
+}
+
+fn wire(data: &[u8]) {
+    if let Ok(message) = ivej_net::WireMessage::decode(data) {
+        let again = ivej_net::WireMessage::decode(&message.encode());
+        assert_eq!(again.ok(), Some(message), "a decoded message encodes back");
+    }
+}
+
+fn wire_seeds() -> Vec<Vec<u8>> {
+    vec![
+        ivej_net::WireMessage::Hello {
+            device_id: "d1".into(),
+            org_id: "o1".into(),
+            org_proof: vec![5; 32],
+            docs: vec!["street:s".into(), "minutes:m".into()],
+        }
+        .encode(),
+        ivej_net::WireMessage::Sync {
+            doc_id: "street:s".into(),
+            payload: vec![0x42, 0, 0, 0, 0],
+        }
+        .encode(),
+    ]
+}
+
+// ---- automerge: sync messages into each kind of document ----
+
+/// The small demo street, saved once: what the sync targets start from.
+fn demo() -> &'static (Vec<u8>, Vec<u8>, Vec<u8>) {
+    static DEMO: OnceLock<(Vec<u8>, Vec<u8>, Vec<u8>)> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let Some(today) = ivej_model::Date::from_ymd(2026, 11, 29) else {
+            return Default::default();
+        };
+        match ivej_node::demo::generate(ivej_node::demo::DemoSize::small(), 7, 0, today) {
+            Ok(mut demo) => {
+                let minutes = demo
+                    .minutes
+                    .first_mut()
+                    .map(|(_, m)| m.save())
+                    .unwrap_or_default();
+                (demo.street.save(), minutes, demo.private.save())
+            }
+            Err(_) => Default::default(),
+        }
+    })
+}
+
+/// A message into `doc`; when it applies, the answer, and every record read back as the
+/// projections would.
+fn receive_into(doc: &mut Document, data: &[u8]) {
+    let mut state = SyncState::new();
+    if doc.receive_sync_message(&mut state, data).is_ok() {
+        let _ = doc.generate_sync_message(&mut state);
+        read_every_record(doc);
+    }
+}
+
+fn read_every_record(doc: &Document) {
+    let _ = doc.all::<Organisation>();
+    let _ = doc.all::<Post>();
+    let _ = doc.all::<Interest>();
+    let _ = doc.all::<Meeting>();
+    let _ = doc.all::<ActionItem>();
+    let _ = doc.all::<Collaboration>();
+    let _ = doc.all::<Relationship>();
+    let _ = doc.all::<Service>();
+    let _ = doc.all::<ivej_model::Decision>();
+    let _ = doc.all::<ivej_model::PrivateNote>();
+}
+
+fn sync_street(data: &[u8]) {
+    if let Ok(mut doc) = StreetDoc::load(&demo().0) {
+        receive_into(&mut doc, data);
+        let _ = doc.street();
+    }
+}
+
+fn sync_minutes(data: &[u8]) {
+    if let Ok(mut doc) = MinutesDoc::load(&demo().1) {
+        receive_into(&mut doc, data);
+        let _ = doc.text();
+        let _ = doc.in_confidence();
+    }
+}
+
+fn sync_private(data: &[u8]) {
+    if let Ok(mut doc) = PrivateDoc::load(&demo().2) {
+        receive_into(&mut doc, data);
+        let _ = doc.posts();
+    }
+}
+
+/// The messages an honest empty peer and the demo street exchange for a document.
+fn exchange(saved: &[u8], kind: DocKind) -> Vec<Vec<u8>> {
+    let (Ok(mut full), Ok(mut empty)) = (Document::load(kind, saved), Document::new(kind)) else {
+        return Vec::new();
+    };
+    let (mut sa, mut sb) = (SyncState::new(), SyncState::new());
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        if let Ok(Some(m)) = full.generate_sync_message(&mut sa) {
+            let _ = empty.receive_sync_message(&mut sb, &m);
+            seen.push(m);
+        }
+        if let Ok(Some(m)) = empty.generate_sync_message(&mut sb) {
+            let _ = full.receive_sync_message(&mut sa, &m);
+            seen.push(m);
+        }
+    }
+    seen
+}
+
+fn sync_street_seeds() -> Vec<Vec<u8>> {
+    exchange(&demo().0, DocKind::Street)
+}
+
+fn sync_minutes_seeds() -> Vec<Vec<u8>> {
+    exchange(&demo().1, DocKind::Minutes)
+}
+
+fn sync_private_seeds() -> Vec<Vec<u8>> {
+    exchange(&demo().2, DocKind::Private)
+}
+
+/// Bytes as storage holds them, loaded as each kind, and applied onto the demo street.
+fn stored_chunks(data: &[u8]) {
+    for kind in [DocKind::Street, DocKind::Minutes, DocKind::Private] {
+        if let Ok(doc) = Document::load(kind, data) {
+            read_every_record(&doc);
+        }
+    }
+    if let Ok(mut doc) = StreetDoc::load(&demo().0) {
+        if doc.apply_saved(data).is_ok() {
+            read_every_record(&doc);
+        }
+    }
+}
+
+fn stored_seeds() -> Vec<Vec<u8>> {
+    let (street, minutes, private) = demo();
+    vec![street.clone(), minutes.clone(), private.clone()]
+}
+
+/// A stored sync state, then used to answer a peer.
+fn sync_state(data: &[u8]) {
+    if let (Ok(mut state), Ok(mut doc)) = (SyncState::decode(data), StreetDoc::load(&demo().0)) {
+        let _ = doc.generate_sync_message(&mut state);
+    }
+}
+
+fn sync_state_seeds() -> Vec<Vec<u8>> {
+    let mut state = SyncState::new();
+    let mut seeds = vec![state.encode()];
+    if let Ok(mut doc) = StreetDoc::load(&demo().0) {
+        let _ = doc.generate_sync_message(&mut state);
+        state.shared_heads = doc.heads();
+        seeds.push(state.encode());
+    }
+    seeds
+}
+
+// ---- records a peer wrote, and the pure functions over them ----
+
+/// Records as JSON (what hydration yields), then everything the screens compute from them.
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+struct Records {
+    street: Option<Street>,
+    organisations: Vec<Organisation>,
+    posts: Vec<Post>,
+    interests: Vec<Interest>,
+    meetings: Vec<Meeting>,
+    actions: Vec<ActionItem>,
+    collaborations: Vec<Collaboration>,
+    relationships: Vec<Relationship>,
+}
+
+fn records(data: &[u8]) {
+    let Ok(r) = serde_json::from_slice::<Records>(data) else {
+        return;
+    };
+    let _ = r.street.as_ref().map(Validate::validate);
+    r.organisations.iter().for_each(|o| drop(o.validate()));
+    r.posts.iter().for_each(|p| drop(p.validate()));
+    r.interests.iter().for_each(|i| drop(i.validate()));
+    r.meetings.iter().for_each(|m| drop(m.validate()));
+    r.actions.iter().for_each(|a| drop(a.validate()));
+    r.collaborations.iter().for_each(|c| drop(c.validate()));
+    r.relationships.iter().for_each(|c| drop(c.validate()));
+    let entries: Vec<ivej_model::calendar::CalendarEntry<'_>> = r
+        .meetings
+        .iter()
+        .map(|meeting| ivej_model::calendar::CalendarEntry {
+            meeting,
+            host_name: Some("Regstrup Smedie"),
+        })
+        .collect();
+    let _ = ivej_model::calendar::ics("Industrivej", &entries, 0);
+    for meeting in r.meetings.iter().take(8) {
+        let _ = ivej_model::carried_over(meeting, &r.meetings, &r.actions);
+        let _ = meeting.agenda_in_order();
+    }
+    let hosted: Vec<String> = r
+        .meetings
+        .iter()
+        .filter_map(|m| m.host_org.clone())
+        .collect();
+    let _ = ivej_model::rotation::next_hosts(&r.organisations, &hosted, 8);
+    if let Some(street) = &r.street {
+        let _ = ivej_model::report::report(ivej_model::report::ReportInput {
+            street,
+            organisations: &r.organisations,
+            posts: &r.posts,
+            interests: &r.interests,
+            meetings: &r.meetings,
+            collaborations: &r.collaborations,
+            relationships: &r.relationships,
+        });
+    }
+}
+
+fn record_seeds() -> Vec<Vec<u8>> {
+    let Ok(doc) = StreetDoc::load(&demo().0) else {
+        return Vec::new();
+    };
+    let r = Records {
+        street: doc.street().ok(),
+        organisations: doc.all(),
+        posts: doc.all::<Post>().into_iter().take(6).collect(),
+        interests: doc.all(),
+        meetings: doc.all(),
+        actions: doc.all(),
+        collaborations: doc.all(),
+        relationships: doc.all(),
+    };
+    serde_json::to_vec(&r).into_iter().collect()
+}
+
+/// Three texts separated by 0xff bytes: what was received, what was typed, what is there
+/// now; the minutes screen's diff and rebase over them.
+fn text(data: &[u8]) {
+    let mut parts = data.split(|b| *b == 0xff).map(String::from_utf8_lossy);
+    let base = parts.next().unwrap_or_default();
+    let edited = parts.next().unwrap_or_default();
+    let current = parts.next().unwrap_or_default();
+    let splice = ivej_model::text::diff(&base, &edited);
+    let _ = ivej_model::text::apply(&base, &splice);
+    let rebased = ivej_model::text::rebase(&base, &edited, &current);
+    let _ = ivej_model::text::apply(&current, &rebased);
+}
+
+fn text_seeds() -> Vec<Vec<u8>> {
+    vec![b"Hansen presented\xffHansen presented the mill\xffHansen presented; coffee".to_vec()]
+}
+
+/// What users type or paste: invite codes, dates, search text, hex.
+fn typed(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let _ = ivej_model::Invite::from_code(&text);
+    if let Ok(date) = text.parse::<ivej_model::Date>() {
+        let _ = date.add_days(i64::from(data.first().copied().unwrap_or(0)) << 40);
+    }
+    if let Ok(at) = text.parse::<ivej_model::LocalDateTime>() {
+        let _ = at.add_days(-(1 << 40));
+    }
+    if let Some(query) = ivej_store::fts_query(&text) {
+        assert!(query.starts_with('"'), "only quoted terms: {query}");
+    }
+    if let Some(bytes) = ivej_model::hex::decode(&text) {
+        assert_eq!(
+            ivej_model::hex::decode(&ivej_model::hex::encode(&bytes)),
+            Some(bytes)
+        );
+    }
+}
+
+fn typed_seeds() -> Vec<Vec<u8>> {
+    vec![
+        b"2026-12-03".to_vec(),
+        b"2026-12-03T15:00".to_vec(),
+        b"cnc fr\xc3\xa6s".to_vec(),
+        b"00ff7a".to_vec(),
+        b"IVEJ-0123456789ABCDEFGHJKMNPQRSTVWXYZ".to_vec(),
+    ]
+}
+
+/// A picture the user opens to read an invite from.
+fn qr(data: &[u8]) {
+    let _ = ivej_node::qr::read_invite(data);
+}
+
+fn qr_seeds() -> Vec<Vec<u8>> {
+    // A tiny valid PNG (1x1, grey), so the fuzzer starts inside the decoder.
+    vec![vec![
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0,
+        0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0, 0x3a, 0x7e, 0x9b, 0x55, 0, 0, 0, 0x0a, 0x49, 0x44,
+        0x41, 0x54, 0x78, 0x9c, 0x63, 0x60, 0, 0, 0, 2, 0, 1, 0x73, 0x75, 0x01, 0x18, 0, 0, 0, 0,
+        0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    ]]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// Files kept for a target: its corpus (seeds a fuzz run found interesting) and the
+    /// inputs of every crash found and fixed.
+    fn kept(name: &str) -> Vec<Vec<u8>> {
+        let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+        let mut out = Vec::new();
+        for dir in ["corpus", "regressions"] {
+            let Ok(entries) = std::fs::read_dir(fuzz.join(dir).join(name)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                if let Ok(bytes) = std::fs::read(entry.path()) {
+                    out.push(bytes);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_target_runs_its_seeds_and_kept_inputs_without_panicking() {
+        for t in TARGETS {
+            let seeds = (t.seeds)();
+            assert!(!seeds.is_empty(), "{} has seeds", t.name);
+            for input in seeds.iter().chain(&kept(t.name)) {
+                (t.run)(input);
+            }
+            // And a few inputs no seed covers.
+            for junk in [
+                &b""[..],
+                b"\0",
+                &[0xff; 64],
+                b"\x42\x00\x00\x01\x00\x03\x01\x00\x01\x00",
+            ] {
+                (t.run)(junk);
+            }
+        }
+    }
+
+    #[test]
+    fn the_sync_seeds_are_real_messages() {
+        assert!(sync_street_seeds().len() >= 2);
+        assert!(sync_minutes_seeds().len() >= 2);
+        assert!(!record_seeds()[0].is_empty());
+    }
+
+    #[test]
+    fn every_target_has_a_libfuzzer_entry_point() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/fuzz_targets");
+        for t in TARGETS {
+            assert!(
+                dir.join(format!("{}.rs", t.name)).exists(),
+                "fuzz/fuzz_targets/{}.rs",
+                t.name
+            );
+        }
+    }
+}

@@ -220,6 +220,7 @@ mod tests {
             members: 1,
             active_posts: 0,
             meetings: 0,
+            damaged_chunks: 0,
         })
     }
 

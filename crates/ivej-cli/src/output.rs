@@ -42,6 +42,12 @@ pub fn summary(s: &StreetSummary) {
     if let Some(ch) = &s.street.current_challenge {
         println!("Current challenge: {ch}");
     }
+    if s.damaged_chunks > 0 {
+        println!(
+            "Warning: {} stored chunks were damaged and kept aside; what they held comes back with the next sync.",
+            s.damaged_chunks
+        );
+    }
 }
 
 pub fn organisation(o: &Organisation) {

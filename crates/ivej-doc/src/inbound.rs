@@ -121,6 +121,66 @@ fn check_document_columns(data: &[u8], budget: &mut usize) -> Result<(), DocErro
     Ok(())
 }
 
+/// Whether `bytes` are whole chunks whose checksums hold. automerge's `load_incremental`
+/// skips a chunk it cannot read without a word; stored chunks are checked with this first,
+/// so a damaged one is noticed and kept aside instead of silently dropped. A compressed
+/// chunk's checksum covers what it inflates to (within [`MAX_INFLATED`]).
+pub fn check_integrity(mut bytes: &[u8]) -> Result<(), DocError> {
+    use sha2::{Digest, Sha256};
+    if bytes.is_empty() {
+        return Err(refused("an empty chunk"));
+    }
+    while !bytes.is_empty() {
+        let mut r = Cursor(bytes);
+        if r.take(4)? != MAGIC {
+            return Err(refused("a chunk without automerge's magic bytes"));
+        }
+        let checksum = r.take(4)?;
+        let chunk_type = r.take(1)?[0];
+        let len = r.len()?;
+        let data = r.take(len)?;
+        let (hashed_type, inflated);
+        let hashed: &[u8] = if chunk_type == CHUNK_COMPRESSED {
+            let mut out = Vec::new();
+            let mut decoder = flate2::bufread::DeflateDecoder::new(data);
+            decoder
+                .by_ref()
+                .take(MAX_INFLATED as u64 + 1)
+                .read_to_end(&mut out)
+                .map_err(|_| refused("a chunk that does not inflate"))?;
+            if out.len() > MAX_INFLATED {
+                return Err(refused("a chunk that inflates past the limit"));
+            }
+            inflated = out;
+            hashed_type = CHUNK_CHANGE;
+            &inflated
+        } else {
+            hashed_type = chunk_type;
+            data
+        };
+        let mut header = vec![hashed_type];
+        let mut n = hashed.len() as u64;
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                header.push(byte);
+                break;
+            }
+            header.push(byte | 0x80);
+        }
+        let digest = Sha256::new()
+            .chain_update(&header)
+            .chain_update(hashed)
+            .finalize();
+        if digest.get(..4) != Some(checksum) {
+            return Err(refused("a chunk whose checksum does not hold"));
+        }
+        bytes = r.0;
+    }
+    Ok(())
+}
+
 /// Inflates `deflated` into a scratch buffer, failing as soon as it passes `budget`.
 fn inflate_within(deflated: &[u8], budget: &mut usize) -> Result<(), DocError> {
     let mut decoder = flate2::bufread::DeflateDecoder::new(deflated);
@@ -253,6 +313,46 @@ mod tests {
         .unwrap();
         let more = doc.save_incremental();
         check_chunks(&[whole, more].concat(), &mut MAX_INFLATED.clone()).unwrap();
+    }
+
+    #[test]
+    fn saved_chunks_are_intact_and_a_cut_or_flipped_one_is_not() {
+        let mut doc = Document::new(DocKind::Private).unwrap();
+        for i in 0..50 {
+            doc.put(&ivej_model::PrivateNote {
+                id: format!("n{i}"),
+                about: None,
+                text: "call the laser shop about the welding jig "
+                    .repeat(8)
+                    .as_str()
+                    .into(),
+                created_at: i,
+                updated_at: i,
+            })
+            .unwrap();
+        }
+        let whole = doc.save();
+        check_integrity(&whole).unwrap();
+        doc.put(&ivej_model::PrivateNote {
+            id: "last".into(),
+            about: None,
+            text: "one more".into(),
+            created_at: 1,
+            updated_at: 1,
+        })
+        .unwrap();
+        let change = doc.save_incremental();
+        check_integrity(&change).unwrap();
+        check_integrity(&[whole.clone(), change.clone()].concat()).unwrap();
+        assert!(
+            check_integrity(&change[..change.len() - 3]).is_err(),
+            "cut short"
+        );
+        let mut flipped = change.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0xff;
+        assert!(check_integrity(&flipped).is_err(), "a flipped byte");
+        assert!(check_integrity(&[]).is_err());
     }
 
     #[test]

@@ -57,6 +57,10 @@ pub struct StreetSummary {
     pub members: u32,
     pub active_posts: u32,
     pub meetings: u32,
+    /// Stored chunks that would not load and were kept aside when the data directory was
+    /// opened; what they held comes back with the next sync.
+    #[serde(default)]
+    pub damaged_chunks: u32,
 }
 
 impl StreetSummary {

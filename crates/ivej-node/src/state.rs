@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use ivej_doc::{Document, MinutesDoc, PrivateDoc, StreetDoc};
+use ivej_doc::{DocKind, Document, MinutesDoc, PrivateDoc, StreetDoc};
 use ivej_model::{Organisation, Post, Service, StreetSummary, Validate, ValidationErrors};
 use ivej_store::{Store, StoreError, Writer};
 
@@ -53,19 +53,71 @@ pub(crate) struct State {
     pub seen_data_version: Option<i64>,
     /// Peers talked to, by device id.
     pub peers: std::collections::BTreeMap<String, crate::peers::PeerRecord>,
+    /// The live sync session per peer device (see `Node::start_sync_session`).
+    pub live_sessions: HashMap<String, u64>,
+    pub session_counter: u64,
 }
 
-/// Loads a stored document's chunks into one automerge document.
+/// Loads a stored document's chunks into one automerge document. When they do not load
+/// (a damaged disk, a bug of an older version), the node still opens: the chunks that load
+/// are kept, the others are moved aside into the store's quarantine
+/// ([`recover_chunks`]), and what went missing comes back with the next sync.
 fn load_chunks<T>(
-    store: &Store,
+    store: &mut Store,
     doc_id: &str,
-    load: impl FnOnce(&[u8]) -> Result<T, ivej_doc::DocError>,
+    kind: ivej_doc::DocKind,
+    load: impl Fn(&[u8]) -> Result<T, ivej_doc::DocError>,
 ) -> NodeResult<Option<T>> {
     let Some(stored) = store.load_document(doc_id)? else {
         return Ok(None);
     };
-    let bytes = stored.chunks.concat();
-    Ok(Some(load(&bytes)?))
+    if let Ok(doc) = load(&stored.chunks.concat()) {
+        return Ok(Some(doc));
+    }
+    let (good, bad) = recover_chunks(kind, &stored);
+    store.write(|w| w.quarantine(doc_id, kind.name(), &bad, &good))?;
+    Ok(Some(load(&good)?))
+}
+
+/// What of a damaged document still loads, chunk by chunk: the snapshot if it loads (else
+/// the empty skeleton every replica starts from), then each change chunk that applies.
+/// Returns a full save of that, and the chunks that did not load with the reason.
+pub(crate) fn recover_chunks(
+    kind: ivej_doc::DocKind,
+    stored: &ivej_store::StoredDocument,
+) -> (Vec<u8>, Vec<(Vec<u8>, String)>) {
+    let mut bad = Vec::new();
+    let mut chunks = stored.chunks.iter();
+    let snapshot = if stored.has_snapshot {
+        chunks.next()
+    } else {
+        None
+    };
+    let loaded = snapshot.map(|bytes| (bytes, Document::load(kind, bytes)));
+    let mut doc = match loaded {
+        Some((_, Ok(doc))) => doc,
+        other => {
+            if let Some((bytes, Err(e))) = other {
+                bad.push((bytes.clone(), e.to_string()));
+            }
+            match Document::new(kind) {
+                Ok(doc) => doc,
+                // Creating an empty document does not fail; if it did, keep nothing.
+                Err(e) => return (Vec::new(), vec![(Vec::new(), e.to_string())]),
+            }
+        }
+    };
+    for chunk in chunks {
+        // `load_incremental` skips a chunk it cannot read without a word: check it first.
+        let applied = match ivej_doc::inbound::check_integrity(chunk) {
+            Ok(()) => doc.load_incremental(chunk).map(drop),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = applied {
+            bad.push((chunk.clone(), e.to_string()));
+        }
+    }
+    (doc.save(), bad)
 }
 
 impl State {
@@ -92,13 +144,25 @@ impl State {
             sync_states: HashMap::new(),
             seen_data_version: None,
             peers: Default::default(),
+            live_sessions: HashMap::new(),
+            session_counter: 0,
         };
         state.load_peers()?;
         if let Some(org) = state.own_org.clone() {
-            state.private = load_chunks(&state.store, &private_doc_id(&org), PrivateDoc::load)?;
+            state.private = load_chunks(
+                &mut state.store,
+                &private_doc_id(&org),
+                DocKind::Private,
+                PrivateDoc::load,
+            )?;
         }
         if let Some(id) = state.street_id.clone() {
-            state.street = load_chunks(&state.store, &street_doc_id(&id), StreetDoc::load)?;
+            state.street = load_chunks(
+                &mut state.store,
+                &street_doc_id(&id),
+                DocKind::Street,
+                StreetDoc::load,
+            )?;
             if state.street.is_none() {
                 return Err(NodeError::Internal(format!(
                     "the data directory names street {id}, but its document is missing"
@@ -258,14 +322,24 @@ impl State {
     /// message), so memory never holds a change the disk does not.
     pub fn reload_street(&mut self) -> NodeResult<()> {
         let street_id = self.street_id.clone().ok_or(NodeError::NoStreet)?;
-        self.street = load_chunks(&self.store, &street_doc_id(&street_id), StreetDoc::load)?;
+        self.street = load_chunks(
+            &mut self.store,
+            &street_doc_id(&street_id),
+            DocKind::Street,
+            StreetDoc::load,
+        )?;
         Ok(())
     }
 
     /// Like [`State::reload_street`], for the company's private document.
     pub fn reload_private(&mut self) -> NodeResult<()> {
         let org = self.own_org.clone().ok_or(NodeError::NoStreet)?;
-        self.private = load_chunks(&self.store, &private_doc_id(&org), PrivateDoc::load)?;
+        self.private = load_chunks(
+            &mut self.store,
+            &private_doc_id(&org),
+            DocKind::Private,
+            PrivateDoc::load,
+        )?;
         Ok(())
     }
 
@@ -287,8 +361,12 @@ impl State {
     /// The minutes document of a meeting, loading or creating it.
     pub fn minutes_mut(&mut self, meeting_id: &str) -> NodeResult<&mut MinutesDoc> {
         if !self.minutes.contains_key(meeting_id) {
-            let doc = match load_chunks(&self.store, &minutes_doc_id(meeting_id), MinutesDoc::load)?
-            {
+            let doc = match load_chunks(
+                &mut self.store,
+                &minutes_doc_id(meeting_id),
+                DocKind::Minutes,
+                MinutesDoc::load,
+            )? {
                 Some(doc) => doc,
                 None => MinutesDoc::create(meeting_id)?,
             };
@@ -360,6 +438,7 @@ impl State {
             members: count(self.store.member_count()?),
             active_posts: count(self.store.active_post_count(&today)?),
             meetings: count(doc.keys::<ivej_model::Meeting>().len()),
+            damaged_chunks: count(self.store.quarantined()?.len()),
         })
     }
 }

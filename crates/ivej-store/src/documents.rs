@@ -9,6 +9,18 @@ use crate::{Store, Writer};
 pub struct StoredDocument {
     pub kind: String,
     pub chunks: Vec<Vec<u8>>,
+    /// Whether `chunks[0]` is a snapshot (else every chunk is appended changes).
+    pub has_snapshot: bool,
+}
+
+/// A stored chunk that would not load, kept aside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantinedChunk {
+    pub doc_id: String,
+    pub bytes: usize,
+    pub reason: String,
+    /// Unix seconds.
+    pub at: i64,
 }
 
 impl StoredDocument {
@@ -30,13 +42,18 @@ impl Store {
         else {
             return Ok(None);
         };
+        let has_snapshot = snapshot.is_some();
         let mut chunks: Vec<Vec<u8>> = snapshot.into_iter().collect();
         let mut stmt =
             conn.prepare_cached("SELECT bytes FROM doc_changes WHERE doc_id = ?1 ORDER BY seq")?;
         for bytes in stmt.query_map([doc_id], |r| r.get::<_, Vec<u8>>(0))? {
             chunks.push(bytes?);
         }
-        Ok(Some(StoredDocument { kind, chunks }))
+        Ok(Some(StoredDocument {
+            kind,
+            chunks,
+            has_snapshot,
+        }))
     }
 
     /// The saved sync state of a peer for a document (see `Writer::put_sync_state`).
@@ -62,6 +79,24 @@ impl Store {
         let rows = stmt
             .query_map([], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// The chunks kept aside because they would not load, newest first.
+    pub fn quarantined(&self) -> Result<Vec<QuarantinedChunk>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT doc_id, length(bytes), reason, at FROM quarantine ORDER BY id DESC",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(QuarantinedChunk {
+                    doc_id: r.get(0)?,
+                    bytes: usize::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                    reason: r.get(2)?,
+                    at: r.get(3)?,
+                })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
@@ -135,6 +170,25 @@ impl Writer<'_> {
             params![peer, doc_id, state],
         )?;
         Ok(())
+    }
+
+    /// Keeps `bad` (chunks of `doc_id` that would not load, with why) aside, and replaces
+    /// the document with `good`, a full save of what did load: one transaction, so a crash
+    /// leaves either the old rows or the new ones.
+    pub fn quarantine(
+        &mut self,
+        doc_id: &str,
+        kind: &str,
+        bad: &[(Vec<u8>, String)],
+        good: &[u8],
+    ) -> Result<(), StoreError> {
+        for (bytes, reason) in bad {
+            self.tx.execute(
+                "INSERT INTO quarantine(doc_id, bytes, reason) VALUES (?1, ?2, ?3)",
+                params![doc_id, bytes, reason],
+            )?;
+        }
+        self.replace_snapshot(doc_id, kind, good)
     }
 
     /// Replaces a document's snapshot with a full save and drops the appended changes it

@@ -88,6 +88,15 @@ const STEPS: &[&str] = &[
         last_seen INTEGER,
         last_synced INTEGER
      );",
+    // 5: stored chunks that would not load, kept aside (never deleted) so the node opens
+    // without them and the user can be told.
+    "CREATE TABLE quarantine (
+        id INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL,
+        bytes BLOB NOT NULL,
+        reason TEXT NOT NULL,
+        at INTEGER NOT NULL DEFAULT (unixepoch())
+     );",
 ];
 
 /// The schema version this build creates.

@@ -13,7 +13,9 @@ use ivej_doc::automerge::sync::{Message, State as AmState, SyncDoc};
 use ivej_doc::automerge::transaction::Transactable;
 use ivej_doc::automerge::{AutoCommit, ObjType, ReadDoc, ROOT};
 use ivej_model::Direction;
-use ivej_net::{DeviceKeys, Listener, NoiseChannel, NoiseReader, NoiseWriter, WireMessage};
+use ivej_net::{
+    DeviceKeys, Listener, NoiseChannel, NoiseReader, NoiseWriter, SessionLimits, WireMessage,
+};
 use ivej_node::{MeetingInput, Node, NodeError, NodeOptions, PostInput};
 use tempfile::TempDir;
 use tokio::io::{ReadHalf, WriteHalf};
@@ -76,7 +78,7 @@ impl Mallory {
             };
             let Ok(WireMessage::Sync { doc_id, payload }) = WireMessage::decode(&received.unwrap())
             else {
-                panic!("expected a sync message");
+                continue; // a keepalive
             };
             let (doc, state) = self.docs.entry(doc_id).or_default();
             doc.sync()
@@ -412,5 +414,90 @@ async fn minutes_of_meetings_that_do_not_exist_are_never_created_stored_or_sprea
     assert_eq!(street.reopens().shared_documents(None).unwrap(), before);
     drop(m);
     street.honest_member_converges().await;
+    street.listener.shutdown().await;
+}
+
+/// Short limits, so the test waits seconds, not minutes; both ends use the same ones.
+fn short_limits() -> SessionLimits {
+    SessionLimits {
+        hello: Duration::from_millis(800),
+        write: Duration::from_secs(2),
+        idle: Duration::from_millis(1500),
+        keepalive: Duration::from_millis(400),
+    }
+}
+
+/// Whether the node closes `reader`'s session within `within`.
+async fn closed_within(reader: &mut NoiseReader<ReadHalf<TcpStream>>, within: Duration) -> bool {
+    tokio::time::timeout(within, async { while reader.recv().await.is_ok() {} })
+        .await
+        .is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peers_silent_after_the_handshake_or_the_hello_are_dropped_and_quiet_honest_ones_kept() {
+    let street = attacked_street().await;
+    let listener = Listener::bind_with(
+        street.a.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+        short_limits(),
+    )
+    .await
+    .unwrap();
+    let secret = street.mallory.street_secret().unwrap();
+    let keys = DeviceKeys::load_or_create(&street.mallory).unwrap();
+    let handshake = || async {
+        let stream = TcpStream::connect(listener.local_addr()).await.unwrap();
+        NoiseChannel::handshake(stream, true, &keys.private, &secret)
+            .await
+            .unwrap()
+            .split()
+    };
+
+    // Silent after the handshake: never says hello.
+    let (mut reader, _writer) = handshake().await;
+    assert!(closed_within(&mut reader, Duration::from_secs(5)).await);
+
+    // Says hello, then nothing at all.
+    let (mut reader, mut writer) = handshake().await;
+    let hello = WireMessage::Hello {
+        device_id: street.mallory.device_id().unwrap(),
+        org_id: street.mallory.own_org_id().unwrap(),
+        org_proof: vec![0; 32],
+        docs: vec![],
+    };
+    writer.send(&hello.encode()).await.unwrap();
+    assert!(closed_within(&mut reader, Duration::from_secs(5)).await);
+
+    // An honest member with nothing to say for twice the idle limit stays connected.
+    let db = TempDir::new().unwrap();
+    let b = member(
+        &db,
+        &street.a,
+        street.a.street_secret().unwrap(),
+        "Regstrup Smedie",
+    );
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let session = tokio::spawn(ivej_net::connect_with(
+        b.clone(),
+        listener.local_addr(),
+        short_limits(),
+        stop_rx,
+    ));
+    let a = street.a.clone();
+    eventually("the first sync", || titles(&b) == titles(&a)).await;
+    tokio::time::sleep(short_limits().idle * 2).await;
+    assert!(!session.is_finished(), "the quiet honest session lives on");
+    street
+        .a
+        .create_post(PostInput::new(Direction::Offer, "CAP.EQUIP", "Forklift"))
+        .unwrap();
+    eventually("a new post over the same session", || {
+        titles(&b) == titles(&a)
+    })
+    .await;
+    stop.send(true).unwrap();
+    assert!(session.await.unwrap().is_ok());
+    listener.shutdown().await;
     street.listener.shutdown().await;
 }

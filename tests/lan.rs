@@ -150,6 +150,67 @@ async fn two_nodes_sync_over_noise_and_changes_flow_live() {
     listener.shutdown().await;
 }
 
+/// The invite's address and mDNS can both dial the same peer: the newer session takes
+/// over, the older ends by itself, and neither mixes sync state nor marks a live peer gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_session_with_the_same_device_takes_over_and_status_stays_true() {
+    let (da, db) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let a = facilitator(&da);
+    a.create_post(PostInput::new(
+        Direction::Offer,
+        "CAP.SPACE",
+        "Storage hall",
+    ))
+    .unwrap();
+    let b = member(&db, &a, a.street_secret().unwrap(), "Regstrup Smedie");
+    let listener = Listener::bind(a.clone(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let first = tokio::spawn(ivej_net::connect(
+        b.clone(),
+        listener.local_addr(),
+        stop_rx.clone(),
+    ));
+    eventually("the first sync", || titles(&b) == titles(&a)).await;
+    let second = tokio::spawn(ivej_net::connect(b.clone(), listener.local_addr(), stop_rx));
+    let ended = tokio::time::timeout(Duration::from_secs(10), first).await;
+    assert!(
+        matches!(ended, Ok(Ok(Ok(_)))),
+        "the older session ends by itself: {ended:?}"
+    );
+    let b_device = b.device_id().unwrap();
+    eventually("a to show b connected", || {
+        a.peer_statuses()
+            .unwrap()
+            .iter()
+            .any(|p| p.device_id == b_device && p.connected)
+    })
+    .await;
+    a.create_post(PostInput::new(Direction::Offer, "CAP.EQUIP", "Forklift"))
+        .unwrap();
+    b.create_post(PostInput::new(
+        Direction::Need,
+        "PUR",
+        "Joint energy purchase",
+    ))
+    .unwrap();
+    eventually("both posts on both sides", || {
+        titles(&a).len() == 3 && titles(&a) == titles(&b)
+    })
+    .await;
+    assert!(
+        a.peer_statuses()
+            .unwrap()
+            .iter()
+            .any(|p| p.device_id == b_device && p.connected),
+        "still connected: the older session's end did not mark b gone"
+    );
+    stop.send(true).unwrap();
+    assert!(second.await.unwrap().is_ok());
+    listener.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_without_the_street_secret_is_refused_and_learns_nothing() {
     let (da, dc) = (TempDir::new().unwrap(), TempDir::new().unwrap());

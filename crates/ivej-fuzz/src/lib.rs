@@ -258,8 +258,10 @@ fn sync_private_seeds() -> Vec<Vec<u8>> {
     exchange(&demo().2, DocKind::Private)
 }
 
-/// Bytes as storage holds them, loaded as each kind, and applied onto the demo street.
+/// Bytes as storage holds them: their integrity checked, loaded as each kind, and applied
+/// onto the demo street.
 fn stored_chunks(data: &[u8]) {
+    let _ = ivej_doc::inbound::check_integrity(data);
     for kind in [DocKind::Street, DocKind::Minutes, DocKind::Private] {
         if let Ok(doc) = Document::load(kind, data) {
             read_every_record(&doc);

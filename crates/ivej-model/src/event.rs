@@ -7,14 +7,37 @@ use serde::{Deserialize, Serialize};
 pub enum NodeEvent {
     StreetOpened,
     StreetChanged,
-    OrganisationChanged { id: String },
-    PostChanged { id: String },
-    InterestChanged { id: String },
-    MeetingChanged { id: String },
-    MinutesChanged { meeting_id: String },
-    ActionChanged { id: String },
-    CollaborationChanged { id: String },
-    RelationshipChanged { key: String },
-    ServiceChanged { id: String },
+    OrganisationChanged {
+        id: String,
+    },
+    PostChanged {
+        id: String,
+    },
+    InterestChanged {
+        id: String,
+    },
+    MeetingChanged {
+        id: String,
+    },
+    MinutesChanged {
+        meeting_id: String,
+    },
+    ActionChanged {
+        id: String,
+    },
+    CollaborationChanged {
+        id: String,
+    },
+    RelationshipChanged {
+        key: String,
+    },
+    ServiceChanged {
+        id: String,
+    },
     PrivateChanged,
+    /// A peer connected or disconnected: the sync screen's status changed. (Also what tells
+    /// a session that a newer one with the same device took its place.)
+    PeerChanged {
+        device_id: String,
+    },
 }

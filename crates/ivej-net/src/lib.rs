@@ -22,5 +22,7 @@ pub use discovery::{street_tag, Discovery, FoundPeer, SERVICE_TYPE};
 pub use error::NetError;
 pub use identity::DeviceKeys;
 pub use serve::{serve, ServeOptions, Server, DEFAULT_PORT};
-pub use session::{connect, serve_connection, Listener, SessionReport};
+pub use session::{
+    connect, connect_with, serve_connection, Listener, SessionLimits, SessionReport, MAX_SESSIONS,
+};
 pub use wire::WireMessage;

@@ -43,11 +43,32 @@ async fn blocking<T: Send + 'static>(
         .map_err(NetError::from)
 }
 
-/// How long a peer may take to say hello after the handshake.
-const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long one message may take to leave: a peer that stops reading ends its session
-/// instead of holding this node's messages (and memory) forever.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The time limits of a session. Both ends of a session should use the same ones: each
+/// side's keepalive must come well within the other's idle limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// How long a peer may take to say hello after the handshake.
+    pub hello: Duration,
+    /// How long one message may take to leave: a peer that stops reading ends its session
+    /// instead of holding this node's messages (and memory) forever.
+    pub write: Duration,
+    /// How long a peer may stay silent; a silent peer's session ends.
+    pub idle: Duration,
+    /// How often a session with nothing to say sends a keepalive.
+    pub keepalive: Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits {
+            hello: Duration::from_secs(10),
+            write: Duration::from_secs(30),
+            idle: Duration::from_secs(90),
+            keepalive: Duration::from_secs(25),
+        }
+    }
+}
+
 /// Sessions a listener runs at once; connections beyond are closed at once.
 pub const MAX_SESSIONS: usize = 64;
 
@@ -56,19 +77,27 @@ struct Peer {
     org: String,
 }
 
-async fn send<W: tokio::io::AsyncWrite + Unpin>(
-    writer: &mut NoiseWriter<W>,
-    message: &[u8],
-) -> Result<(), NetError> {
-    tokio::time::timeout(WRITE_TIMEOUT, writer.send(message))
-        .await
-        .map_err(|_| NetError::Timeout)?
+/// The sending half with its time limit, and when it last sent (for keepalives).
+struct Outgoing<W> {
+    writer: NoiseWriter<W>,
+    limit: Duration,
+    last_sent: tokio::time::Instant,
+}
+
+impl<W: tokio::io::AsyncWrite + Unpin> Outgoing<W> {
+    async fn send(&mut self, message: &[u8]) -> Result<(), NetError> {
+        tokio::time::timeout(self.limit, self.writer.send(message))
+            .await
+            .map_err(|_| NetError::Timeout)??;
+        self.last_sent = tokio::time::Instant::now();
+        Ok(())
+    }
 }
 
 /// Sends every pending sync message for `docs`; returns how many.
 async fn flush<W: tokio::io::AsyncWrite + Unpin>(
     node: &Arc<Node>,
-    writer: &mut NoiseWriter<W>,
+    writer: &mut Outgoing<W>,
     peer: &Arc<Peer>,
     docs: &BTreeSet<String>,
 ) -> Result<usize, NetError> {
@@ -89,7 +118,7 @@ async fn flush<W: tokio::io::AsyncWrite + Unpin>(
                 doc_id: doc.clone(),
                 payload,
             };
-            send(writer, &wire.encode()).await?;
+            writer.send(&wire.encode()).await?;
             sent += 1;
         }
     }
@@ -100,6 +129,7 @@ async fn run_session(
     node: Arc<Node>,
     stream: TcpStream,
     initiator: bool,
+    limits: SessionLimits,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<SessionReport, NetError> {
     // Sync messages are small and latency matters more than packet count.
@@ -114,7 +144,12 @@ async fn run_session(
     let psk = blocking(&node, |n| n.street_secret()).await?;
     let channel = NoiseChannel::handshake(stream, initiator, &keys.private, &psk).await?;
     let session_hash = channel.handshake_hash().to_vec();
-    let (mut reader, mut writer) = channel.split();
+    let (mut reader, writer) = channel.split();
+    let mut writer = Outgoing {
+        writer,
+        limit: limits.write,
+        last_sent: tokio::time::Instant::now(),
+    };
 
     let (device, org, org_secret, offered) = blocking(&node, |n| {
         Ok((
@@ -132,9 +167,9 @@ async fn run_session(
         org_proof: my_proof.to_vec(),
         docs: offered,
     };
-    send(&mut writer, &hello.encode()).await?;
+    writer.send(&hello.encode()).await?;
     // A peer that completes the handshake and then says nothing holds a slot: bounded.
-    let hello = tokio::time::timeout(HELLO_TIMEOUT, reader.recv())
+    let hello = tokio::time::timeout(limits.hello, reader.recv())
         .await
         .map_err(|_| NetError::Timeout)??;
     let peer = match WireMessage::decode(&hello)? {
@@ -154,7 +189,7 @@ async fn run_session(
             };
             (device_id, org_id)
         }
-        WireMessage::Sync { .. } => {
+        WireMessage::Sync { .. } | WireMessage::Ping => {
             return Err(NetError::Protocol("expected hello first".into()));
         }
     };
@@ -166,14 +201,13 @@ async fn run_session(
     let p = peer.clone();
     // What this node shares with the peer, never what the peer offers: documents a peer
     // names are no reason to create any (the hello's list is only informational).
-    let mut docs: BTreeSet<String> = blocking(&node, move |n| {
-        n.start_sync_session(&p.device)?;
+    let (session, shared) = blocking(&node, move |n| {
+        let session = n.start_sync_session(&p.device)?;
         n.peer_connected(&p.device, &p.org, ivej_model::Via::Lan)?;
-        n.shared_documents(Some(&p.org))
+        Ok((session, n.shared_documents(Some(&p.org))?))
     })
-    .await?
-    .into_iter()
-    .collect();
+    .await?;
+    let mut docs: BTreeSet<String> = shared.into_iter().collect();
 
     // Reading runs in its own task so waiting for the peer never cuts a message in half.
     // One message waits while one is applied: what a peer can make this session hold is a
@@ -198,7 +232,13 @@ async fn run_session(
     };
     report.messages_sent += flush(&node, &mut writer, &peer, &docs).await?;
 
+    let mut last_received = tokio::time::Instant::now();
     let result = loop {
+        // A newer session with the same device took over: end this one quietly.
+        let p = peer.clone();
+        if !blocking(&node, move |n| n.is_current_session(&p.device, session)).await? {
+            break Ok(());
+        }
         tokio::select! {
             message = incoming.recv() => {
                 let bytes = match message {
@@ -206,8 +246,13 @@ async fn run_session(
                     Some(Err(e)) => break Err(e),
                     None => break Ok(()),
                 };
-                let WireMessage::Sync { doc_id, payload } = WireMessage::decode(&bytes)? else {
-                    break Err(NetError::Protocol("a second hello".into()));
+                last_received = tokio::time::Instant::now();
+                let (doc_id, payload) = match WireMessage::decode(&bytes)? {
+                    WireMessage::Sync { doc_id, payload } => (doc_id, payload),
+                    WireMessage::Ping => continue,
+                    WireMessage::Hello { .. } => {
+                        break Err(NetError::Protocol("a second hello".into()));
+                    }
                 };
                 report.messages_received += 1;
                 report.bytes_received += payload.len();
@@ -227,27 +272,57 @@ async fn run_session(
                 report.messages_sent += flush(&node, &mut writer, &peer, &one).await?;
             }
             event = events.recv() => {
+                // One flush answers a burst of events (a big sync touches thousands), and
+                // only of the documents they touched: typing the minutes flushes the minutes,
+                // not every document in every session.
+                let mut burst = Vec::new();
+                let mut lagged = false;
                 match event {
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                        // One flush answers a burst of events (a big sync touches thousands).
-                        while !matches!(
-                            events.try_recv(),
-                            Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed)
-                        ) {}
-                        // New minutes documents appear with meetings; offer them too.
-                        let p = peer.clone();
-                        docs.extend(blocking(&node, move |n| n.shared_documents(Some(&p.org))).await?);
-                        report.messages_sent += flush(&node, &mut writer, &peer, &docs).await?;
-                    }
+                    Ok(e) => burst.push(e),
+                    Err(broadcast::error::RecvError::Lagged(_)) => lagged = true,
                     Err(broadcast::error::RecvError::Closed) => break Ok(()),
                 }
+                loop {
+                    match events.try_recv() {
+                        Ok(e) => burst.push(e),
+                        Err(broadcast::error::TryRecvError::Lagged(_)) => lagged = true,
+                        Err(_) => break,
+                    }
+                }
+                let p = peer.clone();
+                let (shared, touched) = blocking(&node, move |n| {
+                    let shared = n.shared_documents(Some(&p.org))?;
+                    let touched = if lagged {
+                        None
+                    } else {
+                        Some(n.documents_touched_by(&burst)?)
+                    };
+                    Ok((shared, touched))
+                })
+                .await?;
+                // New minutes documents appear with meetings: those go out whole, since
+                // the peer's first messages about them may have come before the meeting.
+                let new: Vec<String> = shared.into_iter().filter(|d| !docs.contains(d)).collect();
+                docs.extend(new.iter().cloned());
+                let mut to_flush: BTreeSet<String> = match touched {
+                    Some(touched) => docs.intersection(&touched).cloned().collect(),
+                    None => docs.clone(),
+                };
+                to_flush.extend(new);
+                report.messages_sent += flush(&node, &mut writer, &peer, &to_flush).await?;
+            }
+            _ = tokio::time::sleep_until(last_received + limits.idle) => {
+                break Err(NetError::Timeout);
+            }
+            _ = tokio::time::sleep_until(writer.last_sent + limits.keepalive) => {
+                writer.send(&WireMessage::Ping.encode()).await?;
             }
             _ = shutdown.changed() => break Ok(()),
         }
     };
     read_task.abort();
     let p = peer.clone();
-    let _ = blocking(&node, move |n| n.peer_disconnected(&p.device)).await;
+    let _ = blocking(&node, move |n| n.end_sync_session(&p.device, session)).await;
     result.map(|()| report)
 }
 
@@ -257,17 +332,28 @@ pub async fn connect(
     addr: SocketAddr,
     shutdown: watch::Receiver<bool>,
 ) -> Result<SessionReport, NetError> {
+    connect_with(node, addr, SessionLimits::default(), shutdown).await
+}
+
+/// [`connect`] with other time limits (tests shorten them).
+pub async fn connect_with(
+    node: Arc<Node>,
+    addr: SocketAddr,
+    limits: SessionLimits,
+    shutdown: watch::Receiver<bool>,
+) -> Result<SessionReport, NetError> {
     let stream = TcpStream::connect(addr).await?;
-    run_session(node, stream, true, shutdown).await
+    run_session(node, stream, true, limits, shutdown).await
 }
 
 /// Runs a session on a connection a listener accepted.
 pub async fn serve_connection(
     node: Arc<Node>,
     stream: TcpStream,
+    limits: SessionLimits,
     shutdown: watch::Receiver<bool>,
 ) -> Result<SessionReport, NetError> {
-    run_session(node, stream, false, shutdown).await
+    run_session(node, stream, false, limits, shutdown).await
 }
 
 /// Accepts peers on a TCP port; each connection is its own session, so one bad peer never
@@ -281,6 +367,15 @@ pub struct Listener {
 
 impl Listener {
     pub async fn bind(node: Arc<Node>, addr: SocketAddr) -> Result<Listener, NetError> {
+        Self::bind_with(node, addr, SessionLimits::default()).await
+    }
+
+    /// [`Listener::bind`] with other time limits for its sessions (tests shorten them).
+    pub async fn bind_with(
+        node: Arc<Node>,
+        addr: SocketAddr,
+        limits: SessionLimits,
+    ) -> Result<Listener, NetError> {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
         let (shutdown, watch_rx) = watch::channel(false);
@@ -305,7 +400,7 @@ impl Listener {
                         let rx = watch_rx.clone();
                         tokio::spawn(async move {
                             // A failed session ends that peer's connection only.
-                            let _ = serve_connection(node, stream, rx).await;
+                            let _ = serve_connection(node, stream, limits, rx).await;
                             drop(slot);
                         });
                     }

@@ -5,6 +5,7 @@ use crate::error::NetError;
 
 const HELLO: u8 = 1;
 const SYNC: u8 = 2;
+const PING: u8 = 3;
 const MAX_DOCS: usize = 100_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +21,8 @@ pub enum WireMessage {
     },
     /// An automerge sync message about one document.
     Sync { doc_id: String, payload: Vec<u8> },
+    /// Nothing to say: the session is alive (sent when it has been quiet a while).
+    Ping,
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) {
@@ -88,6 +91,7 @@ impl WireMessage {
                 put_str(&mut out, doc_id);
                 out.extend_from_slice(payload);
             }
+            WireMessage::Ping => out.push(PING),
         }
         out
     }
@@ -122,6 +126,7 @@ impl WireMessage {
                     payload: r.rest.to_vec(),
                 })
             }
+            PING if r.rest.is_empty() => Ok(WireMessage::Ping),
             other => Err(NetError::Protocol(format!("unknown message type {other}"))),
         }
     }
@@ -145,6 +150,8 @@ mod tests {
             payload: vec![1, 2, 3],
         };
         assert_eq!(WireMessage::decode(&sync.encode()).unwrap(), sync);
+        let ping = WireMessage::Ping;
+        assert_eq!(WireMessage::decode(&ping.encode()).unwrap(), ping);
         for junk in [
             &b""[..],
             b"\x01",

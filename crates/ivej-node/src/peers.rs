@@ -1,7 +1,7 @@
 //! Honest sync status per peer: when it was last seen and last fully synced, and whether
 //! anything is pending in either direction (computed from the sync states, never assumed).
 
-use ivej_model::{PeerStatus, Via};
+use ivej_model::{NodeEvent, PeerStatus, Via};
 
 use crate::clock;
 use crate::error::NodeResult;
@@ -114,6 +114,10 @@ impl Node {
             )
         })?;
         st.peers.insert(device.to_string(), record);
+        drop(st);
+        self.emit(NodeEvent::PeerChanged {
+            device_id: device.to_string(),
+        });
         Ok(())
     }
 
@@ -146,6 +150,10 @@ impl Node {
             }
             Ok(())
         })?;
+        drop(st);
+        self.emit(NodeEvent::PeerChanged {
+            device_id: device.to_string(),
+        });
         Ok(())
     }
 

@@ -367,12 +367,67 @@ impl Node {
         Ok(docs)
     }
 
+    /// The documents that `events` may have changed, so that a session sends only those.
+    pub fn documents_touched_by(
+        &self,
+        events: &[NodeEvent],
+    ) -> NodeResult<std::collections::BTreeSet<String>> {
+        let st = self.lock()?;
+        let street_id = st.street_id.clone().ok_or(NodeError::NoStreet)?;
+        let street = street_doc_id(&street_id);
+        let private = st.own_org.as_deref().map(private_doc_id);
+        let mut docs = std::collections::BTreeSet::new();
+        for event in events {
+            match event {
+                NodeEvent::MinutesChanged { meeting_id } => {
+                    docs.insert(minutes_doc_id(meeting_id));
+                }
+                NodeEvent::PrivateChanged => docs.extend(private.clone()),
+                // Status only: no document changed.
+                NodeEvent::PeerChanged { .. } => {}
+                // A post may be a private one.
+                NodeEvent::PostChanged { .. } | NodeEvent::StreetOpened => {
+                    docs.insert(street.clone());
+                    docs.extend(private.clone());
+                }
+                _ => {
+                    docs.insert(street.clone());
+                }
+            }
+        }
+        Ok(docs)
+    }
+
     /// A new connection to `peer`: forget what was in flight on an earlier one, keeping what
-    /// the peer is known to have (so a reconnect costs little).
-    pub fn start_sync_session(&self, peer: &str) -> NodeResult<()> {
+    /// the peer is known to have (so a reconnect costs little). Returns the session's number:
+    /// a newer session with the same device supersedes this one (two dialers, the invite's
+    /// address and mDNS, can reach the same peer at once), which then ends quietly instead
+    /// of mixing its sync state into the new one's.
+    pub fn start_sync_session(&self, peer: &str) -> NodeResult<u64> {
         let mut st = self.lock()?;
         st.sync_states.retain(|(p, _), _| p != peer);
-        Ok(())
+        st.session_counter += 1;
+        let session = st.session_counter;
+        st.live_sessions.insert(peer.to_string(), session);
+        Ok(session)
+    }
+
+    /// Whether `session` is still the one this node syncs with `peer` over.
+    pub fn is_current_session(&self, peer: &str, session: u64) -> NodeResult<bool> {
+        Ok(self.lock()?.live_sessions.get(peer) == Some(&session))
+    }
+
+    /// `session` with `peer` ended: unless a newer one took its place, the peer is now
+    /// disconnected (and what it is known to have is stored).
+    pub fn end_sync_session(&self, peer: &str, session: u64) -> NodeResult<()> {
+        {
+            let mut st = self.lock()?;
+            if st.live_sessions.get(peer) != Some(&session) {
+                return Ok(());
+            }
+            st.live_sessions.remove(peer);
+        }
+        self.peer_disconnected(peer)
     }
 
     /// The next message for `peer` about `doc_id`, or `None` when there is nothing to say.

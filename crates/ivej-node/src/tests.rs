@@ -993,3 +993,121 @@ fn a_failed_compaction_after_a_durable_write_reports_success() {
         crate::COMPACT_AFTER_CHANGES + 5
     );
 }
+
+/// Sessions flush only what events touched: typing the minutes of one meeting must not
+/// make every session send every document.
+#[test]
+fn events_name_the_documents_they_touched() {
+    use ivej_model::NodeEvent;
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    let street_doc = format!("street:{}", node.street_id().unwrap());
+    let private_doc = format!("private:{}", node.own_org_id().unwrap());
+    let touched = |events: &[NodeEvent]| -> Vec<String> {
+        node.documents_touched_by(events)
+            .unwrap()
+            .into_iter()
+            .collect()
+    };
+    assert_eq!(
+        touched(&[NodeEvent::MinutesChanged {
+            meeting_id: "m1".into()
+        }]),
+        vec!["minutes:m1".to_string()]
+    );
+    assert_eq!(
+        touched(&[NodeEvent::OrganisationChanged { id: "o".into() }]),
+        vec![street_doc.clone()]
+    );
+    let mut both = vec![private_doc.clone(), street_doc.clone()];
+    both.sort();
+    assert_eq!(touched(&[NodeEvent::PostChanged { id: "p".into() }]), both);
+    assert_eq!(touched(&[NodeEvent::PrivateChanged]), vec![private_doc]);
+    assert!(touched(&[NodeEvent::PeerChanged {
+        device_id: "d".into()
+    }])
+    .is_empty());
+    assert!(touched(&[]).is_empty());
+}
+
+/// Exchanges sync messages between two nodes until both are quiet.
+fn sync_pair(a: &Node, b: &Node) {
+    let (da, db) = (a.device_id().unwrap(), b.device_id().unwrap());
+    let (oa, ob) = (a.own_org_id().unwrap(), b.own_org_id().unwrap());
+    for _ in 0..50 {
+        let mut quiet = true;
+        let mut docs = a.shared_documents(Some(&ob)).unwrap();
+        docs.extend(b.shared_documents(Some(&oa)).unwrap());
+        for doc in &docs {
+            for (from, to, from_id, to_id, from_org, to_org) in
+                [(a, b, &da, &db, &oa, &ob), (b, a, &db, &da, &ob, &oa)]
+            {
+                let Ok(Some(m)) = from.sync_message(to_id, Some(to_org), doc) else {
+                    continue;
+                };
+                quiet = false;
+                let _ = to.receive_sync_message(from_id, Some(from_org), doc, &m);
+            }
+        }
+        if quiet {
+            return;
+        }
+    }
+}
+
+/// One damaged chunk on disk must not stop the node from opening: what loads is kept,
+/// the rest is kept aside and said, and the next sync brings back what went missing.
+#[test]
+fn a_damaged_stored_chunk_is_kept_aside_and_the_node_opens_and_recovers_from_a_peer() {
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = new_node(dir_a.path());
+    street(&a);
+    let b = new_node(dir_b.path());
+    b.join_street(
+        &a.street_id().unwrap(),
+        &a.street_secret().unwrap(),
+        OrgProfile {
+            name: "Virkelyst Plast".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    for title in ["Spare CNC hours", "Storage hall", "Half-empty truck"] {
+        a.create_post(PostInput::new(Direction::Offer, "CAP.SPACE", title))
+            .unwrap();
+    }
+    sync_pair(&a, &b);
+    assert_eq!(b.list_posts(&PostFilter::default()).unwrap().len(), 3);
+    let street_doc = format!("street:{}", a.street_id().unwrap());
+    drop(a);
+
+    // Cut every appended change chunk short, as a bad disk or a torn write would.
+    let db = rusqlite::Connection::open(dir_a.path().join("industrivej.sqlite3")).unwrap();
+    let damaged = db
+        .execute(
+            "UPDATE doc_changes SET bytes = substr(bytes, 1, length(bytes) - 3) WHERE doc_id = ?1",
+            [&street_doc],
+        )
+        .unwrap();
+    assert!(damaged >= 3, "the three posts' changes at least");
+    drop(db);
+
+    let a = new_node(dir_a.path());
+    let summary = a.summary().expect("the node opens");
+    assert_eq!(
+        summary.damaged_chunks as usize, damaged,
+        "and says which chunks were kept aside"
+    );
+    assert!(a.list_posts(&PostFilter::default()).unwrap().is_empty());
+    // Opening again finds nothing new to set aside.
+    drop(a);
+    let a = new_node(dir_a.path());
+    assert_eq!(a.summary().unwrap().damaged_chunks as usize, damaged);
+    sync_pair(&a, &b);
+    assert_eq!(
+        a.list_posts(&PostFilter::default()).unwrap().len(),
+        3,
+        "the missing post came back from the peer"
+    );
+}

@@ -7,8 +7,8 @@
 //! - `cargo xtask run [-- ARGS]`: set-up, frontend build, then the desktop app.
 //! - `cargo xtask test`: set-up, formatting and lint checks, every test of the workspace.
 //! - `cargo xtask bench`: the benchmarks, printing figures.
-//! - `cargo xtask fuzz [SECONDS]`: every fuzz target under libFuzzer for SECONDS each
-//!   (default 60), with the nightly toolchain and a pinned cargo-fuzz; prints executions
+//! - `cargo xtask fuzz [SECONDS [TARGET...]]`: every fuzz target (or those named) under
+//!   libFuzzer for SECONDS each (default 60), with the nightly toolchain and a pinned cargo-fuzz; prints executions
 //!   and crashes per target.
 //!
 //! It downloads nothing but packages from the Debian and crates.io registries.
@@ -600,6 +600,10 @@ fn fuzz(args: &[String]) -> Result<()> {
         })
         .collect();
     targets.sort();
+    // Names after the seconds pick targets (all by default).
+    if args.len() > 1 {
+        targets.retain(|t| args[1..].contains(t));
+    }
     step("writing each target's seeds into fuzz/corpus");
     let mut c = cargo();
     c.args([

@@ -159,16 +159,7 @@ pub fn check_integrity(mut bytes: &[u8]) -> Result<(), DocError> {
             data
         };
         let mut header = vec![hashed_type];
-        let mut n = hashed.len() as u64;
-        loop {
-            let byte = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                header.push(byte);
-                break;
-            }
-            header.push(byte | 0x80);
-        }
+        write_uleb(&mut header, hashed.len() as u64);
         let digest = Sha256::new()
             .chain_update(&header)
             .chain_update(hashed)
@@ -195,6 +186,19 @@ fn inflate_within(deflated: &[u8], budget: &mut usize) -> Result<(), DocError> {
         *budget = budget
             .checked_sub(n)
             .ok_or_else(|| refused("changes that inflate past the limit for one message"))?;
+    }
+}
+
+/// An unsigned LEB128 number, as automerge writes lengths.
+fn write_uleb(out: &mut Vec<u8>, mut n: u64) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
     }
 }
 
@@ -266,36 +270,37 @@ mod tests {
         let mut out = MAGIC.to_vec();
         out.extend([0; 4]);
         out.push(chunk_type);
-        let mut n = data.len() as u64;
-        loop {
-            let byte = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                out.push(byte);
-                break;
-            }
-            out.push(byte | 0x80);
-        }
+        write_uleb(&mut out, data.len() as u64);
         out.extend(data);
         out
     }
 
-    #[test]
-    fn what_automerge_saves_passes_whole_and_incremental() {
+    /// A private document with `n` notes long enough for automerge to deflate columns.
+    fn document_with_notes(n: usize) -> Document {
         let mut doc = Document::new(DocKind::Private).unwrap();
-        for i in 0..200 {
-            doc.put(&ivej_model::PrivateNote {
-                id: format!("n{i}"),
-                about: None,
-                text: "call the laser shop about the welding jig "
-                    .repeat(8)
-                    .as_str()
-                    .into(),
-                created_at: i,
-                updated_at: i,
-            })
+        for i in 0..n {
+            doc.put(&note(
+                &format!("n{i}"),
+                &"call the laser shop about the jig ".repeat(8),
+            ))
             .unwrap();
         }
+        doc
+    }
+
+    fn note(id: &str, text: &str) -> ivej_model::PrivateNote {
+        ivej_model::PrivateNote {
+            id: id.into(),
+            about: None,
+            text: text.into(),
+            created_at: 1,
+            updated_at: 1,
+        }
+    }
+
+    #[test]
+    fn what_automerge_saves_passes_whole_and_incremental() {
+        let mut doc = document_with_notes(200);
         let whole = doc.save();
         let mut budget = MAX_INFLATED;
         check_chunks(&whole, &mut budget).unwrap();
@@ -303,44 +308,17 @@ mod tests {
             budget < MAX_INFLATED,
             "the saved document has deflated columns"
         );
-        doc.put(&ivej_model::PrivateNote {
-            id: "last".into(),
-            about: None,
-            text: "one more".into(),
-            created_at: 1,
-            updated_at: 1,
-        })
-        .unwrap();
+        doc.put(&note("last", "one more")).unwrap();
         let more = doc.save_incremental();
         check_chunks(&[whole, more].concat(), &mut MAX_INFLATED.clone()).unwrap();
     }
 
     #[test]
     fn saved_chunks_are_intact_and_a_cut_or_flipped_one_is_not() {
-        let mut doc = Document::new(DocKind::Private).unwrap();
-        for i in 0..50 {
-            doc.put(&ivej_model::PrivateNote {
-                id: format!("n{i}"),
-                about: None,
-                text: "call the laser shop about the welding jig "
-                    .repeat(8)
-                    .as_str()
-                    .into(),
-                created_at: i,
-                updated_at: i,
-            })
-            .unwrap();
-        }
+        let mut doc = document_with_notes(50);
         let whole = doc.save();
         check_integrity(&whole).unwrap();
-        doc.put(&ivej_model::PrivateNote {
-            id: "last".into(),
-            about: None,
-            text: "one more".into(),
-            created_at: 1,
-            updated_at: 1,
-        })
-        .unwrap();
+        doc.put(&note("last", "one more")).unwrap();
         let change = doc.save_incremental();
         check_integrity(&change).unwrap();
         check_integrity(&[whole.clone(), change.clone()].concat()).unwrap();
@@ -376,16 +354,7 @@ mod tests {
         let mut data = vec![0u8, 0]; // no actors, no heads
         data.push(1); // one change column
         data.push(COLUMN_DEFLATED as u8);
-        let mut n = column.len() as u64;
-        loop {
-            let byte = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                data.push(byte);
-                break;
-            }
-            data.push(byte | 0x80);
-        }
+        write_uleb(&mut data, column.len() as u64);
         data.push(0); // no op columns
         data.extend(&column);
         let mut budget = MAX_INFLATED;

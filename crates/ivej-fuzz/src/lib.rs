@@ -11,9 +11,10 @@
 //! any machine. This crate must never do IO in a target (only `write_seeds` writes, for `cargo xtask fuzz`), nor keep state between calls
 //! beyond the read-only seed documents.
 
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
-use ivej_doc::{DocKind, Document, MinutesDoc, PrivateDoc, StreetDoc, SyncState};
+use ivej_doc::{DocKind, Document, StreetDoc, SyncState};
 use ivej_model::{
     ActionItem, Collaboration, Interest, Meeting, Organisation, Post, Relationship, Service,
     Street, Validate,
@@ -204,25 +205,46 @@ fn read_every_record(doc: &Document) {
     let _ = doc.all::<ivej_model::PrivateNote>();
 }
 
+/// A fresh copy of the demo's document of `kind`: loaded once per thread, then forked for
+/// each input (loading costs far more than copying, and the fuzzer runs millions).
+fn demo_doc(kind: DocKind) -> Option<Document> {
+    thread_local! {
+        static LOADED: RefCell<Option<Vec<Document>>> = const { RefCell::new(None) };
+    }
+    LOADED.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let docs = cell.get_or_insert_with(|| {
+            let (street, minutes, private) = demo();
+            [
+                (DocKind::Street, street),
+                (DocKind::Minutes, minutes),
+                (DocKind::Private, private),
+            ]
+            .into_iter()
+            .filter_map(|(kind, bytes)| Document::load(kind, bytes).ok())
+            .collect()
+        });
+        docs.iter_mut()
+            .find(|d| d.kind() == kind)
+            .map(Document::fork)
+    })
+}
+
 fn sync_street(data: &[u8]) {
-    if let Ok(mut doc) = StreetDoc::load(&demo().0) {
+    if let Some(mut doc) = demo_doc(DocKind::Street) {
         receive_into(&mut doc, data);
-        let _ = doc.street();
     }
 }
 
 fn sync_minutes(data: &[u8]) {
-    if let Ok(mut doc) = MinutesDoc::load(&demo().1) {
+    if let Some(mut doc) = demo_doc(DocKind::Minutes) {
         receive_into(&mut doc, data);
-        let _ = doc.text();
-        let _ = doc.in_confidence();
     }
 }
 
 fn sync_private(data: &[u8]) {
-    if let Ok(mut doc) = PrivateDoc::load(&demo().2) {
+    if let Some(mut doc) = demo_doc(DocKind::Private) {
         receive_into(&mut doc, data);
-        let _ = doc.posts();
     }
 }
 
@@ -267,7 +289,7 @@ fn stored_chunks(data: &[u8]) {
             read_every_record(&doc);
         }
     }
-    if let Ok(mut doc) = StreetDoc::load(&demo().0) {
+    if let Some(mut doc) = demo_doc(DocKind::Street) {
         if doc.apply_saved(data).is_ok() {
             read_every_record(&doc);
         }
@@ -281,7 +303,7 @@ fn stored_seeds() -> Vec<Vec<u8>> {
 
 /// A stored sync state, then used to answer a peer.
 fn sync_state(data: &[u8]) {
-    if let (Ok(mut state), Ok(mut doc)) = (SyncState::decode(data), StreetDoc::load(&demo().0)) {
+    if let (Ok(mut state), Some(mut doc)) = (SyncState::decode(data), demo_doc(DocKind::Street)) {
         let _ = doc.generate_sync_message(&mut state);
     }
 }

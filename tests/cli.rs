@@ -1,5 +1,8 @@
 //! The `ivej` CLI end to end: what a script or an always-on box would do.
 
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
 use crate::support::{ivej, ivej_json, ivej_ok, state, stderr};
 
 fn init(dir: &std::path::Path) {
@@ -361,9 +364,6 @@ fn reference_data_is_listed_in_each_language() {
 
 #[test]
 fn invite_join_serve_and_sync_now_from_the_command_line() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     init(a.path());
     ivej_ok(
@@ -561,4 +561,101 @@ fn the_facilitator_plans_a_series_runs_a_meeting_and_reports_the_results() {
     );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("count"), "{}", stderr(&out));
+}
+
+/// `ivej serve` for `dir`, with LAN discovery off, on a free loopback port, dialling `peers`;
+/// returns the process and the address it serves on.
+fn serve(dir: &std::path::Path, peers: &[&str]) -> (std::process::Child, String) {
+    let mut args = vec!["--no-lan", "serve", "--listen", "127.0.0.1:0"];
+    for peer in peers {
+        args.extend(["--peer", peer]);
+    }
+    let mut server = Command::new(env!("CARGO_BIN_EXE_ivej-under-test"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("serving on ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("unexpected first line from serve: {line}"))
+        .to_string();
+    (server, addr)
+}
+
+/// Waits (bounded) until `check` holds.
+fn eventually(what: &str, check: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !check() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// `ivej peers` is another process than the `ivej serve` that holds the session: it must
+/// still say the truth (it said "offline, changes to send, synced never").
+#[test]
+fn peers_read_beside_a_running_serve_show_the_live_session_as_it_is() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    init(a.path());
+    ivej_ok(
+        a.path(),
+        &[
+            "post",
+            "add",
+            "--offer",
+            "--kind",
+            "CAP.SPACE",
+            "--title",
+            "Storage hall",
+        ],
+    );
+    let invite = ivej_json(a.path(), &["invite", "create"]);
+    ivej_ok(
+        b.path(),
+        &[
+            "join",
+            invite["code"].as_str().unwrap(),
+            "--org",
+            "Virkelyst Plast",
+        ],
+    );
+    let (mut server_a, addr) = serve(a.path(), &[]);
+    let (mut server_b, _) = serve(b.path(), &[&addr]);
+    eventually("b to receive a's post", || {
+        ivej_json(b.path(), &["post", "list"])[0]["post"]["title"] == "Storage hall"
+    });
+    eventually(
+        "ivej peers beside a's serve to show b connected and synced",
+        || {
+            let peers = ivej_json(a.path(), &["peers"]);
+            let p = &peers[0];
+            peers.as_array().map(Vec::len) == Some(1)
+                && p["connected"] == true
+                && p["pending_out"] == false
+                && p["pending_in"] == false
+                && p["last_synced"].as_i64().is_some()
+        },
+    );
+    for server in [&mut server_a, &mut server_b] {
+        Command::new("kill")
+            .arg(server.id().to_string())
+            .status()
+            .unwrap();
+        assert!(server.wait().unwrap().success());
+    }
+    // The session ended with its process: no longer vouched for.
+    let peers = ivej_json(a.path(), &["peers"]);
+    assert_eq!(peers[0]["connected"], false);
 }

@@ -35,7 +35,12 @@ fn refused(why: impl Into<String>) -> DocError {
 
 /// Checks a decoded message: every Bloom filter well formed, every chunk within the budget.
 pub(crate) fn check_message(message: &Message) -> Result<(), DocError> {
+    // automerge keeps these as the peer sent them and asserts they are sorted when it
+    // encodes them again (a panic in debug builds); an honest peer always sorts them.
+    check_sorted(&message.heads)?;
+    check_sorted(&message.need)?;
     for have in &message.have {
+        check_sorted(&have.last_sync)?;
         check_bloom(&have.bloom.to_bytes())?;
     }
     let mut budget = MAX_INFLATED;
@@ -43,6 +48,25 @@ pub(crate) fn check_message(message: &Message) -> Result<(), DocError> {
         check_chunks(chunks, &mut budget)?;
     }
     Ok(())
+}
+
+fn check_sorted(hashes: &[automerge::ChangeHash]) -> Result<(), DocError> {
+    if hashes.windows(2).all(|pair| pair[0] < pair[1]) {
+        Ok(())
+    } else {
+        Err(refused("change hashes that are not sorted"))
+    }
+}
+
+/// A sync state as stored: decoded, with its hashes sorted and without repeats (automerge
+/// asserts that order when it encodes them again; the fuzzer found stored states without
+/// it).
+pub fn decode_sync_state(bytes: &[u8]) -> Result<automerge::sync::State, DocError> {
+    let mut state = automerge::sync::State::decode(bytes)
+        .map_err(|e| refused(format!("a sync state that does not decode: {e}")))?;
+    state.shared_heads.sort();
+    state.shared_heads.dedup();
+    Ok(state)
 }
 
 /// A Bloom filter as automerge encodes it: nothing for an empty one, else the number of
@@ -359,6 +383,24 @@ mod tests {
         data.extend(&column);
         let mut budget = MAX_INFLATED;
         assert!(check_chunks(&chunk(CHUNK_DOCUMENT, &data), &mut budget).is_err());
+    }
+
+    #[test]
+    fn unsorted_hashes_are_refused_and_stored_states_are_put_in_order() {
+        let (a, b) = (
+            automerge::ChangeHash([1; 32]),
+            automerge::ChangeHash([2; 32]),
+        );
+        assert!(check_sorted(&[a, b]).is_ok());
+        assert!(check_sorted(&[b, a]).is_err());
+        assert!(check_sorted(&[a, a]).is_err());
+        // A stored state as automerge encodes one (0x43, a count, the hashes), out of order.
+        let mut stored = vec![0x43, 3];
+        for hash in [b, a, b] {
+            stored.extend(hash.0);
+        }
+        let decoded = decode_sync_state(&stored).unwrap();
+        assert_eq!(decoded.shared_heads, vec![a, b]);
     }
 
     #[test]

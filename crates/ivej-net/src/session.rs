@@ -249,7 +249,11 @@ async fn run_session(
                 last_received = tokio::time::Instant::now();
                 let (doc_id, payload) = match WireMessage::decode(&bytes)? {
                     WireMessage::Sync { doc_id, payload } => (doc_id, payload),
-                    WireMessage::Ping => continue,
+                    WireMessage::Ping => {
+                        let p = peer.clone();
+                        blocking(&node, move |n| n.peer_alive(&p.device)).await?;
+                        continue;
+                    }
                     WireMessage::Hello { .. } => {
                         break Err(NetError::Protocol("a second hello".into()));
                     }
@@ -382,7 +386,9 @@ impl Listener {
         let slots = Arc::new(tokio::sync::Semaphore::new(MAX_SESSIONS));
         let task = tokio::spawn(async move {
             let mut stop = watch_rx.clone();
+            let mut sessions = tokio::task::JoinSet::new();
             loop {
+                while sessions.try_join_next().is_some() {}
                 tokio::select! {
                     accepted = listener.accept() => {
                         let stream = match accepted {
@@ -398,7 +404,7 @@ impl Listener {
                         let Ok(slot) = slots.clone().try_acquire_owned() else { continue };
                         let node = node.clone();
                         let rx = watch_rx.clone();
-                        tokio::spawn(async move {
+                        sessions.spawn(async move {
                             // A failed session ends that peer's connection only.
                             let _ = serve_connection(node, stream, limits, rx).await;
                             drop(slot);
@@ -407,6 +413,12 @@ impl Listener {
                     _ = stop.changed() => break,
                 }
             }
+            // The sessions saw the same stop: let them end properly (each stores what the
+            // peer has and that it is gone), within bounds.
+            let _ = tokio::time::timeout(Duration::from_secs(5), async {
+                while sessions.join_next().await.is_some() {}
+            })
+            .await;
         });
         Ok(Listener {
             local_addr,

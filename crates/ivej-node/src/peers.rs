@@ -2,11 +2,19 @@
 //! anything is pending in either direction (computed from the sync states, never assumed).
 
 use ivej_model::{NodeEvent, PeerStatus, Via};
+use ivej_store::StoredPeer;
 
 use crate::clock;
 use crate::error::NodeResult;
 use crate::state::State;
 use crate::Node;
+
+/// How long the process holding a session vouches that it is live: the idle limit, after
+/// which a session that heard nothing has ended anyway.
+pub(crate) const LIVE_FOR_MS: i64 = 90_000;
+/// While a session runs quietly, its status is stored at most this often, so that another
+/// process (`ivej peers` beside `ivej serve`) reads the truth.
+const STATUS_EVERY_MS: i64 = 2_000;
 
 /// What the node remembers of a peer between sessions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +26,20 @@ pub(crate) struct PeerRecord {
     pub last_synced: Option<i64>,
 }
 
+impl PeerRecord {
+    /// The row to store; `live` while a session with the peer runs in this process.
+    pub(crate) fn stored(&self, device: &str, live: bool) -> StoredPeer {
+        StoredPeer {
+            device_id: device.to_string(),
+            org_id: self.org_id.clone(),
+            via: via_code(self.via).to_string(),
+            last_seen: self.last_seen,
+            last_synced: self.last_synced,
+            live_until: live.then(|| clock::now_ms() + LIVE_FOR_MS),
+        }
+    }
+}
+
 fn via_code(via: Via) -> &'static str {
     match via {
         Via::Lan => "lan",
@@ -27,29 +49,77 @@ fn via_code(via: Via) -> &'static str {
 
 impl State {
     pub(crate) fn load_peers(&mut self) -> NodeResult<()> {
-        for (device, org_id, via, last_seen, last_synced) in self.store.peers()? {
+        let now = clock::now_ms();
+        for p in self.store.peers()? {
             self.peers.insert(
-                device,
+                p.device_id,
                 PeerRecord {
-                    org_id,
-                    via: if via == "relay" { Via::Relay } else { Via::Lan },
-                    connected: false,
-                    last_seen,
-                    last_synced,
+                    org_id: p.org_id,
+                    via: if p.via == "relay" {
+                        Via::Relay
+                    } else {
+                        Via::Lan
+                    },
+                    // Another process's session, while that process vouches for it.
+                    connected: p.live_until.is_some_and(|until| until > now),
+                    last_seen: p.last_seen,
+                    last_synced: p.last_synced,
                 },
             );
         }
         Ok(())
     }
 
+    /// Stores `peer`'s status and sync states if the last time is long enough ago: a
+    /// quiet session's acknowledgements otherwise live only in this process's memory.
+    /// Stored at once when what is pending changed (the end of a sync must not wait for
+    /// the next message to be seen from outside).
+    pub(crate) fn store_status_if_due(&mut self, peer: &str) -> NodeResult<()> {
+        let now = clock::now_ms();
+        let pending = self.pending_with(peer);
+        if self
+            .status_stored
+            .get(peer)
+            .is_some_and(|(at, was)| now - at < STATUS_EVERY_MS && *was == pending)
+        {
+            return Ok(());
+        }
+        self.status_stored.insert(peer.to_string(), (now, pending));
+        let Some(row) = self.peers.get(peer).map(|r| r.stored(peer, true)) else {
+            return Ok(());
+        };
+        let states: Vec<(String, Vec<u8>)> = self
+            .sync_states
+            .iter()
+            .filter(|((p, _), _)| p == peer)
+            .map(|((_, doc), state)| (doc.clone(), state.encode()))
+            .collect();
+        self.store.write(|w| {
+            for (doc, state) in &states {
+                w.put_sync_state(peer, doc, state)?;
+            }
+            w.put_peer(&row)
+        })?;
+        Ok(())
+    }
+
     /// (pending out, pending in) with `peer` over every document this node shares with it.
     pub(crate) fn pending_with(&mut self, peer: &str) -> (bool, bool) {
-        let keys: Vec<(String, String)> = self
+        let mut keys: Vec<(String, String)> = self
             .sync_states
             .keys()
             .filter(|(p, _)| p == peer)
             .cloned()
             .collect();
+        if keys.is_empty() {
+            // None in memory (another process holds the session, or none ran since this
+            // one opened): what was stored.
+            for doc in self.store.sync_state_docs(peer).unwrap_or_default() {
+                if self.sync_state(peer, &doc).is_ok() {
+                    keys.push((peer.to_string(), doc));
+                }
+            }
+        }
         if keys.is_empty() {
             return (true, false);
         }
@@ -104,15 +174,8 @@ impl Node {
             last_seen: Some(now),
             last_synced: previous.and_then(|p| p.last_synced),
         };
-        st.store.write(|w| {
-            w.put_peer(
-                device,
-                org_id,
-                via_code(via),
-                record.last_seen,
-                record.last_synced,
-            )
-        })?;
+        st.store
+            .write(|w| w.put_peer(&record.stored(device, true)))?;
         st.peers.insert(device.to_string(), record);
         drop(st);
         self.emit(NodeEvent::PeerChanged {
@@ -140,13 +203,7 @@ impl Node {
                 w.put_sync_state(device, doc, state)?;
             }
             if let Some(r) = &record {
-                w.put_peer(
-                    device,
-                    &r.org_id,
-                    via_code(r.via),
-                    r.last_seen,
-                    r.last_synced,
-                )?;
+                w.put_peer(&r.stored(device, false))?;
             }
             Ok(())
         })?;
@@ -155,6 +212,16 @@ impl Node {
             device_id: device.to_string(),
         });
         Ok(())
+    }
+
+    /// `device`'s session is alive (a keepalive arrived): noted, and stored now and then so
+    /// another process sees the session too.
+    pub fn peer_alive(&self, device: &str) -> NodeResult<()> {
+        let mut st = self.lock()?;
+        if let Some(record) = st.peers.get_mut(device) {
+            record.last_seen = Some(clock::now_ms());
+        }
+        st.store_status_if_due(device)
     }
 
     /// Every peer this device has talked to, with what is pending.
@@ -179,8 +246,4 @@ impl Node {
         }
         Ok(out)
     }
-}
-
-pub(crate) fn via_name(via: Via) -> &'static str {
-    via_code(via)
 }

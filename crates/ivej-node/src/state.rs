@@ -56,6 +56,9 @@ pub(crate) struct State {
     /// The live sync session per peer device (see `Node::start_sync_session`).
     pub live_sessions: HashMap<String, u64>,
     pub session_counter: u64,
+    /// When each peer's status was last stored, and what was pending then (see
+    /// `State::store_status_if_due`).
+    pub status_stored: HashMap<String, (i64, (bool, bool))>,
 }
 
 /// Loads a stored document's chunks into one automerge document. When they do not load
@@ -146,6 +149,7 @@ impl State {
             peers: Default::default(),
             live_sessions: HashMap::new(),
             session_counter: 0,
+            status_stored: HashMap::new(),
         };
         state.load_peers()?;
         if let Some(org) = state.own_org.clone() {

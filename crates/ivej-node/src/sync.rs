@@ -30,7 +30,7 @@ impl State {
     fn keep_quiet_state(&mut self, peer: &str, doc_id: &str, state: SyncState) -> NodeResult<()> {
         *self.sync_state(peer, doc_id)? = state;
         self.note_peer(peer);
-        Ok(())
+        self.store_status_if_due(peer)
     }
 
     /// What `doc_id` is, if this node shares it with a device of `peer_org`.
@@ -85,12 +85,12 @@ impl State {
         }
     }
 
-    fn sync_state(&mut self, peer: &str, doc_id: &str) -> NodeResult<&mut SyncState> {
+    pub(crate) fn sync_state(&mut self, peer: &str, doc_id: &str) -> NodeResult<&mut SyncState> {
         let key = (peer.to_string(), doc_id.to_string());
         if !self.sync_states.contains_key(&key) {
             let state = match self.store.sync_state(peer, doc_id)? {
                 // A state that does not decode only costs a longer first exchange.
-                Some(bytes) => SyncState::decode(&bytes).unwrap_or_default(),
+                Some(bytes) => ivej_doc::inbound::decode_sync_state(&bytes).unwrap_or_default(),
                 None => SyncState::new(),
             };
             self.sync_states.insert(key.clone(), state);
@@ -130,13 +130,7 @@ fn put_peer_row(
     row: Option<&crate::peers::PeerRecord>,
 ) -> Result<(), StoreError> {
     match row {
-        Some(r) => w.put_peer(
-            peer,
-            &r.org_id,
-            crate::peers::via_name(r.via),
-            r.last_seen,
-            r.last_synced,
-        ),
+        Some(r) => w.put_peer(&r.stored(peer, true)),
         None => Ok(()),
     }
 }

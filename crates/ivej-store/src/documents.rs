@@ -13,6 +13,18 @@ pub struct StoredDocument {
     pub has_snapshot: bool,
 }
 
+/// A peer as stored: what the status screen shows of it between sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPeer {
+    pub device_id: String,
+    pub org_id: String,
+    pub via: String,
+    pub last_seen: Option<i64>,
+    pub last_synced: Option<i64>,
+    /// Until when (Unix ms) the process holding a session with the peer vouches for it.
+    pub live_until: Option<i64>,
+}
+
 /// A stored chunk that would not load, kept aside.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuarantinedChunk {
@@ -68,20 +80,36 @@ impl Store {
             .optional()?)
     }
 
-    /// Every peer talked to: (device, org, via, last seen, last synced).
-    #[allow(clippy::type_complexity)]
-    pub fn peers(
-        &self,
-    ) -> Result<Vec<(String, String, String, Option<i64>, Option<i64>)>, StoreError> {
+    /// Every peer talked to.
+    pub fn peers(&self) -> Result<Vec<StoredPeer>, StoreError> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT device_id, org_id, via, last_seen, last_synced FROM peers ORDER BY device_id",
+            "SELECT device_id, org_id, via, last_seen, last_synced, live_until
+             FROM peers ORDER BY device_id",
         )?;
         let rows = stmt
             .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok(StoredPeer {
+                    device_id: r.get(0)?,
+                    org_id: r.get(1)?,
+                    via: r.get(2)?,
+                    last_seen: r.get(3)?,
+                    last_synced: r.get(4)?,
+                    live_until: r.get(5)?,
+                })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    /// The documents whose sync state with `peer` is stored.
+    pub fn sync_state_docs(&self, peer: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT doc_id FROM sync_states WHERE peer = ?1 ORDER BY doc_id")?;
+        let docs = stmt
+            .query_map([peer], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(docs)
     }
 
     /// The chunks kept aside because they would not load, newest first.
@@ -143,18 +171,18 @@ impl Writer<'_> {
         Ok(usize::try_from(count).unwrap_or(usize::MAX))
     }
 
-    pub fn put_peer(
-        &mut self,
-        device_id: &str,
-        org_id: &str,
-        via: &str,
-        last_seen: Option<i64>,
-        last_synced: Option<i64>,
-    ) -> Result<(), StoreError> {
+    pub fn put_peer(&mut self, peer: &StoredPeer) -> Result<(), StoreError> {
         self.tx.execute(
-            "INSERT OR REPLACE INTO peers(device_id, org_id, via, last_seen, last_synced)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![device_id, org_id, via, last_seen, last_synced],
+            "INSERT OR REPLACE INTO peers(device_id, org_id, via, last_seen, last_synced, live_until)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                peer.device_id,
+                peer.org_id,
+                peer.via,
+                peer.last_seen,
+                peer.last_synced,
+                peer.live_until
+            ],
         )?;
         Ok(())
     }

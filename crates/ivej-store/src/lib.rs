@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-pub use documents::{QuarantinedChunk, StoredDocument};
+pub use documents::{QuarantinedChunk, StoredDocument, StoredPeer};
 pub use error::StoreError;
 pub use migrations::CURRENT_VERSION;
 pub use projections::{PostHit, PostQuery};

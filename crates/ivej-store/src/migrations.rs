@@ -97,6 +97,9 @@ const STEPS: &[&str] = &[
         reason TEXT NOT NULL,
         at INTEGER NOT NULL DEFAULT (unixepoch())
      );",
+    // 6: until when (Unix ms) the process holding a session with a peer vouches for it, so
+    // another process (`ivej peers` beside `ivej serve`) can tell it is connected.
+    "ALTER TABLE peers ADD COLUMN live_until INTEGER;",
 ];
 
 /// The schema version this build creates.

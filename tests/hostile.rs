@@ -35,6 +35,16 @@ impl Mallory {
     /// Connects to `addr` as a device of `own` (a member's node, for its keys and ids),
     /// offering `docs` in its hello.
     async fn connect(own: &Node, addr: SocketAddr, docs: Vec<String>) -> Mallory {
+        Self::connect_as(own, addr, docs, &own.device_id().unwrap()).await
+    }
+
+    /// Like [`Mallory::connect`], claiming to be device `device_id`.
+    async fn connect_as(
+        own: &Node,
+        addr: SocketAddr,
+        docs: Vec<String>,
+        device_id: &str,
+    ) -> Mallory {
         let stream = TcpStream::connect(addr).await.unwrap();
         let keys = DeviceKeys::load_or_create(own).unwrap();
         let secret = own.street_secret().unwrap();
@@ -43,7 +53,7 @@ impl Mallory {
             .unwrap();
         let (mut reader, mut writer) = channel.split();
         let hello = WireMessage::Hello {
-            device_id: own.device_id().unwrap(),
+            device_id: device_id.to_string(),
             org_id: own.own_org_id().unwrap(),
             org_proof: vec![0; 32],
             docs,
@@ -499,5 +509,54 @@ async fn peers_silent_after_the_handshake_or_the_hello_are_dropped_and_quiet_hon
     stop.send(true).unwrap();
     assert!(session.await.unwrap().is_ok());
     listener.shutdown().await;
+    street.listener.shutdown().await;
+}
+
+/// A newer session with the same device supersedes the older one; that must not let a
+/// member cut another off by naming its device under its own key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claiming_a_connected_devices_id_under_another_key_is_refused() {
+    let street = attacked_street().await;
+    let db = TempDir::new().unwrap();
+    let b = member(
+        &db,
+        &street.a,
+        street.a.street_secret().unwrap(),
+        "Regstrup Smedie",
+    );
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let session = tokio::spawn(ivej_net::connect(
+        b.clone(),
+        street.listener.local_addr(),
+        stop_rx,
+    ));
+    let a = street.a.clone();
+    eventually("b's first sync", || titles(&b) == titles(&a)).await;
+    let victim = b.device_id().unwrap();
+    let mut m = Mallory::connect_as(
+        &street.mallory,
+        street.listener.local_addr(),
+        vec![],
+        &victim,
+    )
+    .await;
+    assert!(m.is_dropped().await, "the claim is refused");
+    assert!(!session.is_finished(), "b's own session goes on");
+    street
+        .a
+        .create_post(PostInput::new(Direction::Offer, "CAP.EQUIP", "Forklift"))
+        .unwrap();
+    eventually("a new post to reach b over its session", || {
+        titles(&b) == titles(&a)
+    })
+    .await;
+    assert!(street
+        .a
+        .peer_statuses()
+        .unwrap()
+        .iter()
+        .any(|p| p.device_id == victim && p.connected));
+    stop.send(true).unwrap();
+    let _ = session.await;
     street.listener.shutdown().await;
 }

@@ -373,8 +373,8 @@ fn a_reconnect_costs_little() {
         .create_post(PostInput::new(Direction::Offer, "CAP.SPACE", "one more"))
         .unwrap();
     for p in &peers {
-        p.node.start_sync_session(&peers[0].device).unwrap();
-        p.node.start_sync_session(&peers[1].device).unwrap();
+        p.node.start_sync_session(&peers[0].device, b"key").unwrap();
+        p.node.start_sync_session(&peers[1].device, b"key").unwrap();
     }
     let (messages, bytes) = exchange(&peers[0], &peers[1]);
     assert_converged(&peers);

@@ -602,6 +602,12 @@ fn fuzz(args: &[String]) -> Result<()> {
     targets.sort();
     // Names after the seconds pick targets (all by default).
     if args.len() > 1 {
+        if let Some(unknown) = args[1..].iter().find(|a| !targets.contains(a)) {
+            bail!(
+                "no fuzz target `{unknown}`; there are: {}",
+                targets.join(", ")
+            );
+        }
         targets.retain(|t| args[1..].contains(t));
     }
     step("writing each target's seeds into fuzz/corpus");

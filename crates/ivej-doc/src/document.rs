@@ -289,7 +289,8 @@ impl Document {
 
     /// Applies bytes from `save`/`save_incremental` (this device's or a peer's).
     pub fn load_incremental(&mut self, bytes: &[u8]) -> Result<usize, DocError> {
-        Ok(self.doc.load_incremental(bytes)?)
+        let doc = &mut self.doc;
+        Ok(caught("loading changes", || doc.load_incremental(bytes))??)
     }
 
     pub fn merge(&mut self, other: &mut Document) -> Result<Vec<ChangeHash>, DocError> {

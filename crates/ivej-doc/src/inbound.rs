@@ -111,8 +111,11 @@ pub(crate) fn check_chunks(mut bytes: &[u8], budget: &mut usize) -> Result<(), D
         match chunk_type {
             CHUNK_DOCUMENT => check_document_columns(data, budget)?,
             CHUNK_COMPRESSED => inflate_within(data, budget)?,
-            // Change and bundle chunks never hold deflated columns (automerge refuses them).
-            CHUNK_CHANGE | CHUNK_BUNDLE => {}
+            // Change chunks never hold deflated columns (automerge refuses them).
+            CHUNK_CHANGE => {}
+            // automerge's sync never sends bundles, and it inflates a bundle's deflated
+            // columns without limit: a peer's bundle is refused.
+            CHUNK_BUNDLE => return Err(refused("a bundle chunk in a sync message")),
             other => return Err(refused(format!("an unknown chunk type {other}"))),
         }
         bytes = r.0;
@@ -416,6 +419,15 @@ mod tests {
         );
         assert!(check_bloom(&[1, 10, 7]).is_err(), "no bits");
         assert!(check_bloom(&[0x80]).is_err(), "cut short");
+    }
+
+    #[test]
+    fn a_bundle_chunk_is_refused_in_a_message() {
+        let mut budget = MAX_INFLATED;
+        assert!(matches!(
+            check_chunks(&chunk(CHUNK_BUNDLE, &[0; 8]), &mut budget),
+            Err(DocError::Refused(_))
+        ));
     }
 
     #[test]

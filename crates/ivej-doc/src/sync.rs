@@ -43,6 +43,9 @@ fn map_key(prop: &Prop) -> Option<String> {
     }
 }
 
+/// More changes waiting for dependencies than any honest exchange leaves behind.
+pub const MAX_MISSING_DEPS: usize = 1_000;
+
 impl Document {
     /// The next message for the peer whose state is `state`, if there is anything to say.
     /// An error means automerge failed on what the peer told it earlier: start that peer's
@@ -77,6 +80,17 @@ impl Document {
         caught("applying a sync message", || {
             doc.sync().receive_sync_message(&mut next, message)
         })??;
+        // Changes whose dependencies never came wait in automerge's queue, in memory. An
+        // honest peer causes a few (a Bloom filter's false positive, asked for next); a
+        // flood of them is refused.
+        let missing = caught("counting missing changes", || {
+            doc.get_missing_deps(&[]).len()
+        })?;
+        if missing > MAX_MISSING_DEPS {
+            return Err(DocError::Refused(format!(
+                "{missing} changes whose dependencies never came"
+            )));
+        }
         let after = doc.get_heads();
         if before == after {
             *state = next;
@@ -211,7 +225,7 @@ impl Document {
     pub fn apply_saved(&mut self, bytes: &[u8]) -> Result<Touched, DocError> {
         let doc = self.automerge_mut();
         let before = doc.get_heads();
-        doc.load_incremental(bytes)?;
+        caught("applying saved changes", || doc.load_incremental(bytes))??;
         let after = doc.get_heads();
         self.mark_saved();
         if before == after {

@@ -102,17 +102,21 @@ async fn keep_dialing(
     }
 }
 
-/// The addresses to dial a device at, after an announcement of `announced`: those newest
-/// first, then the ones known before, at most [`MAX_ADDRESSES`]. An announcement never
-/// replaces what was known, so one that replays the street's tag with another device's
-/// id cannot take that device's place; and a device that moved is dialled where it is now.
+/// The addresses to dial a device at, after an announcement of `announced`: the newly
+/// announced ones first, then the ones known before, at most [`MAX_ADDRESSES`], and always
+/// the first address the device was known at. An announcement that replays the street's
+/// tag with another device's id cannot push out where that device really is; a device that
+/// moved is dialled where it is now.
 pub(crate) fn merge_addresses(known: &[SocketAddr], announced: &[SocketAddr]) -> Vec<SocketAddr> {
     let mut merged: Vec<SocketAddr> = Vec::new();
+    let first = known.first();
+    let room = MAX_ADDRESSES - usize::from(first.is_some());
     for addr in announced.iter().chain(known) {
-        if !merged.contains(addr) && merged.len() < MAX_ADDRESSES {
+        if Some(addr) != first && !merged.contains(addr) && merged.len() < room {
             merged.push(*addr);
         }
     }
+    merged.extend(first);
     merged
 }
 
@@ -305,12 +309,15 @@ mod tests {
         assert_eq!(merged, vec![addr(9999), addr(7117)]);
         // The device moved to another port: dialled there first.
         assert_eq!(merge_addresses(&merged, &[addr(7118)])[0], addr(7118));
-        // Bounded, however many announcements.
+        // Bounded, however many announcements, and never without where it was first.
         let mut many = known;
         for port in 1..100 {
             many = merge_addresses(&many, &[addr(port)]);
         }
         assert_eq!(many.len(), MAX_ADDRESSES);
+        assert!(many.contains(&addr(7117)));
+        let flood: Vec<SocketAddr> = (1..20).map(addr).collect();
+        assert!(merge_addresses(&[addr(7117)], &flood).contains(&addr(7117)));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -107,7 +107,7 @@ async fn flush<W: tokio::io::AsyncWrite + Unpin>(
             let (p, d) = (peer.clone(), doc.clone());
             let message = blocking(node, move |n| {
                 match n.sync_message(&p.device, Some(&p.org), &d) {
-                    // A document the peer offered that this node does not share: skip it.
+                    // A document not shared with this peer (yet): skip it.
                     Err(NodeError::NotAllowed(_)) => Ok(None),
                     other => other,
                 }
@@ -144,6 +144,7 @@ async fn run_session(
     let psk = blocking(&node, |n| n.street_secret()).await?;
     let channel = NoiseChannel::handshake(stream, initiator, &keys.private, &psk).await?;
     let session_hash = channel.handshake_hash().to_vec();
+    let peer_key = channel.remote_static().to_vec();
     let (mut reader, writer) = channel.split();
     let mut writer = Outgoing {
         writer,
@@ -202,7 +203,7 @@ async fn run_session(
     // What this node shares with the peer, never what the peer offers: documents a peer
     // names are no reason to create any (the hello's list is only informational).
     let (session, shared) = blocking(&node, move |n| {
-        let session = n.start_sync_session(&p.device)?;
+        let session = n.start_sync_session(&p.device, &peer_key)?;
         n.peer_connected(&p.device, &p.org, ivej_model::Via::Lan)?;
         Ok((session, n.shared_documents(Some(&p.org))?))
     })
@@ -346,7 +347,11 @@ pub async fn connect_with(
     limits: SessionLimits,
     shutdown: watch::Receiver<bool>,
 ) -> Result<SessionReport, NetError> {
-    let stream = TcpStream::connect(addr).await?;
+    // A dead address (a laptop gone, a firewall that drops) must not hold a dialer for the
+    // minutes TCP itself would wait.
+    let stream = tokio::time::timeout(limits.hello, TcpStream::connect(addr))
+        .await
+        .map_err(|_| NetError::Timeout)??;
     run_session(node, stream, true, limits, shutdown).await
 }
 

@@ -66,6 +66,11 @@ impl NodeOptions {
 #[derive(Debug)]
 pub struct Node {
     state: Mutex<State>,
+    /// The live sync session per peer device, with the peer's transport key (see
+    /// `Node::start_sync_session`). Kept apart from the state, which is read again from
+    /// disk after a failure: the sessions go on.
+    sessions: Mutex<std::collections::HashMap<String, (u64, Vec<u8>)>>,
+    session_counter: std::sync::atomic::AtomicU64,
     events: broadcast::Sender<NodeEvent>,
     options: NodeOptions,
 }
@@ -88,6 +93,8 @@ impl Node {
         let (events, _) = broadcast::channel(1024);
         Ok(Node {
             state: Mutex::new(state),
+            sessions: Mutex::default(),
+            session_counter: std::sync::atomic::AtomicU64::new(0),
             events,
             options,
         })

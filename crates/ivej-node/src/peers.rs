@@ -21,7 +21,10 @@ const STATUS_EVERY_MS: i64 = 2_000;
 pub(crate) struct PeerRecord {
     pub org_id: String,
     pub via: Via,
+    /// A session with the peer runs in this process.
     pub connected: bool,
+    /// Until when another process vouches for its session with the peer (Unix ms).
+    pub live_until: Option<i64>,
     pub last_seen: Option<i64>,
     pub last_synced: Option<i64>,
 }
@@ -49,8 +52,11 @@ fn via_code(via: Via) -> &'static str {
 
 impl State {
     pub(crate) fn load_peers(&mut self) -> NodeResult<()> {
-        let now = clock::now_ms();
         for p in self.store.peers()? {
+            // This process's own sessions know better than the rows.
+            if self.peers.get(&p.device_id).is_some_and(|r| r.connected) {
+                continue;
+            }
             self.peers.insert(
                 p.device_id,
                 PeerRecord {
@@ -60,8 +66,8 @@ impl State {
                     } else {
                         Via::Lan
                     },
-                    // Another process's session, while that process vouches for it.
-                    connected: p.live_until.is_some_and(|until| until > now),
+                    connected: false,
+                    live_until: p.live_until,
                     last_seen: p.last_seen,
                     last_synced: p.last_synced,
                 },
@@ -171,6 +177,7 @@ impl Node {
             org_id: org_id.to_string(),
             via,
             connected: true,
+            live_until: None,
             last_seen: Some(now),
             last_synced: previous.and_then(|p| p.last_synced),
         };
@@ -194,6 +201,7 @@ impl Node {
             .filter(|((p, _), _)| p == device)
             .map(|((_, doc), state)| (doc.clone(), state.encode()))
             .collect();
+        st.status_stored.remove(device);
         let record = st.peers.get_mut(device).map(|p| {
             p.connected = false;
             p.clone()
@@ -236,7 +244,9 @@ impl Node {
                     device_id: device.clone(),
                     org_id: p.org_id.clone(),
                     via: p.via,
-                    connected: p.connected,
+                    // Another process's session counts while that process vouches for it.
+                    connected: p.connected
+                        || p.live_until.is_some_and(|until| until > clock::now_ms()),
                     last_seen: p.last_seen,
                     last_synced: p.last_synced,
                     pending_out,

@@ -53,9 +53,6 @@ pub(crate) struct State {
     pub seen_data_version: Option<i64>,
     /// Peers talked to, by device id.
     pub peers: std::collections::BTreeMap<String, crate::peers::PeerRecord>,
-    /// The live sync session per peer device (see `Node::start_sync_session`).
-    pub live_sessions: HashMap<String, u64>,
-    pub session_counter: u64,
     /// When each peer's status was last stored, and what was pending then (see
     /// `State::store_status_if_due`).
     pub status_stored: HashMap<String, (i64, (bool, bool))>,
@@ -74,8 +71,14 @@ fn load_chunks<T>(
     let Some(stored) = store.load_document(doc_id)? else {
         return Ok(None);
     };
-    if let Ok(doc) = load(&stored.chunks.concat()) {
-        return Ok(Some(doc));
+    match load(&stored.chunks.concat()) {
+        Ok(doc) => return Ok(Some(doc)),
+        // Whole, but not for this version (a newer one wrote it) or not this kind: say so,
+        // never "recover" a document that is not damaged.
+        Err(
+            e @ (ivej_doc::DocError::NewerSchema { .. } | ivej_doc::DocError::WrongKind { .. }),
+        ) => return Err(e.into()),
+        Err(_) => {}
     }
     let (good, bad) = recover_chunks(kind, &stored);
     store.write(|w| w.quarantine(doc_id, kind.name(), &bad, &good))?;
@@ -110,14 +113,23 @@ pub(crate) fn recover_chunks(
             }
         }
     };
+    let mut loaded = Vec::new();
     for chunk in chunks {
         // `load_incremental` skips a chunk it cannot read without a word: check it first.
         let applied = match ivej_doc::inbound::check_integrity(chunk) {
             Ok(()) => doc.load_incremental(chunk).map(drop),
             Err(e) => Err(e),
         };
-        if let Err(e) = applied {
-            bad.push((chunk.clone(), e.to_string()));
+        match applied {
+            Ok(()) => loaded.push(chunk),
+            Err(e) => bad.push((chunk.clone(), e.to_string())),
+        }
+    }
+    // Changes that depend on a damaged chunk wait in automerge's queue and would not be
+    // saved: the chunks that loaded are then kept aside too, so nothing is ever deleted.
+    if !doc.automerge_mut().get_missing_deps(&[]).is_empty() {
+        for chunk in loaded {
+            bad.push((chunk.clone(), "depends on a damaged chunk".into()));
         }
     }
     (doc.save(), bad)
@@ -147,8 +159,6 @@ impl State {
             sync_states: HashMap::new(),
             seen_data_version: None,
             peers: Default::default(),
-            live_sessions: HashMap::new(),
-            session_counter: 0,
             status_stored: HashMap::new(),
         };
         state.load_peers()?;

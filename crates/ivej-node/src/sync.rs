@@ -57,6 +57,15 @@ impl State {
         )))
     }
 
+    /// The document a target names.
+    fn document_mut(&mut self, target: &Target) -> NodeResult<&mut ivej_doc::Document> {
+        Ok(match target {
+            Target::Street => self.street_mut()?,
+            Target::Minutes(meeting) => self.minutes_mut(meeting)?,
+            Target::Private => self.private.as_mut().ok_or(NodeError::NoStreet)?,
+        })
+    }
+
     /// Hands a peer's message to the document it is about.
     fn apply_sync_message(
         &mut self,
@@ -64,12 +73,9 @@ impl State {
         state: &mut SyncState,
         bytes: &[u8],
     ) -> NodeResult<Touched> {
-        let doc: &mut ivej_doc::Document = match target {
-            Target::Street => self.street_mut()?,
-            Target::Minutes(meeting) => self.minutes_mut(meeting)?,
-            Target::Private => self.private.as_mut().ok_or(NodeError::NoStreet)?,
-        };
-        Ok(doc.receive_sync_message(state, bytes)?)
+        Ok(self
+            .document_mut(target)?
+            .receive_sync_message(state, bytes)?)
     }
 
     /// Reads a document again from storage, dropping whatever memory holds beyond it.
@@ -397,29 +403,54 @@ impl Node {
     /// a newer session with the same device supersedes this one (two dialers, the invite's
     /// address and mDNS, can reach the same peer at once), which then ends quietly instead
     /// of mixing its sync state into the new one's.
-    pub fn start_sync_session(&self, peer: &str) -> NodeResult<u64> {
+    ///
+    /// `key` is the peer's transport key, proven by the handshake: only a session with the
+    /// same key may supersede a live one. A device id claimed under another key while the
+    /// real device is connected is refused, so a member cannot cut another off by naming it.
+    pub fn start_sync_session(&self, peer: &str, key: &[u8]) -> NodeResult<u64> {
         let mut st = self.lock()?;
+        let session = {
+            let mut live = self
+                .sessions
+                .lock()
+                .map_err(|_| NodeError::Internal("session table".into()))?;
+            if live.get(peer).is_some_and(|(_, k)| k.as_slice() != key) {
+                return Err(NodeError::NotAllowed(format!(
+                    "device {peer} is connected already, with another key"
+                )));
+            }
+            let session = self
+                .session_counter
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                + 1;
+            live.insert(peer.to_string(), (session, key.to_vec()));
+            session
+        };
         st.sync_states.retain(|(p, _), _| p != peer);
-        st.session_counter += 1;
-        let session = st.session_counter;
-        st.live_sessions.insert(peer.to_string(), session);
         Ok(session)
     }
 
     /// Whether `session` is still the one this node syncs with `peer` over.
     pub fn is_current_session(&self, peer: &str, session: u64) -> NodeResult<bool> {
-        Ok(self.lock()?.live_sessions.get(peer) == Some(&session))
+        let live = self
+            .sessions
+            .lock()
+            .map_err(|_| NodeError::Internal("session table".into()))?;
+        Ok(live.get(peer).is_some_and(|(s, _)| *s == session))
     }
 
     /// `session` with `peer` ended: unless a newer one took its place, the peer is now
     /// disconnected (and what it is known to have is stored).
     pub fn end_sync_session(&self, peer: &str, session: u64) -> NodeResult<()> {
         {
-            let mut st = self.lock()?;
-            if st.live_sessions.get(peer) != Some(&session) {
+            let mut live = self
+                .sessions
+                .lock()
+                .map_err(|_| NodeError::Internal("session table".into()))?;
+            if live.get(peer).is_none_or(|(s, _)| *s != session) {
                 return Ok(());
             }
-            st.live_sessions.remove(peer);
+            live.remove(peer);
         }
         self.peer_disconnected(peer)
     }
@@ -465,12 +496,16 @@ impl Node {
         let mut st = self.lock()?;
         let target = st.target(doc_id, peer_org)?;
         let mut state = st.sync_state(peer, doc_id)?.clone();
+        let heads_before = st.document_mut(&target)?.heads();
         let result = st.apply_sync_message(&target, &mut state, bytes);
         let touched = match result {
             Ok(touched) => touched,
             Err(e) => {
-                // Memory may hold part of what was refused: the disk is the truth.
-                st.reload(&target)?;
+                // Memory may hold part of what was refused: the disk is the truth. (Most
+                // refusals come before automerge applied anything: nothing to reload.)
+                if st.document_mut(&target)?.heads() != heads_before {
+                    st.reload(&target)?;
+                }
                 return Err(e);
             }
         };
@@ -623,6 +658,19 @@ impl Node {
                 }
             }
         }
+        // Minutes not loaded here may be what the other process wrote: named too, so that
+        // sessions (which send only what events name) pass them on; they load on demand.
+        for doc_id in st.store.document_ids("minutes")? {
+            if let Some(meeting) = doc_id.strip_prefix("minutes:") {
+                if !st.minutes.contains_key(meeting) {
+                    events.push(NodeEvent::MinutesChanged {
+                        meeting_id: meeting.to_string(),
+                    });
+                }
+            }
+        }
+        // What the other process says of its sessions.
+        st.load_peers()?;
         drop(st);
         let changed = !events.is_empty();
         for event in events {

@@ -1111,3 +1111,70 @@ fn a_damaged_stored_chunk_is_kept_aside_and_the_node_opens_and_recovers_from_a_p
         "the missing post came back from the peer"
     );
 }
+
+/// A document a newer version wrote is whole: the node says it cannot read it, and never
+/// "recovers" it into an empty one.
+#[test]
+fn a_document_from_a_newer_version_is_refused_not_recovered() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = new_node(dir.path());
+    street(&node);
+    node.create_post(cnc_offer()).unwrap();
+    let street_doc = format!("street:{}", node.street_id().unwrap());
+    drop(node);
+    let db = rusqlite::Connection::open(dir.path().join("industrivej.sqlite3")).unwrap();
+    let (snapshot, changes): (Vec<u8>, Vec<Vec<u8>>) = {
+        let snapshot: Vec<u8> = db
+            .query_row(
+                "SELECT snapshot FROM documents WHERE doc_id = ?1",
+                [&street_doc],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let mut stmt = db
+            .prepare("SELECT bytes FROM doc_changes WHERE doc_id = ?1 ORDER BY seq")
+            .unwrap();
+        let changes = stmt
+            .query_map([&street_doc], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        (snapshot, changes)
+    };
+    let mut doc =
+        ivej_doc::automerge::AutoCommit::load(&[snapshot, changes.concat()].concat()).unwrap();
+    ivej_doc::automerge::transaction::Transactable::put(
+        &mut doc,
+        ivej_doc::automerge::ROOT,
+        "schema_version",
+        ivej_doc::schema::CURRENT_VERSION + 1,
+    )
+    .unwrap();
+    let newer = doc.save();
+    db.execute(
+        "UPDATE documents SET snapshot = ?2 WHERE doc_id = ?1",
+        rusqlite::params![street_doc, newer],
+    )
+    .unwrap();
+    db.execute("DELETE FROM doc_changes WHERE doc_id = ?1", [&street_doc])
+        .unwrap();
+    let mut options = NodeOptions::new(dir.path());
+    options.lan_discovery = false;
+    let refused = Node::open(options);
+    assert!(
+        matches!(&refused, Err(e) if e.code() == ivej_model::ErrorCode::NewerVersion),
+        "{refused:?}"
+    );
+    let stored: Vec<u8> = db
+        .query_row(
+            "SELECT snapshot FROM documents WHERE doc_id = ?1",
+            [&street_doc],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, newer, "left as it was");
+    let quarantined: i64 = db
+        .query_row("SELECT COUNT(*) FROM quarantine", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(quarantined, 0);
+}

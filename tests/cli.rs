@@ -400,25 +400,8 @@ fn invite_join_serve_and_sync_now_from_the_command_line() {
 
     // LAN discovery off as a stored setting this time (the other runs use --no-lan).
     ivej_ok(a.path(), &["lan", "off"]);
-    let mut server = Command::new(env!("CARGO_BIN_EXE_ivej-under-test"))
-        .arg("--data-dir")
-        .arg(a.path())
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let (mut server, addr, line) = serve(a.path(), &[]);
     assert!(line.contains("LAN discovery off"), "{line}");
-    let addr = line
-        .trim()
-        .strip_prefix("serving on ")
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("unexpected first line from serve: {line}"))
-        .to_string();
 
     let synced = ivej_json(b.path(), &["sync", "--peer", &addr, "--timeout", "30"]);
     assert!(synced["received"].as_u64().unwrap() > 0);
@@ -563,10 +546,10 @@ fn the_facilitator_plans_a_series_runs_a_meeting_and_reports_the_results() {
     assert!(stderr(&out).contains("count"), "{}", stderr(&out));
 }
 
-/// `ivej serve` for `dir`, with LAN discovery off, on a free loopback port, dialling `peers`;
-/// returns the process and the address it serves on.
-fn serve(dir: &std::path::Path, peers: &[&str]) -> (std::process::Child, String) {
-    let mut args = vec!["--no-lan", "serve", "--listen", "127.0.0.1:0"];
+/// `ivej serve` for `dir` (whose LAN discovery the caller switched off) on a free loopback
+/// port, dialling `peers`; returns the process, the address it serves on and its first line.
+fn serve(dir: &std::path::Path, peers: &[&str]) -> (std::process::Child, String, String) {
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
     for peer in peers {
         args.extend(["--peer", peer]);
     }
@@ -588,7 +571,7 @@ fn serve(dir: &std::path::Path, peers: &[&str]) -> (std::process::Child, String)
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_else(|| panic!("unexpected first line from serve: {line}"))
         .to_string();
-    (server, addr)
+    (server, addr, line)
 }
 
 /// Waits (bounded) until `check` holds.
@@ -631,8 +614,11 @@ fn peers_read_beside_a_running_serve_show_the_live_session_as_it_is() {
             "Virkelyst Plast",
         ],
     );
-    let (mut server_a, addr) = serve(a.path(), &[]);
-    let (mut server_b, _) = serve(b.path(), &[&addr]);
+    for dir in [a.path(), b.path()] {
+        ivej_ok(dir, &["lan", "off"]);
+    }
+    let (mut server_a, addr, _) = serve(a.path(), &[]);
+    let (mut server_b, _, _) = serve(b.path(), &[&addr]);
     eventually("b to receive a's post", || {
         ivej_json(b.path(), &["post", "list"])[0]["post"]["title"] == "Storage hall"
     });

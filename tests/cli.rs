@@ -5,6 +5,23 @@ use std::process::{Command, Stdio};
 
 use crate::support::{ivej, ivej_json, ivej_ok, state, stderr};
 
+/// A new street whose facilitator offers a storage hall.
+fn street_with_an_offer(dir: &std::path::Path) {
+    init(dir);
+    ivej_ok(
+        dir,
+        &[
+            "post",
+            "add",
+            "--offer",
+            "--kind",
+            "CAP.SPACE",
+            "--title",
+            "Storage hall",
+        ],
+    );
+}
+
 fn init(dir: &std::path::Path) {
     ivej_ok(
         dir,
@@ -365,19 +382,7 @@ fn reference_data_is_listed_in_each_language() {
 #[test]
 fn invite_join_serve_and_sync_now_from_the_command_line() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    init(a.path());
-    ivej_ok(
-        a.path(),
-        &[
-            "post",
-            "add",
-            "--offer",
-            "--kind",
-            "CAP.SPACE",
-            "--title",
-            "Storage hall",
-        ],
-    );
+    street_with_an_offer(a.path());
     let qr = a.path().join("invite.svg");
     let invite = ivej_json(
         a.path(),
@@ -591,19 +596,7 @@ fn eventually(what: &str, check: impl Fn() -> bool) {
 #[test]
 fn peers_read_beside_a_running_serve_show_the_live_session_as_it_is() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    init(a.path());
-    ivej_ok(
-        a.path(),
-        &[
-            "post",
-            "add",
-            "--offer",
-            "--kind",
-            "CAP.SPACE",
-            "--title",
-            "Storage hall",
-        ],
-    );
+    street_with_an_offer(a.path());
     let invite = ivej_json(a.path(), &["invite", "create"]);
     ivej_ok(
         b.path(),

@@ -209,15 +209,21 @@ impl Street {
         Arc::new(again)
     }
 
-    /// An honest member joins, posts, and converges with the attacked node.
-    async fn honest_member_converges(&self) {
-        let db = TempDir::new().unwrap();
-        let b = member(
-            &db,
+    /// An honest member that joined the street (not yet synced).
+    fn honest_member(&self) -> (TempDir, Arc<Node>) {
+        let dir = TempDir::new().unwrap();
+        let node = member(
+            &dir,
             &self.a,
             self.a.street_secret().unwrap(),
             "Regstrup Smedie",
         );
+        (dir, node)
+    }
+
+    /// An honest member joins, posts, and converges with the attacked node.
+    async fn honest_member_converges(&self) {
+        let (_db, b) = self.honest_member();
         b.create_post(PostInput::new(
             Direction::Need,
             "PUR",
@@ -480,13 +486,7 @@ async fn peers_silent_after_the_handshake_or_the_hello_are_dropped_and_quiet_hon
     assert!(closed_within(&mut reader, Duration::from_secs(5)).await);
 
     // An honest member with nothing to say for twice the idle limit stays connected.
-    let db = TempDir::new().unwrap();
-    let b = member(
-        &db,
-        &street.a,
-        street.a.street_secret().unwrap(),
-        "Regstrup Smedie",
-    );
+    let (_db, b) = street.honest_member();
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let session = tokio::spawn(ivej_net::connect_with(
         b.clone(),
@@ -517,13 +517,7 @@ async fn peers_silent_after_the_handshake_or_the_hello_are_dropped_and_quiet_hon
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claiming_a_connected_devices_id_under_another_key_is_refused() {
     let street = attacked_street().await;
-    let db = TempDir::new().unwrap();
-    let b = member(
-        &db,
-        &street.a,
-        street.a.street_secret().unwrap(),
-        "Regstrup Smedie",
-    );
+    let (_db, b) = street.honest_member();
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let session = tokio::spawn(ivej_net::connect(
         b.clone(),

@@ -274,6 +274,23 @@ pub fn carried_over<'a>(
 mod carry_over_tests {
     use super::*;
 
+    #[test]
+    fn an_agenda_of_huge_time_boxes_is_invalid_not_an_overflow() {
+        let mut m = meeting("m", "2026-12-03T15:00");
+        for i in 0..3 {
+            m.agenda.insert(
+                format!("a{i}"),
+                AgendaItem {
+                    position: i,
+                    kind: AgendaKind::Round,
+                    title: "Round".into(),
+                    minutes: u32::MAX,
+                },
+            );
+        }
+        assert!(m.validate().is_err());
+    }
+
     fn meeting(id: &str, at: &str) -> Meeting {
         Meeting {
             id: id.into(),
@@ -324,39 +341,5 @@ mod carry_over_tests {
         assert!(ids(&first).is_empty(), "nothing comes before the first");
         assert_eq!(ids(&second), ["open", "done-after-m2"]);
         assert_eq!(ids(&third), ["open", "from-m2"]);
-    }
-}
-
-#[cfg(test)]
-mod agenda_tests {
-    use super::*;
-
-    #[test]
-    fn an_agenda_of_huge_time_boxes_is_invalid_not_an_overflow() {
-        let mut m = Meeting {
-            id: "m".into(),
-            series_id: None,
-            starts_at: "2026-12-03T15:00".parse().unwrap(),
-            duration_minutes: 60,
-            host_org: None,
-            location: String::new(),
-            state: MeetingState::Planned,
-            agenda: BTreeMap::new(),
-            attendance: BTreeMap::new(),
-            challenge: None,
-            created_at: 0,
-        };
-        for i in 0..3 {
-            m.agenda.insert(
-                format!("a{i}"),
-                AgendaItem {
-                    position: i,
-                    kind: AgendaKind::Round,
-                    title: "Round".into(),
-                    minutes: u32::MAX,
-                },
-            );
-        }
-        assert!(m.validate().is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! Certificates: who a key belongs to, and what it may do, signed by whoever certified it.
 
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, VerifyingKey};
 
 use crate::codec::{Reader, Writer};
 use crate::keys::SigningSecret;

@@ -2,7 +2,7 @@
 //! signature for each change it carries, and the certificates of their authors (so a peer
 //! can check changes that reached it through a third device).
 
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, VerifyingKey};
 
 use crate::cert::Certificate;
 use crate::codec::{Reader, Writer};

@@ -1,7 +1,7 @@
 //! Revocations: the street authority's signed word that a device, an enrolment (and what
 //! it enrolled) or a whole organisation is out. They only ever grow.
 
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, VerifyingKey};
 
 use crate::codec::{Reader, Writer};
 use crate::keys::SigningSecret;

@@ -148,12 +148,90 @@ fn check_document_columns(data: &[u8], budget: &mut usize) -> Result<(), DocErro
     Ok(())
 }
 
+/// Who made a change a peer sent, and its hash, read before automerge sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeHeader {
+    pub hash: [u8; 32],
+    /// The author's actor id: on a device of a street with certificates, the device's
+    /// signing key followed by 16 random bytes.
+    pub actor: Vec<u8>,
+    pub seq: u64,
+}
+
+/// The changes a sync message carries, one header each. A peer sends changes one by one
+/// (never a whole document, which would hide who made what), so each can be checked
+/// against its author's signature and certificate before automerge applies it.
+pub fn change_headers(payload: &[u8]) -> Result<Vec<ChangeHeader>, DocError> {
+    let message = crate::document::caught("reading a sync message", || Message::decode(payload))?
+        .map_err(|e| DocError::BadMessage(e.to_string()))?;
+    let mut headers = Vec::new();
+    for chunk in message.changes.iter() {
+        let mut bytes: &[u8] = chunk;
+        while !bytes.is_empty() {
+            let mut r = Cursor(bytes);
+            if r.take(4)? != MAGIC {
+                return Err(refused("a chunk without automerge's magic bytes"));
+            }
+            r.take(4)?;
+            let chunk_type = r.take(1)?[0];
+            let len = r.len()?;
+            let data = r.take(len)?;
+            if chunk_type != CHUNK_CHANGE && chunk_type != CHUNK_COMPRESSED {
+                return Err(refused(
+                    "a whole document in a sync message (changes must come one by one)",
+                ));
+            }
+            let (hash, body) = chunk_hash(chunk_type, data)?;
+            let mut b = Cursor(&body);
+            let deps = b.uleb()?;
+            for _ in 0..deps {
+                b.take(32)?;
+            }
+            let actor_len = b.len()?;
+            let actor = b.take(actor_len)?.to_vec();
+            let seq = b.uleb()?;
+            headers.push(ChangeHeader { hash, actor, seq });
+            bytes = r.0;
+        }
+    }
+    Ok(headers)
+}
+
+/// A chunk's hash as automerge computes it (over the inflated form of a compressed change),
+/// and that inflated body.
+fn chunk_hash(chunk_type: u8, data: &[u8]) -> Result<([u8; 32], Vec<u8>), DocError> {
+    use sha2::{Digest, Sha256};
+    let (hashed_type, body) = if chunk_type == CHUNK_COMPRESSED {
+        let mut out = Vec::new();
+        let mut decoder = flate2::bufread::DeflateDecoder::new(data);
+        decoder
+            .by_ref()
+            .take(MAX_INFLATED as u64 + 1)
+            .read_to_end(&mut out)
+            .map_err(|_| refused("a chunk that does not inflate"))?;
+        if out.len() > MAX_INFLATED {
+            return Err(refused("a chunk that inflates past the limit"));
+        }
+        (CHUNK_CHANGE, out)
+    } else {
+        (chunk_type, data.to_vec())
+    };
+    let mut header = vec![hashed_type];
+    write_uleb(&mut header, body.len() as u64);
+    let digest = Sha256::new()
+        .chain_update(&header)
+        .chain_update(&body)
+        .finalize();
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(&digest);
+    Ok((hash, body))
+}
+
 /// Whether `bytes` are whole chunks whose checksums hold. automerge's `load_incremental`
 /// skips a chunk it cannot read without a word; stored chunks are checked with this first,
 /// so a damaged one is noticed and kept aside instead of silently dropped. A compressed
 /// chunk's checksum covers what it inflates to (within [`MAX_INFLATED`]).
 pub fn check_integrity(mut bytes: &[u8]) -> Result<(), DocError> {
-    use sha2::{Digest, Sha256};
     if bytes.is_empty() {
         return Err(refused("an empty chunk"));
     }
@@ -166,32 +244,8 @@ pub fn check_integrity(mut bytes: &[u8]) -> Result<(), DocError> {
         let chunk_type = r.take(1)?[0];
         let len = r.len()?;
         let data = r.take(len)?;
-        let (hashed_type, inflated);
-        let hashed: &[u8] = if chunk_type == CHUNK_COMPRESSED {
-            let mut out = Vec::new();
-            let mut decoder = flate2::bufread::DeflateDecoder::new(data);
-            decoder
-                .by_ref()
-                .take(MAX_INFLATED as u64 + 1)
-                .read_to_end(&mut out)
-                .map_err(|_| refused("a chunk that does not inflate"))?;
-            if out.len() > MAX_INFLATED {
-                return Err(refused("a chunk that inflates past the limit"));
-            }
-            inflated = out;
-            hashed_type = CHUNK_CHANGE;
-            &inflated
-        } else {
-            hashed_type = chunk_type;
-            data
-        };
-        let mut header = vec![hashed_type];
-        write_uleb(&mut header, hashed.len() as u64);
-        let digest = Sha256::new()
-            .chain_update(&header)
-            .chain_update(hashed)
-            .finalize();
-        if digest.get(..4) != Some(checksum) {
+        let (hash, _) = chunk_hash(chunk_type, data)?;
+        if hash.get(..4) != Some(checksum) {
             return Err(refused("a chunk whose checksum does not hold"));
         }
         bytes = r.0;

@@ -12,6 +12,7 @@
 //! under `catch_unwind`, and a message that would change a document's identity (its kind,
 //! schema version, owner, or the objects holding its records) is refused.
 
+mod authorship;
 mod document;
 mod error;
 pub mod inbound;
@@ -22,6 +23,7 @@ pub mod schema;
 mod street;
 mod sync;
 
+pub use authorship::{ChangeInfo, Touch};
 pub use automerge;
 pub use document::{DocKind, Document};
 pub use error::DocError;

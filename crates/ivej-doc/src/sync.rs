@@ -54,6 +54,9 @@ impl Document {
         &mut self,
         state: &mut SyncState,
     ) -> Result<Option<Vec<u8>>, DocError> {
+        // Without the peer's capabilities automerge sends changes one by one, never the
+        // whole document: a receiver checks each change's author (`inbound::change_headers`).
+        state.their_capabilities = None;
         let doc = self.automerge_mut();
         caught("answering a peer", || {
             doc.sync().generate_sync_message(state).map(Message::encode)

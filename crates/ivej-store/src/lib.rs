@@ -14,6 +14,7 @@ mod error;
 mod migrations;
 mod projections;
 mod search;
+mod trust;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -25,6 +26,7 @@ pub use error::StoreError;
 pub use migrations::CURRENT_VERSION;
 pub use projections::{PostHit, PostQuery};
 pub use search::fts_query;
+pub use trust::Refusal;
 
 /// The database file inside a data directory.
 pub const DB_FILE: &str = "industrivej.sqlite3";
@@ -44,6 +46,7 @@ impl Store {
             source,
         })?;
         let path = dir.join(DB_FILE);
+        keep_private(dir, &path)?;
         let conn = Connection::open(&path)?;
         Self::init(conn, path)
     }
@@ -108,6 +111,39 @@ impl Store {
     }
 }
 
+/// The data directory holds the street's secrets and every device key: only the user may
+/// read it. The directory is made 0700 and the database 0600 before SQLite opens it (SQLite
+/// gives its `-wal` and `-shm` files the database's mode), also when an older version left
+/// them readable by others.
+#[cfg(unix)]
+fn keep_private(dir: &Path, db: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| StoreError::Io { path, source }
+    };
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io(dir))?;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(db)
+        .map_err(io(db))?;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = PathBuf::from(format!("{}{suffix}", db.display()));
+        if file.exists() {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                .map_err(io(&file))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn keep_private(_dir: &Path, _db: &Path) -> Result<(), StoreError> {
+    Ok(())
+}
+
 /// The writes of one transaction.
 #[derive(Debug)]
 pub struct Writer<'a> {
@@ -122,5 +158,37 @@ impl Writer<'_> {
             [key, value],
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_data_directory_and_its_database_are_readable_only_by_the_user() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("data");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut store = Store::open(&dir).unwrap();
+        store.set_setting("local.k", "secret").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        for name in [
+            DB_FILE,
+            "industrivej.sqlite3-wal",
+            "industrivej.sqlite3-shm",
+        ] {
+            assert_eq!(mode(&dir.join(name)), 0o600, "{name}");
+        }
+        drop(store);
+        // A database an older version left readable by others is closed up on open.
+        std::fs::set_permissions(dir.join(DB_FILE), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        Store::open(&dir).unwrap();
+        assert_eq!(mode(&dir.join(DB_FILE)), 0o600);
     }
 }

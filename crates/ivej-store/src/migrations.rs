@@ -100,6 +100,32 @@ const STEPS: &[&str] = &[
     // 6: until when (Unix ms) the process holding a session with a peer vouches for it, so
     // another process (`ivej peers` beside `ivej serve`) can tell it is connected.
     "ALTER TABLE peers ADD COLUMN live_until INTEGER;",
+    // 7: trust. Certificates (by subject key) and revocations this node has checked and
+    // taken; each change's signature, passed on with the change; and what was refused, by
+    // the device that sent it.
+    "CREATE TABLE certificates (
+        subject BLOB PRIMARY KEY,
+        bytes BLOB NOT NULL,
+        seen_at INTEGER NOT NULL DEFAULT (unixepoch())
+     );
+     CREATE TABLE revocations (
+        id INTEGER PRIMARY KEY,
+        bytes BLOB NOT NULL UNIQUE
+     );
+     CREATE TABLE change_signatures (
+        doc_id TEXT NOT NULL,
+        hash BLOB NOT NULL,
+        signature BLOB NOT NULL,
+        PRIMARY KEY (doc_id, hash)
+     ) WITHOUT ROWID;
+     CREATE TABLE refusals (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        device_id TEXT NOT NULL,
+        author TEXT NOT NULL,
+        doc_id TEXT NOT NULL,
+        reason TEXT NOT NULL
+     );",
 ];
 
 /// The schema version this build creates.

@@ -55,6 +55,13 @@ impl Document {
             .collect()
     }
 
+    /// The changes not yet written out by `save`/`save_incremental`.
+    pub fn unsaved_changes(&mut self) -> Vec<ChangeInfo> {
+        self.automerge_mut().commit();
+        let saved = self.saved_heads().to_vec();
+        self.changes_since(&saved)
+    }
+
     /// Whether the document holds the change `hash`.
     pub fn has_change(&mut self, hash: &[u8; 32]) -> bool {
         self.automerge_mut()

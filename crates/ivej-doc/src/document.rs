@@ -109,6 +109,14 @@ pub struct Document {
 impl Document {
     /// A new, empty document: the shared skeleton, then a fresh random actor for this device.
     pub fn new(kind: DocKind) -> Result<Self, DocError> {
+        Self::new_owned(kind, None)
+    }
+
+    /// A new document of `kind`; for minutes and private documents, owned by `owner` (the
+    /// meeting or the organisation). The owner is written by a second fixed change, the
+    /// same on every device that creates the document: who created it first does not
+    /// matter, and it needs no author ([`Document::creation_hashes`]).
+    pub fn new_owned(kind: DocKind, owner: Option<&str>) -> Result<Self, DocError> {
         let mut doc = AutoCommit::new().with_actor(kind.skeleton_actor());
         doc.put(ROOT, "kind", kind.name())?;
         doc.put(ROOT, "schema_version", schema::CURRENT_VERSION)?;
@@ -119,12 +127,33 @@ impl Document {
             doc.put_object(ROOT, "text", ObjType::Text)?;
         }
         doc.commit_with(CommitOptions::default().with_time(0));
+        if let Some(owner) = owner {
+            match kind {
+                DocKind::Minutes => {
+                    doc.put(ROOT, "meeting_id", owner)?;
+                    doc.put(ROOT, "in_confidence", false)?;
+                }
+                DocKind::Private => doc.put(ROOT, "org_id", owner)?,
+                DocKind::Street => {}
+            }
+            doc.commit_with(CommitOptions::default().with_time(0));
+        }
         doc.set_actor(ActorId::random());
         Ok(Document {
             kind,
             doc,
             saved_heads: Vec::new(),
         })
+    }
+
+    /// The hashes of the fixed changes every device makes when it creates a document of
+    /// `kind` owned by `owner`: the skeleton, and the owner's change. They carry no
+    /// author's signature; a receiver recognises them by hash.
+    pub fn creation_hashes(kind: DocKind, owner: Option<&str>) -> Vec<[u8; 32]> {
+        match Self::new_owned(kind, owner) {
+            Ok(mut doc) => doc.changes_since(&[]).into_iter().map(|c| c.hash).collect(),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// Loads saved bytes (a full save, optionally followed by incremental saves), checks the
@@ -155,6 +184,10 @@ impl Document {
             doc,
             saved_heads,
         })
+    }
+
+    pub(crate) fn saved_heads(&self) -> &[ChangeHash] {
+        &self.saved_heads
     }
 
     pub fn kind(&self) -> DocKind {

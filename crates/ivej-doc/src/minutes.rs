@@ -17,12 +17,10 @@ pub struct MinutesDoc(Document);
 
 impl MinutesDoc {
     pub fn create(meeting_id: &str) -> Result<Self, DocError> {
-        let mut doc = Document::new(DocKind::Minutes)?;
-        let am = doc.automerge_mut();
-        am.put(ROOT, "meeting_id", meeting_id)?;
-        am.put(ROOT, "in_confidence", false)?;
-        am.commit();
-        Ok(MinutesDoc(doc))
+        Ok(MinutesDoc(Document::new_owned(
+            DocKind::Minutes,
+            Some(meeting_id),
+        )?))
     }
 
     pub fn load(bytes: &[u8]) -> Result<Self, DocError> {

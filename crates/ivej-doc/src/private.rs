@@ -1,7 +1,5 @@
 use std::ops::{Deref, DerefMut};
 
-use automerge::transaction::Transactable;
-use automerge::ROOT;
 use autosurgeon::{Hydrate, Reconcile};
 use ivej_model::{Post, Problem, Validate, ValidationErrors};
 
@@ -37,11 +35,10 @@ pub struct PrivateDoc(Document);
 
 impl PrivateDoc {
     pub fn create(org_id: &str) -> Result<Self, DocError> {
-        let mut doc = Document::new(DocKind::Private)?;
-        let am = doc.automerge_mut();
-        am.put(ROOT, "org_id", org_id)?;
-        am.commit();
-        Ok(PrivateDoc(doc))
+        Ok(PrivateDoc(Document::new_owned(
+            DocKind::Private,
+            Some(org_id),
+        )?))
     }
 
     pub fn load(bytes: &[u8]) -> Result<Self, DocError> {

@@ -95,6 +95,8 @@ pub fn problem(lang: Lang, p: &Problem) -> String {
         Problem::BadInvite { reason } => match reason.as_str() {
             "checksum" => tr(lang, "problem-invite-typo"),
             "newer_version" => tr(lang, "problem-invite-newer"),
+            "older_version" => tr(lang, "problem-invite-older"),
+            "expired" => tr(lang, "problem-invite-expired"),
             "damaged" => tr(lang, "problem-invite-damaged"),
             _ => tr(lang, "problem-not-an-invite"),
         },

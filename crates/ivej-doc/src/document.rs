@@ -186,7 +186,7 @@ impl Document {
         })
     }
 
-    pub(crate) fn saved_heads(&self) -> &[ChangeHash] {
+    pub fn saved_heads(&self) -> &[ChangeHash] {
         &self.saved_heads
     }
 

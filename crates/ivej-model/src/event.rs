@@ -40,4 +40,11 @@ pub enum NodeEvent {
     PeerChanged {
         device_id: String,
     },
+    /// A certificate or a revocation arrived, or this device revoked one: who is in the
+    /// street changed (sessions check their peer again).
+    MembershipChanged,
+    /// Changes from this peer were refused (see `Node::refusals`).
+    ChangeRefused {
+        device_id: String,
+    },
 }

@@ -1,33 +1,38 @@
-//! Invites: what a new device needs to join a street, as a short text code people can
-//! paste, read aloud or scan (the CLI also draws it as a QR code).
+//! Invites: what a new device needs to join a street, as a text code people can paste
+//! or scan (the CLI and the app also draw it as a QR code).
 //!
-//! The code carries the street secret: whoever holds it can join. It is shown once, to be
-//! handed over in person or over a channel the facilitator trusts.
+//! An invite carries a one-time *enrolment* key and its certificate from the street's
+//! authority (or, for another device of a member, from one of that member's devices): the
+//! joining device certifies itself with it, without the facilitator online. The
+//! certificate says how many devices it may enrol, until when, of which organisation and in
+//! which role; peers enforce that. The code also carries the street secret (the transport's
+//! pre-shared key), so it is still handed over in person or over a channel one trusts.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// What joining needs.
+/// What joining needs. The certificates are in `ivej-trust`'s encoding: this crate only
+/// carries them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invite {
     /// The street's id (a UUID).
     pub street_id: String,
     /// The street secret: the pre-shared key of every session.
     pub secret: [u8; 32],
-    /// The Noise public key of the inviting device (the facilitator's, for a member invite).
-    pub inviter_key: [u8; 32],
-    /// For a second device of an existing member: its organisation and that
-    /// organisation's secret, which proves to the others that the device belongs to it.
-    pub device_of: Option<DeviceOf>,
+    /// The street authority's public key: the root of every certificate in the street.
+    pub authority_key: [u8; 32],
+    /// The seed of the one-time enrolment key.
+    pub enrolment_seed: [u8; 32],
+    /// The enrolment key's certificate.
+    pub enrolment: Vec<u8>,
+    /// The certificates between the authority and the enrolment, root first (empty when the
+    /// authority issued the enrolment).
+    pub issuers: Vec<Vec<u8>>,
+    /// For a further device of the facilitator: the authority's own seed.
+    pub authority_seed: Option<[u8; 32]>,
     /// Where to reach a peer when multicast discovery is blocked (`host:port`), or a relay.
     pub address: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeviceOf {
-    pub org_id: String,
-    pub org_secret: [u8; 32],
 }
 
 /// Why an invite code could not be read.
@@ -41,6 +46,8 @@ pub enum InviteError {
     Damaged(&'static str),
     #[error("the invite was made by a newer version of Industrivej")]
     NewerVersion,
+    #[error("the invite was made by an older version of Industrivej: ask for a new one")]
+    OlderVersion,
 }
 
 impl InviteError {
@@ -51,6 +58,7 @@ impl InviteError {
             InviteError::Checksum => "checksum",
             InviteError::Damaged(_) => "damaged",
             InviteError::NewerVersion => "newer_version",
+            InviteError::OlderVersion => "older_version",
         };
         crate::Problem::BadInvite {
             reason: reason.into(),
@@ -59,7 +67,7 @@ impl InviteError {
 }
 
 const PREFIX: &str = "IVEJ-";
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 /// Crockford's base32: no I, L, O or U, so codes read aloud or typed survive.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -130,12 +138,17 @@ impl Invite {
         let mut bytes = vec![VERSION];
         bytes.extend_from_slice(&uuid_bytes(&self.street_id).unwrap_or_default());
         bytes.extend_from_slice(&self.secret);
-        bytes.extend_from_slice(&self.inviter_key);
-        match &self.device_of {
-            Some(d) => {
+        bytes.extend_from_slice(&self.authority_key);
+        bytes.extend_from_slice(&self.enrolment_seed);
+        put_bytes(&mut bytes, &self.enrolment);
+        bytes.push(u8::try_from(self.issuers.len()).unwrap_or(0));
+        for cert in self.issuers.iter().take(255) {
+            put_bytes(&mut bytes, cert);
+        }
+        match &self.authority_seed {
+            Some(seed) => {
                 bytes.push(1);
-                bytes.extend_from_slice(&uuid_bytes(&d.org_id).unwrap_or_default());
-                bytes.extend_from_slice(&d.org_secret);
+                bytes.extend_from_slice(seed);
             }
             None => bytes.push(0),
         }
@@ -170,41 +183,70 @@ impl Invite {
         }
         // base32 pads a few bits; the check digits sit right after the content.
         let content = find_checksum(&bytes).ok_or(InviteError::Checksum)?;
-        let mut r = content;
-        let mut take = |n: usize| -> Result<&[u8], InviteError> {
-            if r.len() < n {
-                return Err(InviteError::Damaged("too short"));
-            }
-            let (head, tail) = r.split_at(n);
-            r = tail;
-            Ok(head)
-        };
-        let version = take(1)?[0];
+        let mut r = Bytes(content);
+        let version = r.take(1)?[0];
         if version > VERSION {
             return Err(InviteError::NewerVersion);
         }
-        let street_id = uuid_string(take(16)?);
-        let secret = array32(take(32)?)?;
-        let inviter_key = array32(take(32)?)?;
-        let device_of = match take(1)?[0] {
+        if version < VERSION {
+            return Err(InviteError::OlderVersion);
+        }
+        let street_id = uuid_string(r.take(16)?);
+        let secret = array32(r.take(32)?)?;
+        let authority_key = array32(r.take(32)?)?;
+        let enrolment_seed = array32(r.take(32)?)?;
+        let enrolment = r.bytes()?;
+        let n = usize::from(r.take(1)?[0]);
+        let mut issuers = Vec::new();
+        for _ in 0..n {
+            issuers.push(r.bytes()?);
+        }
+        let authority_seed = match r.take(1)?[0] {
             0 => None,
-            1 => Some(DeviceOf {
-                org_id: uuid_string(take(16)?),
-                org_secret: array32(take(32)?)?,
-            }),
+            1 => Some(array32(r.take(32)?)?),
             _ => return Err(InviteError::Damaged("unknown kind of invite")),
         };
-        let len = usize::from(take(1)?[0]);
-        let address = String::from_utf8(take(len)?.to_vec())
+        let len = usize::from(r.take(1)?[0]);
+        let address = String::from_utf8(r.take(len)?.to_vec())
             .map_err(|_| InviteError::Damaged("the address is not text"))?;
         Ok(Invite {
             street_id,
             secret,
-            inviter_key,
-            device_of,
+            authority_key,
+            enrolment_seed,
+            enrolment,
+            issuers,
+            authority_seed,
             address: (!address.is_empty()).then_some(address),
         })
     }
+}
+
+/// Reads an invite's bytes; every length is checked against what is there.
+struct Bytes<'a>(&'a [u8]);
+
+impl<'a> Bytes<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], InviteError> {
+        if self.0.len() < n {
+            return Err(InviteError::Damaged("too short"));
+        }
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        Ok(head)
+    }
+
+    fn bytes(&mut self) -> Result<Vec<u8>, InviteError> {
+        let len = self.take(2)?;
+        let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+        Ok(self.take(len)?.to_vec())
+    }
+}
+
+/// Bytes with a 16-bit length (certificates are a few hundred bytes).
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    let len = u16::try_from(bytes.len()).unwrap_or(0);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&bytes[..usize::from(len)]);
 }
 
 /// Splits off the 4 check bytes wherever the padding left them (at most one extra byte).
@@ -245,11 +287,15 @@ mod tests {
         Invite {
             street_id: "019ab3c4-1234-7abc-8def-0123456789ab".into(),
             secret: [7; 32],
-            inviter_key: [9; 32],
-            device_of: device.then(|| DeviceOf {
-                org_id: "019ab3c4-0000-7abc-8def-0123456789ff".into(),
-                org_secret: [3; 32],
-            }),
+            authority_key: [9; 32],
+            enrolment_seed: [3; 32],
+            enrolment: vec![5; 180],
+            issuers: if device {
+                vec![vec![6; 200], vec![8; 190]]
+            } else {
+                Vec::new()
+            },
+            authority_seed: device.then_some([4; 32]),
             address: address.map(str::to_string),
         }
     }
@@ -283,5 +329,11 @@ mod tests {
         assert!(Invite::from_code("IVEJ-!!!").is_err());
         assert!(Invite::from_code("IVEJ-").is_err());
         assert!(Invite::from_code(&code[..code.len() - 10]).is_err());
+        // A code of the first version (before certificates) is named as such.
+        let mut old = vec![1u8];
+        old.extend([0; 90]);
+        old.extend(crc32(&old).to_be_bytes());
+        let old = format!("{PREFIX}{}", base32(&old));
+        assert_eq!(Invite::from_code(&old), Err(InviteError::OlderVersion));
     }
 }

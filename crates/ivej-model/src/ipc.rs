@@ -140,3 +140,51 @@ pub struct MeetingRow {
     pub meeting: crate::Meeting,
     pub host_name: Option<String>,
 }
+
+/// What a device may do in the street, as its certificate says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceRole {
+    Observer,
+    Member,
+    Facilitator,
+}
+
+impl DeviceRole {
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceRole::Observer => "observer",
+            DeviceRole::Member => "member",
+            DeviceRole::Facilitator => "facilitator",
+        }
+    }
+}
+
+/// A device whose certificate this node knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceView {
+    pub device_id: String,
+    pub org_id: String,
+    pub org_name: Option<String>,
+    pub role: DeviceRole,
+    pub label: String,
+    /// When its certificate was issued (Unix ms).
+    pub enrolled_at: i64,
+    /// This is the device the node runs on.
+    pub this_device: bool,
+    /// Why it is out of the street, if it is.
+    pub revoked: Option<String>,
+}
+
+/// A change refused from a peer: not applied, not stored, not passed on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusalView {
+    pub at: i64,
+    /// The device that sent it.
+    pub device_id: String,
+    pub org_name: Option<String>,
+    /// The device that made it, when that is another one (a change passed on).
+    pub author: String,
+    pub doc_id: String,
+    pub reason: String,
+}

@@ -45,7 +45,7 @@ pub enum Problem {
     #[error("`{value}` is not one of: {allowed}")]
     NotAllowed { value: String, allowed: String },
     /// An invite code that cannot be used; `reason` is `not_an_invite`, `checksum`,
-    /// `damaged` or `newer_version`.
+    /// `damaged`, `newer_version`, `older_version` or `expired`.
     #[error("the invite code cannot be used ({reason})")]
     BadInvite { reason: String },
     #[error("no QR code was found in the image")]

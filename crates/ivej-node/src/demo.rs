@@ -499,6 +499,7 @@ impl Node {
                 "this data directory already holds a street".into(),
             ));
         }
+        st.found_trust(&demo.street_id, &demo.own_org)?;
         st.adopt(demo.street_id, demo.own_org, demo.street, demo.private)?;
         for (meeting_id, doc) in demo.minutes {
             st.adopt_minutes(&meeting_id, doc)?;

@@ -16,6 +16,9 @@ pub enum NodeError {
     NotFound { what: &'static str, id: String },
     #[error("{0}")]
     NotAllowed(String),
+    /// What a peer sent (a certificate, a change) is not taken; the session ends.
+    #[error("refused: {0}")]
+    Refused(String),
     #[error(transparent)]
     Store(Box<StoreError>),
     #[error(transparent)]
@@ -51,7 +54,7 @@ impl NodeError {
             NodeError::AwaitingFirstSync => ErrorCode::AwaitingFirstSync,
             NodeError::AlreadyExists(_) => ErrorCode::AlreadyExists,
             NodeError::NotFound { .. } => ErrorCode::NotFound,
-            NodeError::NotAllowed(_) => ErrorCode::NotAllowed,
+            NodeError::NotAllowed(_) | NodeError::Refused(_) => ErrorCode::NotAllowed,
             NodeError::Store(e) if matches!(**e, StoreError::NewerVersion { .. }) => {
                 ErrorCode::NewerVersion
             }

@@ -10,6 +10,7 @@
 //! - Every record is validated before it is written.
 //! - Query projections always reflect the stored document heads (rebuilt on open if not).
 
+mod authorise;
 pub mod clock;
 pub mod demo;
 mod drafts;
@@ -26,6 +27,7 @@ mod state;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod trust;
 mod views;
 
 use std::path::{Path, PathBuf};
@@ -38,9 +40,11 @@ pub use error::{NodeError, NodeResult};
 pub use export::Export;
 pub use ivej_model::input::{OrgPatch, OrgProfile, PostInput, PostPatch};
 pub use ivej_model::CollaborationInput;
+pub use ivej_trust::Identity as PeerIdentity;
 pub use meetings::{MeetingInput, MinutesView};
 pub use results::ServiceInput;
 pub use state::COMPACT_AFTER_CHANGES;
+pub use trust::{InviteRequest, Presentation, DEFAULT_INVITE_DAYS};
 
 use state::State;
 
@@ -71,6 +75,9 @@ pub struct Node {
     /// disk after a failure: the sessions go on.
     sessions: Mutex<std::collections::HashMap<String, (u64, Vec<u8>)>>,
     session_counter: std::sync::atomic::AtomicU64,
+    /// Peers admitted by their certificate (`Node::admit_peer`), by device id. Kept apart
+    /// from the state, like the sessions.
+    admitted: Mutex<std::collections::HashMap<String, PeerIdentity>>,
     events: broadcast::Sender<NodeEvent>,
     options: NodeOptions,
 }
@@ -95,6 +102,7 @@ impl Node {
             state: Mutex::new(state),
             sessions: Mutex::default(),
             session_counter: std::sync::atomic::AtomicU64::new(0),
+            admitted: Mutex::default(),
             events,
             options,
         })

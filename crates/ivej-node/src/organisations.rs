@@ -58,8 +58,9 @@ impl Node {
         Ok(st.store.search_organisations(text)?)
     }
 
-    /// Marks an organisation as having left the street; its records stay.
-    pub fn remove_member(&self, id: &str) -> NodeResult<Organisation> {
+    /// Marks an organisation as having left the street; its records stay. (Its devices are
+    /// revoked by `Node::remove_member`.)
+    pub(crate) fn mark_left(&self, id: &str) -> NodeResult<Organisation> {
         let mut st = self.lock()?;
         st.require_facilitator("remove members")?;
         let mut org: Organisation = st.street()?.require(id)?;

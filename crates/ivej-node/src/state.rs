@@ -20,8 +20,6 @@ const SETTING_OWN_ORG: &str = "own_org_id";
 const SETTING_DEVICE: &str = "device_id";
 /// The street's shared secret (hex): the Noise pre-shared key; travels only in invites.
 pub(crate) const SETTING_STREET_SECRET: &str = "street_secret";
-/// The secret of this device's organisation (hex), shared only among its own devices.
-pub(crate) const SETTING_ORG_SECRET: &str = "org_secret";
 /// Peers to dial directly (`host:port`, one per line).
 pub(crate) const SETTING_PEER_ADDRESSES: &str = "peer_addresses";
 
@@ -56,13 +54,31 @@ pub(crate) struct State {
     /// When each peer's status was last stored, and what was pending then (see
     /// `State::store_status_if_due`).
     pub status_stored: HashMap<String, (i64, (bool, bool))>,
+    /// This device's keys.
+    pub keys: crate::trust::DeviceKeys,
+    /// Who is in the street (`None` before a street, or for one from before certificates).
+    pub trust: Option<crate::trust::StreetTrust>,
 }
 
 /// Loads a stored document's chunks into one automerge document. When they do not load
 /// (a damaged disk, a bug of an older version), the node still opens: the chunks that load
 /// are kept, the others are moved aside into the store's quarantine
 /// ([`recover_chunks`]), and what went missing comes back with the next sync.
-fn load_chunks<T>(
+fn load_chunks<T: std::ops::DerefMut<Target = Document>>(
+    store: &mut Store,
+    doc_id: &str,
+    kind: ivej_doc::DocKind,
+    actor: &[u8; 32],
+    load: impl Fn(&[u8]) -> Result<T, ivej_doc::DocError>,
+) -> NodeResult<Option<T>> {
+    let loaded = load_chunks_as_stored(store, doc_id, kind, load)?;
+    Ok(loaded.map(|mut doc| {
+        doc.use_actor_key(actor);
+        doc
+    }))
+}
+
+fn load_chunks_as_stored<T>(
     store: &mut Store,
     doc_id: &str,
     kind: ivej_doc::DocKind,
@@ -148,6 +164,12 @@ impl State {
         };
         let street_id = store.setting(SETTING_STREET)?;
         let own_org = store.setting(SETTING_OWN_ORG)?;
+        let keys = crate::trust::device_keys(&mut store)?;
+        let trust = match &street_id {
+            Some(id) => crate::trust::StreetTrust::load(&store, id)?,
+            None => None,
+        };
+        let actor = keys.sign.public();
         let mut state = State {
             store,
             device_id,
@@ -160,6 +182,8 @@ impl State {
             seen_data_version: None,
             peers: Default::default(),
             status_stored: HashMap::new(),
+            keys,
+            trust,
         };
         state.load_peers()?;
         if let Some(org) = state.own_org.clone() {
@@ -167,6 +191,7 @@ impl State {
                 &mut state.store,
                 &private_doc_id(&org),
                 DocKind::Private,
+                &actor,
                 PrivateDoc::load,
             )?;
         }
@@ -175,6 +200,7 @@ impl State {
                 &mut state.store,
                 &street_doc_id(&id),
                 DocKind::Street,
+                &actor,
                 StreetDoc::load,
             )?;
             if state.street.is_none() {
@@ -199,12 +225,80 @@ impl State {
         self.own_org.as_deref().ok_or(NodeError::NoStreet)
     }
 
+    /// Whether this device is a facilitator's: its certificate says so (in a street from
+    /// before certificates, its organisation is the street's facilitator organisation).
     pub fn is_facilitator(&self) -> NodeResult<bool> {
+        if self.trust.is_some() {
+            return Ok(self
+                .own_identity()
+                .is_some_and(|id| id.role == ivej_trust::Role::Facilitator));
+        }
         // A device that joined and has not synced yet does not know the street: not facilitator.
         let Ok(street) = self.street()?.street() else {
             return Ok(false);
         };
         Ok(self.own_org.as_deref() == Some(street.facilitator_org.as_str()))
+    }
+
+    /// The street's shared secret: what a device must know to talk to the others.
+    pub fn street_secret(&self) -> NodeResult<[u8; 32]> {
+        let text = self
+            .store
+            .setting(SETTING_STREET_SECRET)?
+            .ok_or(NodeError::NoStreet)?;
+        unhex(&text)
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or_else(|| NodeError::Internal("the stored street secret is damaged".into()))
+    }
+
+    /// Makes this device the authority of a street it founds (a new street, the demo): the
+    /// authority's key, and this device's certificate from it as facilitator of `org_id`.
+    pub fn found_trust(&mut self, street_id: &str, org_id: &str) -> NodeResult<()> {
+        let authority = ivej_trust::SigningSecret::from_seed(rand::random());
+        let cert = ivej_trust::CertificateFields {
+            kind: ivej_trust::CertKind::Device,
+            street_id: street_id.to_string(),
+            subject: self.keys.sign.public(),
+            noise_key: self.keys.noise_public,
+            device_id: self.device_id.clone(),
+            org_id: org_id.to_string(),
+            role: ivej_trust::Role::Facilitator,
+            uses: 0,
+            issued_ms: clock::now_ms(),
+            expires_ms: 0,
+            label: String::new(),
+        }
+        .sign(&authority);
+        let mut membership = ivej_trust::Membership::new(street_id, authority.public());
+        membership
+            .add_certificate(cert.clone(), clock::now_ms())
+            .map_err(|e| NodeError::Internal(e.to_string()))?;
+        self.store.write(|w| {
+            w.set_setting(crate::trust::SETTING_AUTHORITY, &hex(&authority.public()))?;
+            w.set_setting("local.authority_seed", &hex(&authority.seed()))?;
+            w.put_certificate(&cert.subject(), &cert.encode())
+        })?;
+        self.trust = Some(
+            crate::trust::StreetTrust::load(&self.store, street_id)?
+                .ok_or_else(|| NodeError::Internal("the street's trust did not store".into()))?,
+        );
+        Ok(())
+    }
+
+    /// The organisations that may write a meeting's minutes: its host and those present.
+    pub fn minutes_parties(&self, meeting_id: &str) -> Vec<String> {
+        let Some(meeting) = self
+            .street
+            .as_ref()
+            .and_then(|s| s.get::<ivej_model::Meeting>(meeting_id).ok().flatten())
+        else {
+            return Vec::new();
+        };
+        meeting
+            .host_org
+            .into_iter()
+            .chain(meeting.attendance.into_keys())
+            .collect()
     }
 
     pub fn require_facilitator(&self, what: &str) -> NodeResult<()> {
@@ -256,7 +350,9 @@ impl State {
             all.extend(org_check.err().map(|e| e.0).unwrap_or_default());
             return Err(ValidationErrors(all).into());
         }
+        self.found_trust(&street.id, &org.id)?;
         let mut doc = StreetDoc::create(&street)?;
+        doc.use_actor_key(&self.keys.sign.public());
         doc.put(&org)?;
         let private = PrivateDoc::create(&org.id)?;
         self.adopt(street.id.clone(), org.id.clone(), doc, private)
@@ -271,6 +367,24 @@ impl State {
         mut street: StreetDoc,
         mut private: PrivateDoc,
     ) -> NodeResult<()> {
+        let street_doc = street_doc_id(&street_id);
+        let private_doc = private_doc_id(&own_org);
+        let street_sigs = crate::trust::sign_unsaved(
+            &self.keys,
+            self.trust.as_mut(),
+            &street_doc,
+            &mut street,
+            crate::authorise::Scope::Street,
+            true,
+        )?;
+        let private_sigs = crate::trust::sign_unsaved(
+            &self.keys,
+            self.trust.as_mut(),
+            &private_doc,
+            &mut private,
+            crate::authorise::Scope::Private { org: &own_org },
+            true,
+        )?;
         let street_bytes = street.save();
         let private_bytes = private.save();
         let heads = street.heads_hex();
@@ -278,20 +392,22 @@ impl State {
         let mut posts: Vec<Post> = street.all();
         posts.extend(private.posts());
         let services: Vec<Service> = street.all();
-        // A new street (or the demo) gets its secrets here; a joining device brought them.
+        // A new street (or the demo) gets its secret here; a joining device brought it.
         let missing_street_secret = self.store.setting(SETTING_STREET_SECRET)?.is_none();
-        let missing_org_secret = self.store.setting(SETTING_ORG_SECRET)?.is_none();
         self.store.write(|w| {
             if missing_street_secret {
                 w.set_setting(SETTING_STREET_SECRET, &hex(&rand::random::<[u8; 32]>()))?;
             }
-            if missing_org_secret {
-                w.set_setting(SETTING_ORG_SECRET, &hex(&rand::random::<[u8; 32]>()))?;
+            w.replace_snapshot(&street_doc, "street", &street_bytes)?;
+            w.replace_snapshot(&private_doc, "private", &private_bytes)?;
+            for (hash, sig) in &street_sigs {
+                w.put_change_signature(&street_doc, hash, sig)?;
             }
-            w.replace_snapshot(&street_doc_id(&street_id), "street", &street_bytes)?;
-            w.replace_snapshot(&private_doc_id(&own_org), "private", &private_bytes)?;
+            for (hash, sig) in &private_sigs {
+                w.put_change_signature(&private_doc, hash, sig)?;
+            }
             project_all(w, &orgs, &posts, &services)?;
-            w.set_projected_heads(&street_doc_id(&street_id), &heads)?;
+            w.set_projected_heads(&street_doc, &heads)?;
             w.set_setting(SETTING_STREET, &street_id)?;
             w.set_setting(SETTING_OWN_ORG, &own_org)
         })?;
@@ -305,9 +421,24 @@ impl State {
 
     /// Adds a minutes document created elsewhere (the demo, an import) to storage.
     pub fn adopt_minutes(&mut self, meeting_id: &str, mut doc: MinutesDoc) -> NodeResult<()> {
+        let doc_id = minutes_doc_id(meeting_id);
+        let parties = self.minutes_parties(meeting_id);
+        let sigs = crate::trust::sign_unsaved(
+            &self.keys,
+            self.trust.as_mut(),
+            &doc_id,
+            &mut doc,
+            crate::authorise::Scope::Minutes { parties: &parties },
+            true,
+        )?;
         let bytes = doc.save();
-        self.store
-            .write(|w| w.replace_snapshot(&minutes_doc_id(meeting_id), "minutes", &bytes))?;
+        self.store.write(|w| {
+            for (hash, sig) in &sigs {
+                w.put_change_signature(&doc_id, hash, sig)?;
+            }
+            w.replace_snapshot(&doc_id, "minutes", &bytes)
+        })?;
+        doc.use_actor_key(&self.keys.sign.public());
         self.minutes.insert(meeting_id.to_string(), doc);
         Ok(())
     }
@@ -322,9 +453,26 @@ impl State {
         let street_id = self.street_id.clone().ok_or(NodeError::NoStreet)?;
         let doc_id = street_doc_id(&street_id);
         let doc = self.street.as_mut().ok_or(NodeError::NoStreet)?;
-        let result = persist(&mut self.store, &doc_id, "street", doc, |w, heads| {
-            project(w)?;
-            w.set_projected_heads(&doc_id, heads)
+        let result = crate::trust::sign_unsaved(
+            &self.keys,
+            self.trust.as_mut(),
+            &doc_id,
+            doc,
+            crate::authorise::Scope::Street,
+            false,
+        )
+        .and_then(|sigs| {
+            persist(
+                &mut self.store,
+                &doc_id,
+                "street",
+                doc,
+                &sigs,
+                |w, heads| {
+                    project(w)?;
+                    w.set_projected_heads(&doc_id, heads)
+                },
+            )
         });
         if result.is_err() {
             self.reload_street()?;
@@ -336,10 +484,12 @@ impl State {
     /// message), so memory never holds a change the disk does not.
     pub fn reload_street(&mut self) -> NodeResult<()> {
         let street_id = self.street_id.clone().ok_or(NodeError::NoStreet)?;
+        let actor = self.keys.sign.public();
         self.street = load_chunks(
             &mut self.store,
             &street_doc_id(&street_id),
             DocKind::Street,
+            &actor,
             StreetDoc::load,
         )?;
         Ok(())
@@ -348,10 +498,12 @@ impl State {
     /// Like [`State::reload_street`], for the company's private document.
     pub fn reload_private(&mut self) -> NodeResult<()> {
         let org = self.own_org.clone().ok_or(NodeError::NoStreet)?;
+        let actor = self.keys.sign.public();
         self.private = load_chunks(
             &mut self.store,
             &private_doc_id(&org),
             DocKind::Private,
+            &actor,
             PrivateDoc::load,
         )?;
         Ok(())
@@ -365,7 +517,19 @@ impl State {
         let org = self.own_org.clone().ok_or(NodeError::NoStreet)?;
         let doc_id = private_doc_id(&org);
         let doc = self.private.as_mut().ok_or(NodeError::NoStreet)?;
-        let result = persist(&mut self.store, &doc_id, "private", doc, |w, _| project(w));
+        let result = crate::trust::sign_unsaved(
+            &self.keys,
+            self.trust.as_mut(),
+            &doc_id,
+            doc,
+            crate::authorise::Scope::Private { org: &org },
+            false,
+        )
+        .and_then(|sigs| {
+            persist(&mut self.store, &doc_id, "private", doc, &sigs, |w, _| {
+                project(w)
+            })
+        });
         if result.is_err() {
             self.reload_private()?;
         }
@@ -375,14 +539,20 @@ impl State {
     /// The minutes document of a meeting, loading or creating it.
     pub fn minutes_mut(&mut self, meeting_id: &str) -> NodeResult<&mut MinutesDoc> {
         if !self.minutes.contains_key(meeting_id) {
+            let actor = self.keys.sign.public();
             let doc = match load_chunks(
                 &mut self.store,
                 &minutes_doc_id(meeting_id),
                 DocKind::Minutes,
+                &actor,
                 MinutesDoc::load,
             )? {
                 Some(doc) => doc,
-                None => MinutesDoc::create(meeting_id)?,
+                None => {
+                    let mut doc = MinutesDoc::create(meeting_id)?;
+                    doc.use_actor_key(&actor);
+                    doc
+                }
             };
             self.minutes.insert(meeting_id.to_string(), doc);
         }
@@ -397,10 +567,23 @@ impl State {
         project: impl FnOnce(&mut Writer<'_>) -> Result<(), StoreError>,
     ) -> NodeResult<()> {
         let doc_id = minutes_doc_id(meeting_id);
+        let parties = self.minutes_parties(meeting_id);
         let Some(doc) = self.minutes.get_mut(meeting_id) else {
             return Ok(());
         };
-        let result = persist(&mut self.store, &doc_id, "minutes", doc, |w, _| project(w));
+        let result = crate::trust::sign_unsaved(
+            &self.keys,
+            self.trust.as_mut(),
+            &doc_id,
+            doc,
+            crate::authorise::Scope::Minutes { parties: &parties },
+            false,
+        )
+        .and_then(|sigs| {
+            persist(&mut self.store, &doc_id, "minutes", doc, &sigs, |w, _| {
+                project(w)
+            })
+        });
         if result.is_err() {
             self.minutes.remove(meeting_id);
         }
@@ -493,11 +676,15 @@ fn persist(
     doc_id: &str,
     kind: &str,
     doc: &mut Document,
+    signatures: &[([u8; 32], [u8; 128])],
     project: impl FnOnce(&mut Writer<'_>, &str) -> Result<(), StoreError>,
 ) -> NodeResult<()> {
     let bytes = doc.save_incremental();
     let heads = doc.heads_hex();
     let changes = store.write(|w| {
+        for (hash, sig) in signatures {
+            w.put_change_signature(doc_id, hash, sig)?;
+        }
         let n = w.append_changes(doc_id, kind, &bytes)?;
         project(w, &heads)?;
         Ok(n)

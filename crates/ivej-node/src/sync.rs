@@ -3,19 +3,15 @@
 //! bytes. Every received change is stored, with the sync state and the updated query tables,
 //! in one transaction before the call returns.
 
-use ivej_doc::{StreetDoc, SyncState, Touched};
-use ivej_model::{
-    DeviceOf, Invite, NodeEvent, OrgId, Organisation, Post, Problem, Service, ValidationErrors,
-};
+use ivej_doc::{SyncState, Touched};
+use ivej_model::{NodeEvent, Organisation, Post, Problem, Service, ValidationErrors};
 use ivej_store::{StoreError, Writer};
+use ivej_trust::{ChangeSignature, Identity, SignedSync};
 
+use crate::authorise::Scope;
 use crate::error::{NodeError, NodeResult};
-use crate::state::{
-    hex, minutes_doc_id, private_doc_id, street_doc_id, unhex, State, SETTING_ORG_SECRET,
-    SETTING_PEER_ADDRESSES, SETTING_STREET_SECRET,
-};
-use crate::{clock, Node};
-use ivej_model::OrgProfile;
+use crate::state::{minutes_doc_id, private_doc_id, street_doc_id, State, SETTING_PEER_ADDRESSES};
+use crate::Node;
 
 /// Which document a doc id names, as far as this node is concerned.
 enum Target {
@@ -91,6 +87,124 @@ impl State {
         }
     }
 
+    /// Before automerge sees a peer's changes: each one this document lacks is signed,
+    /// by the device its actor names or by the street's authority, and that device's
+    /// certificate stands (or stood, for a change the revocation's cut still covers). The
+    /// document's fixed creation changes need no signature. Verified signatures wait in
+    /// `pending` until their change is applied.
+    fn check_signatures(
+        &mut self,
+        target: &Target,
+        doc_id: &str,
+        signatures: &[ChangeSignature],
+        payload: &[u8],
+    ) -> NodeResult<()> {
+        let headers = ivej_doc::inbound::change_headers(payload)
+            .map_err(|e| NodeError::Refused(e.to_string()))?;
+        if headers.is_empty() {
+            return Ok(());
+        }
+        let creation = self.trust_mut()?.creation_hashes(doc_id).to_vec();
+        let mut checked = Vec::new();
+        {
+            let doc = self.document_mut(target)?;
+            for header in &headers {
+                if creation.contains(&header.hash) || doc.has_change(&header.hash) {
+                    continue;
+                }
+                checked.push(header.clone());
+            }
+        }
+        let trust = self.trust_mut()?;
+        let authority = trust.membership.authority();
+        for header in checked {
+            let author = header
+                .actor
+                .get(..32)
+                .map(|k| {
+                    k.iter()
+                        .take(6)
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<String>()
+                })
+                .unwrap_or_default();
+            let refuse = |why: String| NodeError::Refused(format!("device {author}: {why}"));
+            let sig = signatures
+                .iter()
+                .find(|s| s.hash == header.hash)
+                .ok_or_else(|| refuse("a change without its author's signature".into()))?;
+            sig.verify(doc_id).map_err(|e| refuse(e.to_string()))?;
+            if sig.signer != authority {
+                if header.actor.get(..32) != Some(&sig.signer[..]) {
+                    return Err(refuse(
+                        "a change signed by another device than its author".into(),
+                    ));
+                }
+                let identity = trust
+                    .membership
+                    .change_allowed(doc_id, &header.actor, header.seq)
+                    .map_err(|e| refuse(e.to_string()))?;
+                let refuse = |why: String| {
+                    NodeError::Refused(format!("device {}: {why}", identity.device_id))
+                };
+                if identity.role == ivej_trust::Role::Observer {
+                    return Err(refuse("an observer's device writes nothing".into()));
+                }
+            }
+            trust.keep_pending(doc_id, *sig);
+        }
+        Ok(())
+    }
+
+    /// After automerge applied a peer's message in memory: each change it applied (also
+    /// ones it kept waiting from earlier messages) meets the write rule for its author.
+    /// Returns their signatures, to store with them.
+    fn authorise_applied(
+        &mut self,
+        target: &Target,
+        doc_id: &str,
+        before: &[ivej_doc::automerge::ChangeHash],
+    ) -> NodeResult<Vec<ChangeSignature>> {
+        let parties = match target {
+            Target::Minutes(meeting) => self.minutes_parties(meeting),
+            _ => Vec::new(),
+        };
+        let own_org = self.own_org.clone().unwrap_or_default();
+        let scope = match target {
+            Target::Street => Scope::Street,
+            Target::Minutes(_) => Scope::Minutes { parties: &parties },
+            Target::Private => Scope::Private { org: &own_org },
+        };
+        let creation = self.trust_mut()?.creation_hashes(doc_id).to_vec();
+        let applied = self.document_mut(target)?.changes_since(before);
+        let mut signatures = Vec::new();
+        for change in applied {
+            if creation.contains(&change.hash) {
+                continue;
+            }
+            let trust = self.trust_mut()?;
+            let sig = trust
+                .pending
+                .remove(&(doc_id.to_string(), change.hash))
+                .ok_or_else(|| {
+                    NodeError::Refused("a change whose signature was not checked".into())
+                })?;
+            signatures.push(sig);
+            if sig.signer == trust.membership.authority() {
+                continue;
+            }
+            let who = trust
+                .membership
+                .change_allowed(doc_id, &change.actor, change.seq)
+                .map_err(|e| NodeError::Refused(e.to_string()))?;
+            let doc = self.document_mut(target)?;
+            let touches = doc.change_touches(&change.hash)?;
+            crate::authorise::may_write(doc, scope, &who, &touches, before)
+                .map_err(|why| NodeError::Refused(format!("device {}: {why}", who.device_id)))?;
+        }
+        Ok(signatures)
+    }
+
     pub(crate) fn sync_state(&mut self, peer: &str, doc_id: &str) -> NodeResult<&mut SyncState> {
         let key = (peer.to_string(), doc_id.to_string());
         if !self.sync_states.contains_key(&key) {
@@ -164,128 +278,9 @@ fn events_for(touched: &Touched) -> Vec<NodeEvent> {
 }
 
 impl Node {
-    /// Joins a street as a new member: an empty street document that the first sync with
-    /// any member fills, with this device's organisation already in it.
-    pub fn join_street(
-        &self,
-        street_id: &str,
-        secret: &[u8; 32],
-        profile: OrgProfile,
-    ) -> NodeResult<OrgId> {
-        let mut st = self.lock()?;
-        if st.street.is_some() {
-            return Err(NodeError::AlreadyExists(
-                "this data directory already holds a street".into(),
-            ));
-        }
-        st.store.set_setting(SETTING_STREET_SECRET, &hex(secret))?;
-        let now = clock::now_ms();
-        let org = profile.into_organisation(clock::new_id(), now);
-        let mut doc = StreetDoc::empty()?;
-        doc.put(&org)?;
-        let private = ivej_doc::PrivateDoc::create(&org.id)?;
-        st.adopt(street_id.to_string(), org.id.clone(), doc, private)?;
-        Ok(org.id)
-    }
-
-    /// Joins another device of one's own organisation: the company's private document comes
-    /// with the first sync from a device that has it.
-    pub fn join_as_device(
-        &self,
-        street_id: &str,
-        secret: &[u8; 32],
-        org_id: &str,
-        org_secret: &[u8; 32],
-    ) -> NodeResult<()> {
-        let mut st = self.lock()?;
-        if st.street.is_some() {
-            return Err(NodeError::AlreadyExists(
-                "this data directory already holds a street".into(),
-            ));
-        }
-        st.store.set_setting(SETTING_STREET_SECRET, &hex(secret))?;
-        st.store.set_setting(SETTING_ORG_SECRET, &hex(org_secret))?;
-        let doc = StreetDoc::empty()?;
-        let mut private = ivej_doc::PrivateDoc::create(org_id)?;
-        // The org id is also written by the first device; same value, so no conflict.
-        private.save_incremental();
-        st.adopt(street_id.to_string(), org_id.to_string(), doc, private)
-    }
-
     /// The street's shared secret: what a device must know to talk to the others.
     pub fn street_secret(&self) -> NodeResult<[u8; 32]> {
-        let st = self.lock()?;
-        let text = st
-            .store
-            .setting(SETTING_STREET_SECRET)?
-            .ok_or(NodeError::NoStreet)?;
-        unhex(&text)
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .ok_or_else(|| NodeError::Internal("the stored street secret is damaged".into()))
-    }
-
-    /// The secret this organisation's devices share; proves to each other that they belong
-    /// to the same company (for its private document).
-    pub fn org_secret(&self) -> NodeResult<[u8; 32]> {
-        let st = self.lock()?;
-        let text = st
-            .store
-            .setting(SETTING_ORG_SECRET)?
-            .ok_or(NodeError::NoStreet)?;
-        unhex(&text)
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .ok_or_else(|| NodeError::Internal("the stored organisation secret is damaged".into()))
-    }
-
-    /// An invite for a new member (facilitator) or for another device of one's own
-    /// organisation. `inviter_key` is this device's public transport key.
-    pub fn create_invite(
-        &self,
-        inviter_key: [u8; 32],
-        own_device: bool,
-        address: Option<String>,
-    ) -> NodeResult<Invite> {
-        if !own_device && !self.is_facilitator()? {
-            return Err(NodeError::NotAllowed(
-                "only the street's facilitator can invite new members".into(),
-            ));
-        }
-        let street_id = self.lock()?.street_id.clone().ok_or(NodeError::NoStreet)?;
-        let device_of = if own_device {
-            Some(DeviceOf {
-                org_id: self.own_org_id()?,
-                org_secret: self.org_secret()?,
-            })
-        } else {
-            None
-        };
-        Ok(Invite {
-            street_id,
-            secret: self.street_secret()?,
-            inviter_key,
-            device_of,
-            address,
-        })
-    }
-
-    /// Joins with an invite: as a new member with `profile`, or as another device of the
-    /// organisation the invite names.
-    pub fn join(&self, invite: &Invite, profile: Option<OrgProfile>) -> NodeResult<()> {
-        match (&invite.device_of, profile) {
-            (Some(d), _) => {
-                self.join_as_device(&invite.street_id, &invite.secret, &d.org_id, &d.org_secret)?
-            }
-            (None, Some(profile)) => {
-                self.join_street(&invite.street_id, &invite.secret, profile)?;
-            }
-            (None, None) => {
-                return Err(ValidationErrors::single("org.name", Problem::Empty).into());
-            }
-        }
-        if let Some(address) = &invite.address {
-            self.add_peer_address(address)?;
-        }
-        Ok(())
+        self.lock()?.street_secret()
     }
 
     /// Peers to dial directly, for networks where multicast discovery is blocked.
@@ -455,59 +450,125 @@ impl Node {
         self.peer_disconnected(peer)
     }
 
-    /// The next message for `peer` about `doc_id`, or `None` when there is nothing to say.
-    pub fn sync_message(
-        &self,
-        peer: &str,
-        peer_org: Option<&str>,
-        doc_id: &str,
-    ) -> NodeResult<Option<Vec<u8>>> {
+    /// The next message for `peer` (an admitted device) about `doc_id`, or `None` when
+    /// there is nothing to say: automerge's message in an envelope with the signature of
+    /// each change it carries and the certificates of their authors.
+    pub fn sync_message(&self, peer: &str, doc_id: &str) -> NodeResult<Option<Vec<u8>>> {
+        let identity = self.admitted(peer)?;
         let mut st = self.lock()?;
-        let target = st.target(doc_id, peer_org)?;
+        let target = st.target(doc_id, Some(&identity.org_id))?;
         let mut state = std::mem::take(st.sync_state(peer, doc_id)?);
-        let message = match &target {
-            Target::Street => st.street_mut()?.generate_sync_message(&mut state),
-            Target::Minutes(meeting) => st.minutes_mut(meeting)?.generate_sync_message(&mut state),
-            Target::Private => st
-                .private
-                .as_mut()
-                .ok_or(NodeError::NoStreet)?
-                .generate_sync_message(&mut state),
-        };
+        let message = st.document_mut(&target)?.generate_sync_message(&mut state);
         // On an error the state (what the peer told us) is what failed: it stays fresh.
         *st.sync_state(peer, doc_id)? = if message.is_ok() {
             state
         } else {
             ivej_doc::SyncState::new()
         };
-        Ok(message?)
+        let Some(payload) = message? else {
+            return Ok(None);
+        };
+        let headers = ivej_doc::inbound::change_headers(&payload)?;
+        let hashes: Vec<[u8; 32]> = headers.iter().map(|h| h.hash).collect();
+        let mut signatures = Vec::with_capacity(hashes.len());
+        for bytes in st.store.change_signatures(doc_id, &hashes)? {
+            if let Ok(sig) = ChangeSignature::from_bytes(&bytes) {
+                signatures.push(sig);
+            }
+        }
+        let mut certificates = Vec::new();
+        if let Some(trust) = st.trust.as_mut() {
+            let mut authors: Vec<[u8; 32]> = headers
+                .iter()
+                .filter_map(|h| h.actor.get(..32).and_then(|a| a.try_into().ok()))
+                .collect();
+            authors.sort();
+            authors.dedup();
+            for author in authors {
+                for cert in trust.membership.chain(&author) {
+                    if trust.sent_certs.insert((peer.to_string(), cert.subject())) {
+                        certificates.push(cert);
+                    }
+                }
+            }
+        }
+        Ok(Some(
+            SignedSync {
+                payload,
+                signatures,
+                certificates,
+            }
+            .encode(),
+        ))
     }
 
-    /// Applies `peer`'s message about `doc_id`. Changes, the peer's sync state and the query
-    /// tables are stored together before this returns. A message that is not valid is an
-    /// error and changes nothing.
-    pub fn receive_sync_message(
+    /// Applies `peer`'s message about `doc_id`. Every change it carries is checked before
+    /// automerge sees it (signed by its author's device, whose certificate stands), and
+    /// after automerge applied it in memory against the write rule (`authorise`). Changes,
+    /// their signatures, the peer's sync state and the query tables are stored together
+    /// before this returns. A message that is not valid, or holds one change that is
+    /// refused, is an error and changes nothing; the refusal is noted (`Node::refusals`).
+    pub fn receive_sync_message(&self, peer: &str, doc_id: &str, bytes: &[u8]) -> NodeResult<()> {
+        let sender = self.admitted(peer)?;
+        let result = self.receive_checked(peer, &sender, doc_id, bytes);
+        if let Err(NodeError::Refused(why)) = &result {
+            let author = why
+                .strip_prefix("device ")
+                .and_then(|rest| rest.split(':').next())
+                .unwrap_or("")
+                .to_string();
+            self.lock()?.record_refusal(peer, &author, doc_id, why);
+            self.emit(NodeEvent::ChangeRefused {
+                device_id: peer.to_string(),
+            });
+        }
+        result
+    }
+
+    fn receive_checked(
         &self,
         peer: &str,
-        peer_org: Option<&str>,
+        sender: &Identity,
         doc_id: &str,
         bytes: &[u8],
     ) -> NodeResult<()> {
+        let envelope = SignedSync::decode(bytes)
+            .map_err(|e| NodeError::Refused(format!("the message: {e}")))?;
         let mut st = self.lock()?;
-        let target = st.target(doc_id, peer_org)?;
+        let target = st.target(doc_id, Some(&sender.org_id))?;
+        let new_certs = st.take_certificates(envelope.certificates)?;
+        if !new_certs.is_empty() {
+            self.emit(NodeEvent::MembershipChanged);
+        }
+        st.check_signatures(&target, doc_id, &envelope.signatures, &envelope.payload)?;
         let mut state = st.sync_state(peer, doc_id)?.clone();
         let heads_before = st.document_mut(&target)?.heads();
-        let result = st.apply_sync_message(&target, &mut state, bytes);
-        let touched = match result {
-            Ok(touched) => touched,
+        let result = st.apply_sync_message(&target, &mut state, &envelope.payload);
+        let result = result.and_then(|touched| {
+            let sigs = st.authorise_applied(&target, doc_id, &heads_before)?;
+            Ok((touched, sigs))
+        });
+        let (touched, signatures) = match result {
+            Ok(done) => done,
             Err(e) => {
                 // Memory may hold part of what was refused: the disk is the truth. (Most
                 // refusals come before automerge applied anything: nothing to reload.)
                 if st.document_mut(&target)?.heads() != heads_before {
                     st.reload(&target)?;
                 }
-                return Err(e);
+                return Err(match e {
+                    NodeError::Doc(d) if matches!(*d, ivej_doc::DocError::Refused(_)) => {
+                        NodeError::Refused(d.to_string())
+                    }
+                    other => other,
+                });
             }
+        };
+        let put_signatures = |w: &mut Writer<'_>| -> Result<(), StoreError> {
+            for sig in &signatures {
+                w.put_change_signature(doc_id, &sig.hash, &sig.to_bytes())?;
+            }
+            Ok(())
         };
         let touched = match &target {
             Target::Street => {
@@ -542,6 +603,7 @@ impl Node {
                 *st.sync_state(peer, doc_id)? = state.clone();
                 let row = st.note_peer(peer);
                 st.persist_street(|w| {
+                    put_signatures(w)?;
                     project_touched(w, &orgs, &posts, &services, &name_of)?;
                     put_peer_row(w, peer, row.as_ref())?;
                     w.put_sync_state(peer, doc_id, &encoded)
@@ -557,6 +619,7 @@ impl Node {
                 *st.sync_state(peer, doc_id)? = state.clone();
                 let row = st.note_peer(peer);
                 st.persist_minutes(&meeting, |w| {
+                    put_signatures(w)?;
                     put_peer_row(w, peer, row.as_ref())?;
                     w.put_sync_state(peer, doc_id, &encoded)
                 })?;
@@ -580,6 +643,7 @@ impl Node {
                 *st.sync_state(peer, doc_id)? = state.clone();
                 let row = st.note_peer(peer);
                 st.persist_private(|w| {
+                    put_signatures(w)?;
                     project_touched(w, &[], &posts, &[], &|_| None)?;
                     put_peer_row(w, peer, row.as_ref())?;
                     w.put_sync_state(peer, doc_id, &encoded)

@@ -328,19 +328,13 @@ fn meetings_minutes_actions_and_collaborations_are_recorded() {
 
 #[test]
 fn only_the_facilitator_plans_meetings_and_edits_other_members() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, dir_m) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let node = new_node(dir.path());
     street(&node);
-    let other = node
-        .add_organisation(OrgProfile {
-            name: "Tuse Træ".into(),
-            ..Default::default()
-        })
-        .unwrap();
-    // Act as the other member on this device.
-    node.lock().unwrap().own_org = Some(other.id.clone());
+    let member = member_of(&node, dir_m.path(), "Tuse Træ");
+    sync_pair(&node, &member);
     assert!(matches!(
-        node.plan_meeting(crate::MeetingInput {
+        member.plan_meeting(crate::MeetingInput {
             starts_at: "2026-12-03T15:00".parse().unwrap(),
             duration_minutes: None,
             host_org: None,
@@ -350,9 +344,9 @@ fn only_the_facilitator_plans_meetings_and_edits_other_members() {
         }),
         Err(NodeError::NotAllowed(_))
     ));
-    let facilitator = node.summary().unwrap().street.facilitator_org;
+    let facilitator = member.summary().unwrap().street.facilitator_org;
     assert!(matches!(
-        node.update_organisation(
+        member.update_organisation(
             &facilitator,
             OrgPatch {
                 name: Some("Hijacked".into()),
@@ -361,6 +355,18 @@ fn only_the_facilitator_plans_meetings_and_edits_other_members() {
         ),
         Err(NodeError::NotAllowed(_))
     ));
+    // Around the node's methods, straight into the document: the write rule still holds
+    // before anything is stored, so this device never holds a change its peers refuse.
+    {
+        let mut st = member.lock().unwrap();
+        let mut org: ivej_model::Organisation = st.street().unwrap().require(&facilitator).unwrap();
+        org.name = "Hijacked".into();
+        st.street_mut().unwrap().put(&org).unwrap();
+        let refused = st.persist_street(|_| Ok(()));
+        assert!(matches!(refused, Err(NodeError::NotAllowed(_))), "{refused:?}");
+    }
+    let org = member.organisation(&facilitator).unwrap();
+    assert_ne!(org.name, "Hijacked", "memory is read again from disk");
 }
 
 #[test]
@@ -436,38 +442,46 @@ fn a_second_process_on_the_same_directory_is_picked_up() {
     );
 }
 
+/// A new member of `street`'s street, joined with an invite.
+fn member_of(street: &Node, dir: &std::path::Path, name: &str) -> Node {
+    member_with(
+        street,
+        dir,
+        OrgProfile {
+            name: name.into(),
+            ..Default::default()
+        },
+    )
+}
+
 #[test]
-fn every_way_into_a_street_leaves_the_secrets_sync_needs() {
+fn every_way_into_a_street_leaves_the_secret_and_the_certificate_sync_needs() {
     let dir = tempfile::tempdir().unwrap();
     let demo = new_node(dir.path());
     demo.open_demo().unwrap();
-    assert!(demo.street_secret().is_ok() && demo.org_secret().is_ok());
+    assert!(demo.street_secret().is_ok() && demo.presentation().is_ok());
+    assert_eq!(
+        demo.own_role().unwrap(),
+        Some(ivej_model::ipc::DeviceRole::Facilitator)
+    );
     let dir = tempfile::tempdir().unwrap();
     let created = new_node(dir.path());
     street(&created);
-    let (secret, org_secret) = (
-        created.street_secret().unwrap(),
-        created.org_secret().unwrap(),
-    );
-    assert_ne!(secret, org_secret);
+    let secret = created.street_secret().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let joined = new_node(dir.path());
-    joined
-        .join_street(
-            &created.street_id().unwrap(),
-            &secret,
-            OrgProfile {
-                name: "Member".into(),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let joined = member_of(&created, dir.path(), "Member");
     assert_eq!(joined.street_secret().unwrap(), secret);
     assert_ne!(
-        joined.org_secret().unwrap(),
-        org_secret,
+        joined.own_org_id().unwrap(),
+        created.own_org_id().unwrap(),
         "a new member is its own organisation"
     );
+    assert_eq!(
+        joined.own_role().unwrap(),
+        Some(ivej_model::ipc::DeviceRole::Member)
+    );
+    assert!(!joined.is_facilitator().unwrap());
+    created.admit_each_other(&joined).unwrap();
 }
 
 #[test]
@@ -532,42 +546,56 @@ fn a_huge_draft_is_refused_with_a_field_error() {
     assert_eq!(err.code(), ivej_model::ErrorCode::Validation);
 }
 
+/// A new member of `street`'s street, joined with an invite, with `profile`.
+fn member_with(street: &Node, dir: &std::path::Path, profile: OrgProfile) -> Node {
+    let invite = street.create_invite(crate::InviteRequest::default()).unwrap();
+    let node = new_node(dir);
+    node.join(&invite, Some(profile)).unwrap();
+    node
+}
+
 #[test]
 fn a_post_opened_in_full_shows_interest_to_its_author_and_only_their_own_to_others() {
-    let dir = tempfile::tempdir().unwrap();
-    let node = new_node(dir.path());
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let node = new_node(dirs[0].path());
     street(&node);
     let smithy = node.own_org_id().unwrap();
-    let tuse = node
-        .add_organisation(OrgProfile {
+    let tuse = member_with(
+        &node,
+        dirs[1].path(),
+        OrgProfile {
             name: "Tuse Træ".into(),
             geo: Some(GeoPoint::new(55.70, 11.70)),
             ..Default::default()
-        })
-        .unwrap();
-    let far = node
-        .add_organisation(OrgProfile {
+        },
+    );
+    let far = member_with(
+        &node,
+        dirs[2].path(),
+        OrgProfile {
             name: "Aarhus Plast".into(),
             geo: Some(GeoPoint::new(56.15, 10.20)),
             ..Default::default()
-        })
-        .unwrap();
+        },
+    );
     let post = node.create_post(cnc_offer()).unwrap();
+    sync_pair(&node, &tuse);
+    sync_pair(&node, &far);
 
     // Tuse and Aarhus each show interest.
-    node.lock().unwrap().own_org = Some(tuse.id.clone());
-    node.express_interest(&post.id, "Fridays suit us").unwrap();
-    let seen_by_tuse = node.post_detail(&post.id).unwrap();
+    tuse.express_interest(&post.id, "Fridays suit us").unwrap();
+    let seen_by_tuse = tuse.post_detail(&post.id).unwrap();
     assert!(!seen_by_tuse.mine && !seen_by_tuse.can_edit);
     assert_eq!(seen_by_tuse.author.unwrap().name, "Regstrup Smedie");
-    node.lock().unwrap().own_org = Some(far.id.clone());
-    node.express_interest(&post.id, "Us too").unwrap();
-    let seen_by_far = node.post_detail(&post.id).unwrap();
+    sync_pair(&node, &tuse);
+    sync_pair(&node, &far);
+    far.express_interest(&post.id, "Us too").unwrap();
+    let seen_by_far = far.post_detail(&post.id).unwrap();
     assert_eq!(seen_by_far.interests.len(), 1, "only one's own interest");
     assert_eq!(seen_by_far.interests[0].interest.message, "Us too");
+    sync_pair(&node, &far);
 
     // The author sees both, with names.
-    node.lock().unwrap().own_org = Some(smithy.clone());
     let seen_by_author = node.post_detail(&post.id).unwrap();
     assert!(seen_by_author.mine && seen_by_author.can_edit);
     let names: Vec<_> = seen_by_author
@@ -592,16 +620,10 @@ fn a_post_opened_in_full_shows_interest_to_its_author_and_only_their_own_to_othe
 #[test]
 fn a_joined_device_waits_for_its_first_sync_instead_of_failing() {
     let dir = tempfile::tempdir().unwrap();
-    let node = new_node(dir.path());
-    node.join_street(
-        "street-1",
-        &[7; 32],
-        OrgProfile {
-            name: "Tuse Træ".into(),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let facilitator = new_node(dir.path());
+    street(&facilitator);
+    let dir = tempfile::tempdir().unwrap();
+    let node = member_of(&facilitator, dir.path(), "Tuse Træ");
     assert_eq!(
         node.summary().unwrap_err().code(),
         ivej_model::ErrorCode::AwaitingFirstSync
@@ -1033,6 +1055,7 @@ fn events_name_the_documents_they_touched() {
 
 /// Exchanges sync messages between two nodes until both are quiet.
 fn sync_pair(a: &Node, b: &Node) {
+    a.admit_each_other(b).unwrap();
     let (da, db) = (a.device_id().unwrap(), b.device_id().unwrap());
     let (oa, ob) = (a.own_org_id().unwrap(), b.own_org_id().unwrap());
     for _ in 0..50 {
@@ -1040,14 +1063,12 @@ fn sync_pair(a: &Node, b: &Node) {
         let mut docs = a.shared_documents(Some(&ob)).unwrap();
         docs.extend(b.shared_documents(Some(&oa)).unwrap());
         for doc in &docs {
-            for (from, to, from_id, to_id, from_org, to_org) in
-                [(a, b, &da, &db, &oa, &ob), (b, a, &db, &da, &ob, &oa)]
-            {
-                let Ok(Some(m)) = from.sync_message(to_id, Some(to_org), doc) else {
+            for (from, to, from_id, to_id) in [(a, b, &da, &db), (b, a, &db, &da)] {
+                let Ok(Some(m)) = from.sync_message(to_id, doc) else {
                     continue;
                 };
                 quiet = false;
-                let _ = to.receive_sync_message(from_id, Some(from_org), doc, &m);
+                let _ = to.receive_sync_message(from_id, doc, &m);
             }
         }
         if quiet {
@@ -1063,16 +1084,7 @@ fn a_damaged_stored_chunk_is_kept_aside_and_the_node_opens_and_recovers_from_a_p
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = new_node(dir_a.path());
     street(&a);
-    let b = new_node(dir_b.path());
-    b.join_street(
-        &a.street_id().unwrap(),
-        &a.street_secret().unwrap(),
-        OrgProfile {
-            name: "Virkelyst Plast".into(),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let b = member_of(&a, dir_b.path(), "Virkelyst Plast");
     for title in ["Spare CNC hours", "Storage hall", "Half-empty truck"] {
         a.create_post(PostInput::new(Direction::Offer, "CAP.SPACE", title))
             .unwrap();

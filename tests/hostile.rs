@@ -11,12 +11,13 @@ use std::time::Duration;
 
 use ivej_doc::automerge::sync::{Message, State as AmState, SyncDoc};
 use ivej_doc::automerge::transaction::Transactable;
-use ivej_doc::automerge::{AutoCommit, ObjType, ReadDoc, ROOT};
+use ivej_doc::automerge::{ActorId, AutoCommit, ObjType, ReadDoc, ROOT};
 use ivej_model::Direction;
 use ivej_net::{
     DeviceKeys, Listener, NoiseChannel, NoiseReader, NoiseWriter, SessionLimits, WireMessage,
 };
 use ivej_node::{MeetingInput, Node, NodeError, NodeOptions, PostInput};
+use ivej_trust::{ChangeSignature, SignedSync, SigningSecret};
 use tempfile::TempDir;
 use tokio::io::{ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
@@ -24,26 +25,45 @@ use tokio::net::TcpStream;
 use crate::lan::{eventually, facilitator, member, titles};
 
 /// The attacker's end of a session: its own copy of each document the node sent, with
-/// automerge's sync state for it, so it can make changes the way a real peer would.
+/// automerge's sync state for it, so it can make changes the way a real peer would, and its
+/// own device's signing key (read from its data directory, as a member could), so its
+/// changes are signed as a real peer's are.
 struct Mallory {
     reader: NoiseReader<ReadHalf<TcpStream>>,
     writer: NoiseWriter<WriteHalf<TcpStream>>,
     docs: HashMap<String, (AutoCommit, AmState)>,
+    key: SigningSecret,
+}
+
+/// A node's device signing key, as whoever holds its data directory can read it.
+fn signing_key(node: &Node) -> SigningSecret {
+    let seed = node.local_setting("sign_seed").unwrap().unwrap();
+    let seed: [u8; 32] = ivej_model::hex::decode(&seed).unwrap().try_into().unwrap();
+    SigningSecret::from_seed(seed)
+}
+
+/// An actor id that starts with `key`, as a device's changes' do.
+fn actor_of(key: &[u8; 32]) -> ActorId {
+    let mut actor = key.to_vec();
+    actor.extend(rand::random::<[u8; 16]>());
+    ActorId::from(actor)
 }
 
 impl Mallory {
-    /// Connects to `addr` as a device of `own` (a member's node, for its keys and ids),
-    /// offering `docs` in its hello.
+    /// Connects to `addr` as `own`'s device (a member's node, for its keys and
+    /// certificate), offering `docs` in its hello.
     async fn connect(own: &Node, addr: SocketAddr, docs: Vec<String>) -> Mallory {
-        Self::connect_as(own, addr, docs, &own.device_id().unwrap()).await
+        let chain = own.presentation().unwrap().chain;
+        Self::connect_presenting(own, addr, docs, chain).await
     }
 
-    /// Like [`Mallory::connect`], claiming to be device `device_id`.
-    async fn connect_as(
+    /// Like [`Mallory::connect`], presenting `chain` as its certificates (another
+    /// device's, say, learnt from what that device's changes carried).
+    async fn connect_presenting(
         own: &Node,
         addr: SocketAddr,
         docs: Vec<String>,
-        device_id: &str,
+        chain: Vec<Vec<u8>>,
     ) -> Mallory {
         let stream = TcpStream::connect(addr).await.unwrap();
         let keys = DeviceKeys::load_or_create(own).unwrap();
@@ -53,9 +73,8 @@ impl Mallory {
             .unwrap();
         let (mut reader, mut writer) = channel.split();
         let hello = WireMessage::Hello {
-            device_id: device_id.to_string(),
-            org_id: own.own_org_id().unwrap(),
-            org_proof: vec![0; 32],
+            chain,
+            revocations: vec![],
             docs,
         };
         writer.send(&hello.encode()).await.unwrap();
@@ -65,21 +84,49 @@ impl Mallory {
             reader,
             writer,
             docs: HashMap::new(),
+            key: signing_key(own),
         }
+    }
+
+    /// Wraps an automerge message as a peer does: a signature by Mallory's key for each
+    /// change it carries whose actor is Mallory's.
+    fn envelope(&self, doc_id: &str, payload: Vec<u8>) -> Vec<u8> {
+        let own = self.key.public();
+        let signatures = ivej_doc::inbound::change_headers(&payload)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|h| h.actor.get(..32) == Some(&own[..]))
+            .map(|h| ChangeSignature::sign(&self.key, doc_id, h.hash))
+            .collect();
+        SignedSync {
+            payload,
+            signatures,
+            certificates: vec![],
+        }
+        .encode()
+    }
+
+    /// The automerge message inside what the node sent.
+    fn opened(payload: &[u8]) -> Option<Message> {
+        Message::decode(&SignedSync::decode(payload).ok()?.payload).ok()
     }
 
     /// Answers the node until it has nothing more to say: Mallory then holds a copy of
     /// every document it was sent.
     async fn sync(&mut self) {
         loop {
+            let mut out = Vec::new();
             for (doc_id, (doc, state)) in &mut self.docs {
                 if let Some(m) = doc.sync().generate_sync_message(state) {
-                    let wire = WireMessage::Sync {
-                        doc_id: doc_id.clone(),
-                        payload: m.encode(),
-                    };
-                    self.writer.send(&wire.encode()).await.unwrap();
+                    out.push((doc_id.clone(), m.encode()));
                 }
+            }
+            for (doc_id, payload) in out {
+                let wire = WireMessage::Sync {
+                    payload: self.envelope(&doc_id, payload),
+                    doc_id,
+                };
+                self.writer.send(&wire.encode()).await.unwrap();
             }
             let Ok(received) =
                 tokio::time::timeout(Duration::from_millis(1500), self.reader.recv()).await
@@ -90,9 +137,13 @@ impl Mallory {
             else {
                 continue; // a keepalive
             };
-            let (doc, state) = self.docs.entry(doc_id).or_default();
+            let key = self.key.public();
+            let (doc, state) = self.docs.entry(doc_id).or_insert_with(|| {
+                let doc = AutoCommit::new().with_actor(actor_of(&key));
+                (doc, AmState::new())
+            });
             doc.sync()
-                .receive_sync_message(state, Message::decode(&payload).unwrap())
+                .receive_sync_message(state, Self::opened(&payload).unwrap())
                 .unwrap();
         }
     }
@@ -113,6 +164,12 @@ impl Mallory {
     }
 
     async fn send(&mut self, doc_id: &str, payload: Vec<u8>) {
+        let payload = self.envelope(doc_id, payload);
+        self.send_signed(doc_id, payload).await;
+    }
+
+    /// Sends an envelope as it is.
+    async fn send_signed(&mut self, doc_id: &str, payload: Vec<u8>) {
         let wire = WireMessage::Sync {
             doc_id: doc_id.into(),
             payload,
@@ -138,7 +195,7 @@ impl Mallory {
             let Some((doc, state)) = self.docs.get_mut(&doc_id) else {
                 continue;
             };
-            let Ok(message) = Message::decode(&payload) else {
+            let Some(message) = Self::opened(&payload) else {
                 continue;
             };
             let _ = doc.sync().receive_sync_message(state, message);
@@ -177,7 +234,7 @@ async fn attacked_street() -> Street {
         series_id: None,
     })
     .unwrap();
-    let mallory = member(&dm, &a, a.street_secret().unwrap(), "Mallory ApS");
+    let mallory = member(&dm, &a, "Mallory ApS");
     let listener = Listener::bind(a.clone(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
@@ -212,12 +269,7 @@ impl Street {
     /// An honest member that joined the street (not yet synced).
     fn honest_member(&self) -> (TempDir, Arc<Node>) {
         let dir = TempDir::new().unwrap();
-        let node = member(
-            &dir,
-            &self.a,
-            self.a.street_secret().unwrap(),
-            "Regstrup Smedie",
-        );
+        let node = member(&dir, &self.a, "Regstrup Smedie");
         (dir, node)
     }
 
@@ -380,14 +432,19 @@ async fn a_change_that_inflates_to_a_gigabyte_is_refused_before_it_is_inflated()
         "small on the wire: {} bytes",
         bomb.len()
     );
-    let refused = street.a.receive_sync_message(
-        &street.mallory.device_id().unwrap(),
-        Some(&street.mallory.own_org_id().unwrap()),
-        &doc_id,
-        &bomb,
-    );
+    street.a.admit_each_other(&street.mallory).unwrap();
+    let envelope = SignedSync {
+        payload: bomb.clone(),
+        signatures: vec![],
+        certificates: vec![],
+    }
+    .encode();
+    let refused =
+        street
+            .a
+            .receive_sync_message(&street.mallory.device_id().unwrap(), &doc_id, &envelope);
     match refused {
-        Err(NodeError::Doc(e)) if e.to_string().contains("inflate past the limit") => {}
+        Err(NodeError::Refused(e)) if e.contains("past the limit") => {}
         other => panic!("expected a refusal before inflating, got {other:?}"),
     }
     // Over the wire it ends the session and nothing else.
@@ -477,9 +534,8 @@ async fn peers_silent_after_the_handshake_or_the_hello_are_dropped_and_quiet_hon
     // Says hello, then nothing at all.
     let (mut reader, mut writer) = handshake().await;
     let hello = WireMessage::Hello {
-        device_id: street.mallory.device_id().unwrap(),
-        org_id: street.mallory.own_org_id().unwrap(),
-        org_proof: vec![0; 32],
+        chain: street.mallory.presentation().unwrap().chain,
+        revocations: vec![],
         docs: vec![],
     };
     writer.send(&hello.encode()).await.unwrap();
@@ -513,9 +569,10 @@ async fn peers_silent_after_the_handshake_or_the_hello_are_dropped_and_quiet_hon
 }
 
 /// A newer session with the same device supersedes the older one; that must not let a
-/// member cut another off by naming its device under its own key.
+/// member cut another off by presenting that device's certificate (which its changes carry
+/// to everyone) over its own transport key.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn claiming_a_connected_devices_id_under_another_key_is_refused() {
+async fn presenting_another_devices_certificate_is_refused_and_its_session_goes_on() {
     let street = attacked_street().await;
     let (_db, b) = street.honest_member();
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
@@ -527,11 +584,11 @@ async fn claiming_a_connected_devices_id_under_another_key_is_refused() {
     let a = street.a.clone();
     eventually("b's first sync", || titles(&b) == titles(&a)).await;
     let victim = b.device_id().unwrap();
-    let mut m = Mallory::connect_as(
+    let mut m = Mallory::connect_presenting(
         &street.mallory,
         street.listener.local_addr(),
         vec![],
-        &victim,
+        b.presentation().unwrap().chain,
     )
     .await;
     assert!(m.is_dropped().await, "the claim is refused");

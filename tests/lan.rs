@@ -32,16 +32,22 @@ pub(crate) fn facilitator(dir: &TempDir) -> Arc<Node> {
     node
 }
 
-pub(crate) fn member(dir: &TempDir, of: &Node, secret: [u8; 32], name: &str) -> Arc<Node> {
+/// A new member of `of`'s street, joined with an invite `of` made.
+pub(crate) fn member(dir: &TempDir, of: &Node, name: &str) -> Arc<Node> {
+    let invite = of
+        .create_invite(ivej_node::InviteRequest::default())
+        .unwrap();
+    join(dir, &invite, name)
+}
+
+pub(crate) fn join(dir: &TempDir, invite: &ivej_model::Invite, name: &str) -> Arc<Node> {
     let node = open(dir);
-    let street = of.summary().unwrap().street.id;
-    node.join_street(
-        &street,
-        &secret,
-        OrgProfile {
+    node.join(
+        invite,
+        Some(OrgProfile {
             name: name.into(),
             ..Default::default()
-        },
+        }),
     )
     .unwrap();
     node
@@ -80,7 +86,7 @@ async fn two_nodes_sync_over_noise_and_changes_flow_live() {
         "Spare CNC hours",
     ))
     .unwrap();
-    let b = member(&db, &a, a.street_secret().unwrap(), "Regstrup Smedie");
+    let b = member(&db, &a, "Regstrup Smedie");
     b.create_post(PostInput::new(
         Direction::Need,
         "PUR",
@@ -162,7 +168,7 @@ async fn a_second_session_with_the_same_device_takes_over_and_status_stays_true(
         "Storage hall",
     ))
     .unwrap();
-    let b = member(&db, &a, a.street_secret().unwrap(), "Regstrup Smedie");
+    let b = member(&db, &a, "Regstrup Smedie");
     let listener = Listener::bind(a.clone(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
@@ -221,7 +227,13 @@ async fn a_device_without_the_street_secret_is_refused_and_learns_nothing() {
         "Confidential capacity",
     ))
     .unwrap();
-    let intruder = member(&dc, &a, [0x42; 32], "Intruder");
+    // Someone with an invite whose street secret is wrong: the transport's key exchange
+    // fails before any certificate is looked at.
+    let mut invite = a
+        .create_invite(ivej_node::InviteRequest::default())
+        .unwrap();
+    invite.secret = [0x42; 32];
+    let intruder = join(&dc, &invite, "Intruder");
     let listener = Listener::bind(a.clone(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
@@ -259,7 +271,7 @@ async fn garbage_peers_are_dropped_without_disturbing_the_others() {
         "Storage hall",
     ))
     .unwrap();
-    let b = member(&db, &a, a.street_secret().unwrap(), "Regstrup Smedie");
+    let b = member(&db, &a, "Regstrup Smedie");
     let listener = Listener::bind(a.clone(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
@@ -292,10 +304,9 @@ async fn garbage_peers_are_dropped_without_disturbing_the_others() {
 async fn converge_over_loopback(n: usize) {
     let dirs: Vec<TempDir> = (0..n).map(|_| TempDir::new().unwrap()).collect();
     let first = facilitator(&dirs[0]);
-    let secret = first.street_secret().unwrap();
     let mut nodes = vec![first.clone()];
     for (i, dir) in dirs.iter().enumerate().skip(1) {
-        nodes.push(member(dir, &first, secret, &format!("Member {i} ApS")));
+        nodes.push(member(dir, &first, &format!("Member {i} ApS")));
     }
     let mut listeners = Vec::new();
     for node in &nodes {
@@ -366,7 +377,7 @@ async fn twenty_nodes_converge_over_loopback() {
 async fn a_laptop_offline_for_a_week_catches_up_over_loopback() {
     let (da, dc) = (TempDir::new().unwrap(), TempDir::new().unwrap());
     let a = facilitator(&da);
-    let laptop = member(&dc, &a, a.street_secret().unwrap(), "Shop floor");
+    let laptop = member(&dc, &a, "Shop floor");
     // A week of work while the laptop is away, and some of its own offline.
     for day in 0..7 {
         for i in 0..25 {
@@ -409,9 +420,8 @@ async fn a_member_that_sends_garbage_after_the_handshake_is_dropped_alone() {
         TempDir::new().unwrap(),
     );
     let a = facilitator(&da);
-    let secret = a.street_secret().unwrap();
-    let b = member(&db, &a, secret, "Regstrup Smedie");
-    let bad = member(&dx, &a, secret, "Broken client");
+    let b = member(&db, &a, "Regstrup Smedie");
+    let bad = member(&dx, &a, "Broken client");
     let listener = Listener::bind(a.clone(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
@@ -419,6 +429,7 @@ async fn a_member_that_sends_garbage_after_the_handshake_is_dropped_alone() {
     let good = tokio::spawn(ivej_net::connect(b.clone(), listener.local_addr(), stop_rx));
     // The broken client knows the secret, so its handshake succeeds; then it talks nonsense.
     let keys = ivej_net::DeviceKeys::load_or_create(&bad).unwrap();
+    let secret = bad.street_secret().unwrap();
     let stream = tokio::net::TcpStream::connect(listener.local_addr())
         .await
         .unwrap();
@@ -462,19 +473,16 @@ async fn private_data_goes_only_to_a_proven_device_of_the_same_company() {
     private.visibility = ivej_model::Visibility::Private;
     a.create_post(private).unwrap();
     // The company's second device, invited as such.
-    let invite = a.create_invite([0; 32], true, None).unwrap();
+    let invite = a
+        .create_invite(ivej_node::InviteRequest {
+            own_device: true,
+            ..Default::default()
+        })
+        .unwrap();
     let second = open(&d2);
     second.join(&invite, None).unwrap();
-    // A device that knows the street secret and claims to belong to the same company, but
-    // does not have the company's secret, so it cannot prove it.
-    let b = open(&db);
-    b.join_as_device(
-        &a.street_id().unwrap(),
-        &a.street_secret().unwrap(),
-        &a.own_org_id().unwrap(),
-        &[9u8; 32],
-    )
-    .unwrap();
+    // Another member: whatever it says, its certificate says which organisation it is.
+    let b = member(&db, &a, "Regstrup Smedie");
     let listener = Listener::bind(a.clone(), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();

@@ -47,23 +47,28 @@ fn street(members: usize) -> Vec<Peer> {
             },
         })
         .unwrap();
-    let secret = node.street_secret().unwrap();
-    let mut peers = vec![peer(node, dir)];
+    assert!(!summary.street.id.is_empty());
+    let facilitator = node;
+    let mut joined = Vec::new();
     for i in 0..members {
+        let invite = facilitator
+            .create_invite(ivej_node::InviteRequest::default())
+            .unwrap();
         let dir = TempDir::new().unwrap();
         let node = open(&dir);
-        node.join_street(
-            &summary.street.id,
-            &secret,
-            OrgProfile {
+        node.join(
+            &invite,
+            Some(OrgProfile {
                 name: format!("Member {i} ApS"),
                 industries: vec!["25".into()],
                 ..Default::default()
-            },
+            }),
         )
         .unwrap();
-        peers.push(peer(node, dir));
+        joined.push(peer(node, dir));
     }
+    let mut peers = vec![peer(facilitator, dir)];
+    peers.extend(joined);
     peers
 }
 
@@ -90,6 +95,8 @@ fn exchange(a: &Peer, b: &Peer) -> (usize, usize) {
             docs.push(d);
         }
     }
+    // In process, each node admits the other as a transport that proved its key would.
+    a.node.admit_each_other(&b.node).unwrap();
     let (mut messages, mut bytes) = (0, 0);
     for _ in 0..100 {
         let mut quiet = true;
@@ -99,15 +106,12 @@ fn exchange(a: &Peer, b: &Peer) -> (usize, usize) {
                 // with it, either way, until the street document brings the meeting.
                 let not_yet =
                     |e: &ivej_node::NodeError| matches!(e, ivej_node::NodeError::NotAllowed(_));
-                let message = match from.node.sync_message(&to.device, Some(&to.org), doc) {
+                let message = match from.node.sync_message(&to.device, doc) {
                     Err(e) if not_yet(&e) => None,
                     other => other.unwrap(),
                 };
                 if let Some(m) = message {
-                    match to
-                        .node
-                        .receive_sync_message(&from.device, Some(&from.org), doc, &m)
-                    {
+                    match to.node.receive_sync_message(&from.device, doc, &m) {
                         Err(e) if not_yet(&e) => {}
                         other => other.unwrap(),
                     }
@@ -282,18 +286,15 @@ fn garbage_and_documents_not_shared_are_refused_without_harm() {
         let junk: Vec<u8> = (0..len).map(|_| rng.random()).collect();
         assert!(b
             .node
-            .receive_sync_message(&a.device, Some(&a.org), &street_doc, &junk)
+            .receive_sync_message(&a.device, &street_doc, &junk)
             .is_err());
     }
     // Someone else's private document, and documents that do not exist here.
     let private_of_a = format!("private:{}", a.org);
+    assert!(b.node.sync_message(&a.device, &private_of_a).is_err());
     assert!(b
         .node
-        .sync_message(&a.device, Some(&a.org), &private_of_a)
-        .is_err());
-    assert!(b
-        .node
-        .receive_sync_message(&a.device, Some(&a.org), "street:other", b"x")
+        .receive_sync_message(&a.device, "street:other", b"x")
         .is_err());
     assert_eq!(before, shared_view(&b.node));
     // And sync still works afterwards.
@@ -319,11 +320,15 @@ fn the_private_document_reaches_only_the_companys_own_devices() {
     // A second device of the facilitator's own organisation.
     let dir = TempDir::new().unwrap();
     let second = open(&dir);
-    let secret = peers[0].node.street_secret().unwrap();
-    let org_secret = peers[0].node.org_secret().unwrap();
-    second
-        .join_as_device(&street_id, &secret, &peers[0].org, &org_secret)
+    let invite = peers[0]
+        .node
+        .create_invite(ivej_node::InviteRequest {
+            own_device: true,
+            ..Default::default()
+        })
         .unwrap();
+    assert_eq!(invite.street_id, street_id);
+    second.join(&invite, None).unwrap();
     let second = peer(second, dir);
     exchange(&peers[0], &second);
     exchange(&peers[0], &peers[1]);

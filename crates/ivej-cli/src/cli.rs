@@ -89,6 +89,14 @@ pub enum Command {
     },
     /// The street's results against its targets (KPIs, months, relationship graph).
     Report,
+    /// Members: remove an organisation from the street (facilitator).
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// The devices in the street, by organisation and role; revoke one (facilitator).
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Changes refused from peers, by the device that sent them.
+    Refused,
     /// The whole state as JSON.
     Export {
         /// Write to this file instead of standard output.
@@ -174,6 +182,15 @@ pub enum InviteCommand {
         /// For another device of your own organisation (it also gets your private data).
         #[arg(long)]
         device: bool,
+        /// How many devices may join with it.
+        #[arg(long, default_value_t = 1)]
+        uses: u16,
+        /// Days until it expires.
+        #[arg(long = "expires-in", default_value_t = ivej_node::DEFAULT_INVITE_DAYS)]
+        expires_in: u32,
+        /// The role of who joins: member, or observer (reads, writes nothing).
+        #[arg(long, default_value = "member", value_parser = parse_role)]
+        role: ivej_model::ipc::DeviceRole,
         /// An address where this device can be reached (host:port), for networks without
         /// multicast.
         #[arg(long)]
@@ -183,6 +200,36 @@ pub enum InviteCommand {
         #[arg(long)]
         qr: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Remove an organisation: it is marked as having left and all its devices are
+    /// revoked. What it already received cannot be recalled.
+    Remove {
+        /// The organisation (name or id).
+        org: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// The devices whose certificates this device knows.
+    List,
+    /// Revoke a device (a lost laptop): every peer refuses it from then on, and what it
+    /// enrolled. What it already received cannot be recalled.
+    Revoke {
+        /// The device id (or a unique beginning of it).
+        device: String,
+    },
+}
+
+fn parse_role(text: &str) -> Result<ivej_model::ipc::DeviceRole, String> {
+    match text {
+        "member" => Ok(ivej_model::ipc::DeviceRole::Member),
+        "observer" => Ok(ivej_model::ipc::DeviceRole::Observer),
+        other => Err(format!("`{other}` is not a role: member or observer")),
+    }
 }
 
 #[derive(Debug, Subcommand)]

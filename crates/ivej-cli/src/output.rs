@@ -280,6 +280,48 @@ pub fn peers(list: &[ivej_model::PeerStatus]) {
     println!("{} peers", list.len());
 }
 
+/// Text a peer wrote, without control characters: a name or a reason from another device
+/// must not move the cursor or recolour the terminal.
+pub fn clean(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
+}
+
+pub fn devices(list: &[ivej_model::ipc::DeviceView]) {
+    for d in list {
+        let mut line = format!(
+            "{}  {:<11}  {}",
+            short(&d.device_id),
+            d.role.name(),
+            clean(d.org_name.as_deref().unwrap_or(&d.org_id))
+        );
+        if !d.label.is_empty() {
+            line.push_str(&format!("  ({})", clean(&d.label)));
+        }
+        if d.this_device {
+            line.push_str("  [this device]");
+        }
+        if let Some(why) = &d.revoked {
+            line.push_str(&format!("  REVOKED: {}", clean(why)));
+        }
+        println!("{line}");
+    }
+    println!("{} devices", list.len());
+}
+
+pub fn refusals(list: &[ivej_model::ipc::RefusalView]) {
+    for r in list {
+        println!(
+            "{}  from {} ({})  {}: {}",
+            ivej_model::Date::from_unix_ms(r.at),
+            short(&r.device_id),
+            clean(r.org_name.as_deref().unwrap_or("unknown organisation")),
+            clean(&r.doc_id),
+            clean(&r.reason)
+        );
+    }
+    println!("{} refused", list.len());
+}
+
 /// Prints an error for people (or as `{code, message, fields}` JSON with `--json`).
 pub fn print_error(err: &anyhow::Error, json: bool) {
     let node_error = err.chain().find_map(|e| e.downcast_ref::<NodeError>());

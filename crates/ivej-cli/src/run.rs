@@ -14,8 +14,9 @@ use ivej_node::{
 };
 
 use crate::cli::{
-    Cli, CollabCommand, Command, InviteCommand, MeetingCommand, OrgCommand, PostCommand,
-    PostFields, PostFilterArgs, ProfileArgs, ReferenceCommand, RelationCommand,
+    Cli, CollabCommand, Command, DeviceCommand, InviteCommand, MeetingCommand, MemberCommand,
+    OrgCommand, PostCommand, PostFields, PostFilterArgs, ProfileArgs, ReferenceCommand,
+    RelationCommand,
 };
 use crate::{output, resolve};
 
@@ -81,15 +82,19 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Invite(InviteCommand::Create {
             device,
+            uses,
+            expires_in,
+            role,
             address,
             qr,
         }) => {
-            let keys = ivej_net::DeviceKeys::load_or_create(&node)?;
-            let mut inviter_key = [0u8; 32];
-            if keys.public.len() == 32 {
-                inviter_key.copy_from_slice(&keys.public);
-            }
-            let invite = node.create_invite(inviter_key, device, address)?;
+            let invite = node.create_invite(ivej_node::InviteRequest {
+                own_device: device,
+                uses,
+                expires_in_days: expires_in,
+                role,
+                address,
+            })?;
             let code = invite.to_code();
             let qr_code = qrcode::QrCode::new(code.as_bytes())
                 .context("the invite does not fit in a QR code")?;
@@ -106,12 +111,15 @@ pub fn run(cli: Cli) -> Result<()> {
                         .quiet_zone(true)
                         .build()
                 );
-                println!("Hand this code over in person: whoever has it can join the street.");
+                println!(
+                    "Hand this code over in person: whoever has it can join the street \
+                     ({uses} device(s), within {expires_in} days)."
+                );
             })
         }
         Command::Join { code, profile: p } => {
             let invite = ivej_model::Invite::from_code(&code)?;
-            let profile = if invite.device_of.is_some() {
+            let profile = if !ivej_node::invite_founds_organisation(&invite) {
                 None
             } else {
                 let org = profile(&p)?;
@@ -125,6 +133,39 @@ pub fn run(cli: Cli) -> Result<()> {
                 println!("Joined. Run `ivej serve` (or start the app) to sync with the others.");
             }
             Ok(())
+        }
+        Command::Member(MemberCommand::Remove { org }) => {
+            let id = resolve::org(&node, &org)?;
+            let removed = node.remove_member(&id)?;
+            output::show(json, &removed, |o| {
+                println!(
+                    "Removed {}: its devices are refused from now on. What it already \
+                     received cannot be recalled.",
+                    output::clean(&o.name)
+                );
+            })
+        }
+        Command::Device(DeviceCommand::List) => {
+            let devices = node.devices()?;
+            output::show(json, &devices, |list| output::devices(list))
+        }
+        Command::Device(DeviceCommand::Revoke { device }) => {
+            let id = resolve::id_prefix(
+                "device",
+                &device,
+                node.devices()?.into_iter().map(|d| d.device_id),
+            )?;
+            node.revoke_device(&id)?;
+            output::show(json, &serde_json::json!({ "revoked": id }), |_| {
+                println!(
+                    "Revoked device {id}: peers refuse it from now on. What it already \
+                     received cannot be recalled."
+                );
+            })
+        }
+        Command::Refused => {
+            let refusals = node.refusals()?;
+            output::show(json, &refusals, |list| output::refusals(list))
         }
         Command::Serve { listen, peers } => {
             let lan = options.lan_discovery && node.lan_discovery_enabled()?;

@@ -165,6 +165,8 @@ pub fn change_headers(payload: &[u8]) -> Result<Vec<ChangeHeader>, DocError> {
     let message = crate::document::caught("reading a sync message", || Message::decode(payload))?
         .map_err(|e| DocError::BadMessage(e.to_string()))?;
     let mut headers = Vec::new();
+    // What all of the message's changes may inflate to, together (as `check_message`).
+    let mut budget = MAX_INFLATED;
     for chunk in message.changes.iter() {
         let mut bytes: &[u8] = chunk;
         while !bytes.is_empty() {
@@ -181,7 +183,10 @@ pub fn change_headers(payload: &[u8]) -> Result<Vec<ChangeHeader>, DocError> {
                     "a whole document in a sync message (changes must come one by one)",
                 ));
             }
-            let (hash, body) = chunk_hash(chunk_type, data)?;
+            let (hash, body) = chunk_hash(chunk_type, data, budget)?;
+            budget = budget
+                .checked_sub(body.len())
+                .ok_or_else(|| refused("changes that inflate past the limit for one message"))?;
             let mut b = Cursor(&body);
             let deps = b.uleb()?;
             for _ in 0..deps {
@@ -198,18 +203,18 @@ pub fn change_headers(payload: &[u8]) -> Result<Vec<ChangeHeader>, DocError> {
 }
 
 /// A chunk's hash as automerge computes it (over the inflated form of a compressed change),
-/// and that inflated body.
-fn chunk_hash(chunk_type: u8, data: &[u8]) -> Result<([u8; 32], Vec<u8>), DocError> {
+/// and that inflated body, which may be at most `limit` bytes.
+fn chunk_hash(chunk_type: u8, data: &[u8], limit: usize) -> Result<([u8; 32], Vec<u8>), DocError> {
     use sha2::{Digest, Sha256};
     let (hashed_type, body) = if chunk_type == CHUNK_COMPRESSED {
         let mut out = Vec::new();
         let mut decoder = flate2::bufread::DeflateDecoder::new(data);
         decoder
             .by_ref()
-            .take(MAX_INFLATED as u64 + 1)
+            .take(limit as u64 + 1)
             .read_to_end(&mut out)
             .map_err(|_| refused("a chunk that does not inflate"))?;
-        if out.len() > MAX_INFLATED {
+        if out.len() > limit {
             return Err(refused("a chunk that inflates past the limit"));
         }
         (CHUNK_CHANGE, out)
@@ -244,7 +249,7 @@ pub fn check_integrity(mut bytes: &[u8]) -> Result<(), DocError> {
         let chunk_type = r.take(1)?[0];
         let len = r.len()?;
         let data = r.take(len)?;
-        let (hash, _) = chunk_hash(chunk_type, data)?;
+        let (hash, _) = chunk_hash(chunk_type, data, MAX_INFLATED)?;
         if hash.get(..4) != Some(checksum) {
             return Err(refused("a chunk whose checksum does not hold"));
         }

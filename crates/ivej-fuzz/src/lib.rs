@@ -85,6 +85,16 @@ pub const TARGETS: &[Target] = &[
         run: qr,
         seeds: qr_seeds,
     },
+    Target {
+        name: "certificates",
+        run: certificates,
+        seeds: certificate_seeds,
+    },
+    Target {
+        name: "envelope",
+        run: envelope,
+        seeds: envelope_seeds,
+    },
 ];
 
 /// Writes every target's seeds into `corpus/<target>/seed-N`, for a fuzz run to start from.
@@ -145,12 +155,12 @@ fn wire(data: &[u8]) {
 fn wire_seeds() -> Vec<Vec<u8>> {
     vec![
         ivej_net::WireMessage::Hello {
-            device_id: "d1".into(),
-            org_id: "o1".into(),
-            org_proof: vec![5; 32],
+            chain: certificate_seeds(),
+            revocations: vec![vec![1, 2, 3]],
             docs: vec!["street:s".into(), "minutes:m".into()],
         }
         .encode(),
+        ivej_net::WireMessage::Revocations(vec![vec![1; 40]]).encode(),
         ivej_net::WireMessage::Sync {
             doc_id: "street:s".into(),
             payload: vec![0x42, 0, 0, 0, 0],
@@ -445,6 +455,94 @@ fn typed_seeds() -> Vec<Vec<u8>> {
         b"00ff7a".to_vec(),
         b"IVEJ-0123456789ABCDEFGHJKMNPQRSTVWXYZ".to_vec(),
     ]
+}
+
+// ---- trust: certificates, revocations, signed sync envelopes ----
+
+/// A certificate, revocation or change signature as a peer sends it. What decodes must
+/// encode back to the same bytes (its signature holds over exactly those), and a
+/// membership takes or refuses it without panicking.
+fn certificates(data: &[u8]) {
+    if let Ok(cert) = ivej_trust::Certificate::decode(data) {
+        assert_eq!(cert.encode(), data, "a certificate encodes back");
+        let mut membership = ivej_trust::Membership::new(&cert.fields.street_id, cert.issuer);
+        if membership.add_certificate(cert.clone(), 0).is_ok() {
+            let _ = membership.identity(&cert.subject());
+            let _ = membership.chain(&cert.subject());
+        }
+    }
+    if let Ok(rev) = ivej_trust::Revocation::decode(data) {
+        assert_eq!(rev.encode(), data, "a revocation encodes back");
+        let mut membership = ivej_trust::Membership::new(&rev.street_id, rev.issuer);
+        let _ = membership.add_revocation(rev);
+        let _ = membership.change_allowed("street:s", data, 1);
+    }
+    if let Ok(sig) = ivej_trust::ChangeSignature::from_bytes(data) {
+        let _ = sig.verify("street:s");
+    }
+}
+
+fn certificate_seeds() -> Vec<Vec<u8>> {
+    let authority = ivej_trust::SigningSecret::from_seed([1; 32]);
+    let device = ivej_trust::SigningSecret::from_seed([2; 32]);
+    let cert = ivej_trust::CertificateFields {
+        kind: ivej_trust::CertKind::Device,
+        street_id: "s".into(),
+        subject: device.public(),
+        noise_key: [3; 32],
+        device_id: "d".into(),
+        org_id: "o".into(),
+        role: ivej_trust::Role::Member,
+        uses: 0,
+        issued_ms: 1,
+        expires_ms: 0,
+        label: "laptop".into(),
+    }
+    .sign(&authority);
+    let rev = ivej_trust::Revocation::sign(
+        &authority,
+        "s",
+        ivej_trust::RevocationTarget::Device(device.public()),
+        2,
+        vec![ivej_trust::SeqCut {
+            doc_id: "street:s".into(),
+            actor: device.public().to_vec(),
+            max_seq: 3,
+        }],
+    );
+    let sig = ivej_trust::ChangeSignature::sign(&device, "street:s", [4; 32]);
+    vec![cert.encode(), rev.encode(), sig.to_bytes().to_vec()]
+}
+
+/// A signed sync message: the envelope, then the changes' headers read from its payload
+/// before automerge would see them.
+fn envelope(data: &[u8]) {
+    if let Ok(env) = ivej_trust::SignedSync::decode(data) {
+        if let Ok(headers) = ivej_doc::inbound::change_headers(&env.payload) {
+            for h in headers {
+                if let Some(sig) = env.signatures.iter().find(|s| s.hash == h.hash) {
+                    let _ = sig.verify("street:s");
+                }
+            }
+        }
+    }
+}
+
+fn envelope_seeds() -> Vec<Vec<u8>> {
+    let device = ivej_trust::SigningSecret::from_seed([2; 32]);
+    sync_street_seeds()
+        .into_iter()
+        .map(|payload| {
+            ivej_trust::SignedSync {
+                signatures: vec![ivej_trust::ChangeSignature::sign(
+                    &device, "street:s", [4; 32],
+                )],
+                certificates: Vec::new(),
+                payload,
+            }
+            .encode()
+        })
+        .collect()
 }
 
 /// A picture the user opens to read an invite from.

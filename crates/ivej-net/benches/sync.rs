@@ -55,18 +55,18 @@ async fn mesh(
             },
         })
         .expect("street");
-    let secret = first.street_secret().expect("secret");
-    let street = first.street_id().expect("id");
     let mut nodes = vec![first];
     for (i, dir) in dirs.iter().enumerate().skip(1) {
+        let invite = nodes[0]
+            .create_invite(ivej_node::InviteRequest::default())
+            .expect("invite");
         let node = open(dir);
-        node.join_street(
-            &street,
-            &secret,
-            OrgProfile {
+        node.join(
+            &invite,
+            Some(OrgProfile {
                 name: format!("Member {i}"),
                 ..Default::default()
-            },
+            }),
         )
         .expect("join");
         nodes.push(node);
@@ -139,17 +139,16 @@ async fn first_full_sync() {
     let a = open(&da);
     let street = demo::generate(DemoSize::two_year(), 2017, clock::now_ms(), clock::today())
         .expect("generate");
-    let own_org = street.own_org.clone();
     a.adopt_demo(street).expect("adopt");
     let b = open(&db);
     // A second device of the facilitator's organisation: it receives everything, private too.
-    b.join_as_device(
-        &a.street_id().expect("id"),
-        &a.street_secret().expect("secret"),
-        &own_org,
-        &a.org_secret().expect("org secret"),
-    )
-    .expect("join");
+    let invite = a
+        .create_invite(ivej_node::InviteRequest {
+            own_device: true,
+            ..Default::default()
+        })
+        .expect("invite");
+    b.join(&invite, None).expect("join");
     let listener = Listener::bind(a.clone(), "127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("bind");

@@ -1,10 +1,10 @@
-use ivej_model::hex::{decode as unhex, encode as hex};
+use ivej_model::hex::encode as hex;
 use ivej_node::Node;
 
-use crate::channel::NOISE_PARAMS;
 use crate::error::NetError;
 
-/// This device's Noise static key pair, kept in the data directory (never synced).
+/// This device's Noise static key pair, kept in the data directory by the node (never
+/// synced); its public half is what the device's certificate binds.
 #[derive(Clone)]
 pub struct DeviceKeys {
     pub private: Vec<u8>,
@@ -21,28 +21,13 @@ impl std::fmt::Debug for DeviceKeys {
 }
 
 impl DeviceKeys {
-    /// The device's keys, created on first use.
+    /// The device's keys (the node creates them with the data directory, and reports a
+    /// damaged one rather than replacing it).
     pub fn load_or_create(node: &Node) -> Result<DeviceKeys, NetError> {
-        let stored = (
-            node.local_setting("noise_private")?,
-            node.local_setting("noise_public")?,
-        );
-        if let (Some(private), Some(public)) = stored {
-            if let (Some(private), Some(public)) = (unhex(&private), unhex(&public)) {
-                if private.len() == 32 && public.len() == 32 {
-                    return Ok(DeviceKeys { private, public });
-                }
-            }
-        }
-        let params = NOISE_PARAMS.parse().map_err(NetError::Handshake)?;
-        let pair = snow::Builder::new(params)
-            .generate_keypair()
-            .map_err(NetError::Handshake)?;
-        node.set_local_setting("noise_private", &hex(&pair.private))?;
-        node.set_local_setting("noise_public", &hex(&pair.public))?;
+        let (private, public) = node.noise_keys()?;
         Ok(DeviceKeys {
-            private: pair.private,
-            public: pair.public,
+            private: private.to_vec(),
+            public: public.to_vec(),
         })
     }
 }

@@ -341,13 +341,15 @@ mod tests {
         })
         .unwrap();
         let b = Arc::new(Node::open(options(&dirs.1)).unwrap());
-        b.join_street(
-            &a.street_id().unwrap(),
-            &a.street_secret().unwrap(),
-            ivej_node::OrgProfile {
+        let invite = a
+            .create_invite(ivej_node::InviteRequest::default())
+            .unwrap();
+        b.join(
+            &invite,
+            Some(ivej_node::OrgProfile {
                 name: "Regstrup Smedie".into(),
                 ..Default::default()
-            },
+            }),
         )
         .unwrap();
         let listener = Listener::bind(a.clone(), "127.0.0.1:0".parse().unwrap())

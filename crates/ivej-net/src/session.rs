@@ -9,13 +9,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ivej_model::NodeEvent;
 use ivej_node::{Node, NodeError};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::channel::{NoiseChannel, NoiseWriter};
-use crate::discovery::keyed_hash;
 use crate::error::NetError;
 use crate::identity::DeviceKeys;
 use crate::wire::WireMessage;
@@ -106,7 +106,7 @@ async fn flush<W: tokio::io::AsyncWrite + Unpin>(
         loop {
             let (p, d) = (peer.clone(), doc.clone());
             let message = blocking(node, move |n| {
-                match n.sync_message(&p.device, Some(&p.org), &d) {
+                match n.sync_message(&p.device, &d) {
                     // A document not shared with this peer (yet): skip it.
                     Err(NodeError::NotAllowed(_)) => Ok(None),
                     other => other,
@@ -143,7 +143,6 @@ async fn run_session(
     .await?;
     let psk = blocking(&node, |n| n.street_secret()).await?;
     let channel = NoiseChannel::handshake(stream, initiator, &keys.private, &psk).await?;
-    let session_hash = channel.handshake_hash().to_vec();
     let peer_key = channel.remote_static().to_vec();
     let (mut reader, writer) = channel.split();
     let mut writer = Outgoing {
@@ -152,20 +151,14 @@ async fn run_session(
         last_sent: tokio::time::Instant::now(),
     };
 
-    let (device, org, org_secret, offered) = blocking(&node, |n| {
-        Ok((
-            n.device_id()?,
-            n.own_org_id()?,
-            n.org_secret()?,
-            n.shared_documents(None)?,
-        ))
+    let (presentation, offered) = blocking(&node, |n| {
+        Ok((n.presentation()?, n.shared_documents(None)?))
     })
     .await?;
-    let my_proof = keyed_hash(&org_secret, &session_hash);
+    let mut revocations_sent = presentation.revocations.len();
     let hello = WireMessage::Hello {
-        device_id: device,
-        org_id: org.clone(),
-        org_proof: my_proof.to_vec(),
+        chain: presentation.chain,
+        revocations: presentation.revocations,
         docs: offered,
     };
     writer.send(&hello.encode()).await?;
@@ -173,27 +166,21 @@ async fn run_session(
     let hello = tokio::time::timeout(limits.hello, reader.recv())
         .await
         .map_err(|_| NetError::Timeout)??;
-    let peer = match WireMessage::decode(&hello)? {
+    let (chain, revocations) = match WireMessage::decode(&hello)? {
         WireMessage::Hello {
-            device_id,
-            org_id,
-            org_proof,
+            chain,
+            revocations,
             docs: _,
-        } => {
-            // Claiming to be one of our own devices takes proof; a failed proof makes the
-            // peer an unknown organisation, which never gets the private document.
-            let same_org_proven = org_id == org && org_proof.as_slice() == my_proof.as_slice();
-            let org_id = if org_id == org && !same_org_proven {
-                String::new()
-            } else {
-                org_id
-            };
-            (device_id, org_id)
-        }
-        WireMessage::Sync { .. } | WireMessage::Ping => {
+        } => (chain, revocations),
+        WireMessage::Sync { .. } | WireMessage::Ping | WireMessage::Revocations(_) => {
             return Err(NetError::Protocol("expected hello first".into()));
         }
     };
+    // Who the peer is comes from its certificate, which must bind the very key the
+    // handshake proved: never from anything the peer merely says.
+    let key = peer_key.clone();
+    let identity = blocking(&node, move |n| n.admit_peer(&chain, &revocations, &key)).await?;
+    let peer = (identity.device_id, identity.org_id);
     let (peer_device, peer_org) = peer;
     let peer = Arc::new(Peer {
         device: peer_device.clone(),
@@ -255,6 +242,10 @@ async fn run_session(
                         blocking(&node, move |n| n.peer_alive(&p.device)).await?;
                         continue;
                     }
+                    WireMessage::Revocations(list) => {
+                        blocking(&node, move |n| n.add_revocations(&list)).await?;
+                        continue;
+                    }
                     WireMessage::Hello { .. } => {
                         break Err(NetError::Protocol("a second hello".into()));
                     }
@@ -263,7 +254,7 @@ async fn run_session(
                 report.bytes_received += payload.len();
                 let (p, d) = (peer.clone(), doc_id.clone());
                 let applied = blocking(&node, move |n| {
-                    n.receive_sync_message(&p.device, Some(&p.org), &d, &payload)
+                    n.receive_sync_message(&p.device, &d, &payload)
                 })
                 .await;
                 match applied {
@@ -292,6 +283,14 @@ async fn run_session(
                         Ok(e) => burst.push(e),
                         Err(broadcast::error::TryRecvError::Lagged(_)) => lagged = true,
                         Err(_) => break,
+                    }
+                }
+                // Revocations this node learnt go on to the peer at once.
+                if lagged || burst.iter().any(|e| matches!(e, NodeEvent::MembershipChanged)) {
+                    let revocations = blocking(&node, |n| Ok(n.presentation()?.revocations)).await?;
+                    if revocations.len() > revocations_sent {
+                        revocations_sent = revocations.len();
+                        writer.send(&WireMessage::Revocations(revocations).encode()).await?;
                     }
                 }
                 let p = peer.clone();

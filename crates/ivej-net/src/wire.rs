@@ -3,26 +3,43 @@
 
 use crate::error::NetError;
 
-const HELLO: u8 = 1;
+/// The hello of the first version (before certificates): refused, with that reason.
+const HELLO_V1: u8 = 1;
 const SYNC: u8 = 2;
 const PING: u8 = 3;
+const HELLO: u8 = 4;
+const REVOCATIONS: u8 = 5;
 const MAX_DOCS: usize = 100_000;
+/// Certificates in a chain, revocations in a list: far more than any street has.
+const MAX_ITEMS: usize = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WireMessage {
-    /// Who the sender says it is, and which documents it offers to sync.
+    /// Who the sender is (its certificate chain, root first; the receiver checks it binds
+    /// the key the handshake proved), the revocations it knows, and which documents it
+    /// offers to sync (informational only).
     Hello {
-        device_id: String,
-        org_id: String,
-        /// A keyed hash of the session's handshake hash with the organisation's secret:
-        /// proves to the organisation's other devices that this one belongs to it.
-        org_proof: Vec<u8>,
+        chain: Vec<Vec<u8>>,
+        revocations: Vec<Vec<u8>>,
         docs: Vec<String>,
     },
-    /// An automerge sync message about one document.
+    /// Revocations the sender learnt during the session (a removal, a lost laptop).
+    Revocations(Vec<Vec<u8>>),
+    /// A signed sync message (`ivej_trust::SignedSync`) about one document.
     Sync { doc_id: String, payload: Vec<u8> },
     /// Nothing to say: the session is alive (sent when it has been quiet a while).
     Ping,
+}
+
+/// A list of byte strings, each with a 32-bit length.
+fn put_list(out: &mut Vec<u8>, items: &[Vec<u8>]) {
+    let n = items.len().min(MAX_ITEMS);
+    out.extend_from_slice(&(n as u32).to_be_bytes());
+    for item in &items[..n] {
+        let len = u32::try_from(item.len()).unwrap_or(0);
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&item[..len as usize]);
+    }
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) {
@@ -56,6 +73,21 @@ impl<'a> Reader<'a> {
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 
+    /// A list written by `put_list`: the count is checked against what is there (each
+    /// item takes at least its 4-byte length) before anything is allocated.
+    fn list(&mut self) -> Result<Vec<Vec<u8>>, NetError> {
+        let n = self.u32()? as usize;
+        if n > MAX_ITEMS || n.saturating_mul(4) > self.rest.len() {
+            return Err(NetError::Protocol("a list longer than its message".into()));
+        }
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            let len = self.u32()? as usize;
+            items.push(self.take(len)?.to_vec());
+        }
+        Ok(items)
+    }
+
     fn string(&mut self) -> Result<String, NetError> {
         let len = usize::from(self.u16()?);
         let bytes = self.take(len)?;
@@ -69,22 +101,22 @@ impl WireMessage {
         let mut out = Vec::new();
         match self {
             WireMessage::Hello {
-                device_id,
-                org_id,
-                org_proof,
+                chain,
+                revocations,
                 docs,
             } => {
                 out.push(HELLO);
-                put_str(&mut out, device_id);
-                put_str(&mut out, org_id);
-                let len = u16::try_from(org_proof.len()).unwrap_or(0);
-                out.extend_from_slice(&len.to_be_bytes());
-                out.extend_from_slice(&org_proof[..usize::from(len)]);
+                put_list(&mut out, chain);
+                put_list(&mut out, revocations);
                 let n = u32::try_from(docs.len().min(MAX_DOCS)).unwrap_or(0);
                 out.extend_from_slice(&n.to_be_bytes());
                 for d in docs.iter().take(MAX_DOCS) {
                     put_str(&mut out, d);
                 }
+            }
+            WireMessage::Revocations(list) => {
+                out.push(REVOCATIONS);
+                put_list(&mut out, list);
             }
             WireMessage::Sync { doc_id, payload } => {
                 out.push(SYNC);
@@ -103,21 +135,28 @@ impl WireMessage {
         let mut r = Reader { rest };
         match tag {
             HELLO => {
-                let device_id = r.string()?;
-                let org_id = r.string()?;
-                let proof_len = usize::from(r.u16()?);
-                let org_proof = r.take(proof_len)?.to_vec();
+                let chain = r.list()?;
+                let revocations = r.list()?;
                 let n = r.u32()? as usize;
-                if n > MAX_DOCS {
+                if n > MAX_DOCS || n.saturating_mul(2) > r.rest.len() {
                     return Err(NetError::Protocol("too many documents".into()));
                 }
                 let docs = (0..n).map(|_| r.string()).collect::<Result<_, _>>()?;
                 Ok(WireMessage::Hello {
-                    device_id,
-                    org_id,
-                    org_proof,
+                    chain,
+                    revocations,
                     docs,
                 })
+            }
+            HELLO_V1 => Err(NetError::Protocol(
+                "the peer runs an older version of Industrivej (before certificates)".into(),
+            )),
+            REVOCATIONS => {
+                let list = r.list()?;
+                if !r.rest.is_empty() {
+                    return Err(NetError::Protocol("bytes after the revocations".into()));
+                }
+                Ok(WireMessage::Revocations(list))
             }
             SYNC => {
                 let doc_id = r.string()?;
@@ -139,12 +178,13 @@ mod tests {
     #[test]
     fn messages_round_trip_and_junk_is_an_error() {
         let hello = WireMessage::Hello {
-            device_id: "d1".into(),
-            org_id: "o1".into(),
-            org_proof: vec![5; 32],
+            chain: vec![vec![1; 200], vec![2; 180]],
+            revocations: vec![vec![3; 90]],
             docs: vec!["street:s".into(), "minutes:m".into()],
         };
         assert_eq!(WireMessage::decode(&hello.encode()).unwrap(), hello);
+        let revs = WireMessage::Revocations(vec![vec![4; 10]]);
+        assert_eq!(WireMessage::decode(&revs.encode()).unwrap(), revs);
         let sync = WireMessage::Sync {
             doc_id: "street:s".into(),
             payload: vec![1, 2, 3],
@@ -158,6 +198,9 @@ mod tests {
             b"\x01\x00\x05ab",
             b"\x07",
             b"\x01\x00\x00\x00\x00\xff\xff\xff\xff",
+            // A chain that declares four billion certificates in a few bytes.
+            b"\x04\xff\xff\xff\xff\x00",
+            b"\x05\x00\x00\x00\x01\xff\xff\xff\xff",
         ] {
             assert!(WireMessage::decode(junk).is_err(), "{junk:?}");
         }

@@ -44,7 +44,7 @@ pub use ivej_trust::Identity as PeerIdentity;
 pub use meetings::{MeetingInput, MinutesView};
 pub use results::ServiceInput;
 pub use state::COMPACT_AFTER_CHANGES;
-pub use trust::{InviteRequest, Presentation, DEFAULT_INVITE_DAYS};
+pub use trust::{invite_founds_organisation, InviteRequest, Presentation, DEFAULT_INVITE_DAYS};
 
 use state::State;
 

@@ -411,6 +411,10 @@ impl State {
             w.set_setting(SETTING_STREET, &street_id)?;
             w.set_setting(SETTING_OWN_ORG, &own_org)
         })?;
+        // From now on what this device writes carries its key.
+        let actor = self.keys.sign.public();
+        street.use_actor_key(&actor);
+        private.use_actor_key(&actor);
         self.street_id = Some(street_id);
         self.own_org = Some(own_org);
         self.street = Some(street);

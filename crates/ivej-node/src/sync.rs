@@ -425,13 +425,17 @@ impl Node {
         Ok(session)
     }
 
-    /// Whether `session` is still the one this node syncs with `peer` over.
+    /// Whether `session` is still the one this node syncs with `peer` over: no newer one
+    /// took its place, and the peer was not revoked since it was admitted.
     pub fn is_current_session(&self, peer: &str, session: u64) -> NodeResult<bool> {
-        let live = self
-            .sessions
-            .lock()
-            .map_err(|_| NodeError::Internal("session table".into()))?;
-        Ok(live.get(peer).is_some_and(|(s, _)| *s == session))
+        let current = {
+            let live = self
+                .sessions
+                .lock()
+                .map_err(|_| NodeError::Internal("session table".into()))?;
+            live.get(peer).is_some_and(|(s, _)| *s == session)
+        };
+        Ok(current && self.admitted(peer).is_ok())
     }
 
     /// `session` with `peer` ended: unless a newer one took its place, the peer is now

@@ -363,7 +363,10 @@ fn only_the_facilitator_plans_meetings_and_edits_other_members() {
         org.name = "Hijacked".into();
         st.street_mut().unwrap().put(&org).unwrap();
         let refused = st.persist_street(|_| Ok(()));
-        assert!(matches!(refused, Err(NodeError::NotAllowed(_))), "{refused:?}");
+        assert!(
+            matches!(refused, Err(NodeError::NotAllowed(_))),
+            "{refused:?}"
+        );
     }
     let org = member.organisation(&facilitator).unwrap();
     assert_ne!(org.name, "Hijacked", "memory is read again from disk");
@@ -548,7 +551,9 @@ fn a_huge_draft_is_refused_with_a_field_error() {
 
 /// A new member of `street`'s street, joined with an invite, with `profile`.
 fn member_with(street: &Node, dir: &std::path::Path, profile: OrgProfile) -> Node {
-    let invite = street.create_invite(crate::InviteRequest::default()).unwrap();
+    let invite = street
+        .create_invite(crate::InviteRequest::default())
+        .unwrap();
     let node = new_node(dir);
     node.join(&invite, Some(profile)).unwrap();
     node

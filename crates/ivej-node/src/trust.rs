@@ -847,6 +847,12 @@ impl Node {
     }
 }
 
+/// Whether joining with `invite` founds a new organisation (and so needs its profile), or
+/// adds a device to an existing one.
+pub fn invite_founds_organisation(invite: &Invite) -> bool {
+    Certificate::decode(&invite.enrolment).is_ok_and(|c| c.fields.org_id.is_empty())
+}
+
 /// A name for this device in lists: the host's name, if it has one.
 fn device_label() -> String {
     let name = std::fs::read_to_string("/etc/hostname").unwrap_or_default();

@@ -35,17 +35,11 @@ pub fn update_own_organisation(
 #[tauri::command(async, rename_all = "snake_case")]
 pub fn create_invite(shell: State<'_, Shell>) -> Result<InviteView, ApiError> {
     let node = shell.node()?;
-    let keys = ivej_net::DeviceKeys::load_or_create(node).map_err(|e| ApiError {
-        code: ErrorCode::Storage,
-        message: e.to_string(),
-        fields: Vec::new(),
-    })?;
-    let mut inviter_key = [0u8; 32];
-    if keys.public.len() == 32 {
-        inviter_key.copy_from_slice(&keys.public);
-    }
     let address = invite_address(lan_ip(), shell.listening_on().as_deref());
-    let invite = api(node.create_invite(inviter_key, false, address))?;
+    let invite = api(node.create_invite(ivej_node::InviteRequest {
+        address,
+        ..Default::default()
+    }))?;
     let code = invite.to_code();
     let qr_svg = qrcode::QrCode::new(code.as_bytes())
         .map(|qr| {

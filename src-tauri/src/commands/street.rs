@@ -82,7 +82,7 @@ pub async fn join_street(
     request: JoinRequest,
 ) -> Result<StreetSummary, ApiError> {
     let invite = Invite::from_code(&request.code).map_err(|e| invite_problem(e.problem()))?;
-    let profile = if invite.device_of.is_some() {
+    let profile = if !ivej_node::invite_founds_organisation(&invite) {
         None
     } else {
         Some(request.profile.unwrap_or_default())

@@ -611,3 +611,269 @@ async fn presenting_another_devices_certificate_is_refused_and_its_session_goes_
     let _ = session.await;
     street.listener.shutdown().await;
 }
+
+/// Changes Mallory makes through the document's own typed API on its copy of `doc_id`
+/// (valid records, as the node's own code would write them), under `actor_key`: only who
+/// may write them decides.
+fn edit_as(
+    m: &mut Mallory,
+    doc_id: &str,
+    actor_key: &[u8; 32],
+    edit: impl FnOnce(&mut ivej_doc::StreetDoc),
+) {
+    let doc = m.doc(doc_id);
+    let mut typed = ivej_doc::StreetDoc::load(&doc.save()).unwrap();
+    typed.use_actor_key(actor_key);
+    edit(&mut typed);
+    let bytes = typed.save_incremental();
+    doc.load_incremental(&bytes).unwrap();
+}
+
+/// Whether the node refused what Mallory sent: it ended the session, stored nothing new
+/// and noted the refusal with Mallory's device.
+async fn refused(street: &Street, m: &mut Mallory, what: &str) {
+    assert!(m.is_dropped().await, "{what}: the session ends");
+    assert_eq!(titles(&street.a), vec!["Spare CNC hours"], "{what}");
+    let facilitator = street.a.own_org_id().unwrap();
+    assert_eq!(
+        street.a.organisation(&facilitator).unwrap().name,
+        "Erhvervshus Holbæk",
+        "{what}"
+    );
+    assert_eq!(
+        street.a.summary().unwrap().street.facilitator_org,
+        facilitator,
+        "{what}"
+    );
+    let mallory = street.mallory.device_id().unwrap();
+    assert!(
+        street
+            .a
+            .refusals()
+            .unwrap()
+            .iter()
+            .any(|r| r.device_id == mallory),
+        "{what}: the refusal is noted with the device that sent it"
+    );
+}
+
+/// A member with a valid certificate tries to write what is not its own: another
+/// company's post, a post in another company's name, another company's profile, the
+/// street's facilitator; and to pass off its changes as another device's, unsigned, or
+/// with a signature made for another document. Each is refused before it is stored, the
+/// member's own post goes through, and an honest member still converges.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_cannot_write_what_is_not_its_own_nor_pass_its_changes_off_as_anothers() {
+    let street = attacked_street().await;
+    let doc_id = street.street_doc();
+    let cnc = street.a.list_posts(&Default::default()).unwrap()[0]
+        .post
+        .clone();
+    let facilitator_org = street.a.own_org_id().unwrap();
+    let own = signing_key(&street.mallory).public();
+    let facilitator_key = street.a.signing_key().unwrap();
+    type Attack = Box<dyn FnOnce(&mut ivej_doc::StreetDoc)>;
+    let attacks: Vec<(&str, [u8; 32], Attack)> = vec![
+        ("another company's post", own, {
+            let mut post = cnc.clone();
+            post.title = "Hijacked CNC hours".into();
+            Box::new(move |d| d.put(&post).unwrap())
+        }),
+        ("a post in another company's name", own, {
+            let mut post = cnc.clone();
+            post.id = "0193f0e0-0000-7000-8000-000000000001".into();
+            post.title = "Fake offer from the facilitator".into();
+            Box::new(move |d| d.put(&post).unwrap())
+        }),
+        ("another company's profile", own, {
+            let org = street.a.organisation(&facilitator_org).unwrap();
+            Box::new(move |d| {
+                let mut org = org;
+                org.name = "Hijacked".into();
+                d.put(&org).unwrap();
+            })
+        }),
+        ("itself as facilitator", own, {
+            let mallory_org = street.mallory.own_org_id().unwrap();
+            Box::new(move |d| {
+                let mut s = d.street().unwrap();
+                s.facilitator_org = mallory_org;
+                d.set_street(&s).unwrap();
+            })
+        }),
+        // Its own post, but made under the facilitator's device key (and signed, as it
+        // must be, by Mallory's).
+        (
+            "a change passed off as the facilitator device's",
+            facilitator_key,
+            {
+                let mut post = cnc.clone();
+                post.id = "0193f0e0-0000-7000-8000-000000000002".into();
+                post.org_id = street.mallory.own_org_id().unwrap();
+                post.title = "Looks like the facilitator's".into();
+                Box::new(move |d| d.put(&post).unwrap())
+            },
+        ),
+    ];
+    for (what, actor, attack) in attacks {
+        let mut m = street.mallory().await;
+        edit_as(&mut m, &doc_id, &actor, attack);
+        if actor == own {
+            m.push(&doc_id).await;
+        } else {
+            // Signed by Mallory for a change whose actor names another device.
+            let (doc, state) = m.docs.get_mut(&doc_id).unwrap();
+            let payload = doc.sync().generate_sync_message(state).unwrap().encode();
+            let signatures = ivej_doc::inbound::change_headers(&payload)
+                .unwrap()
+                .into_iter()
+                .map(|h| ChangeSignature::sign(&m.key, &doc_id, h.hash))
+                .collect();
+            let envelope = SignedSync {
+                payload,
+                signatures,
+                certificates: vec![],
+            };
+            m.send_signed(&doc_id, envelope.encode()).await;
+        }
+        refused(&street, &mut m, what).await;
+    }
+
+    // Its own post, but unsigned; then signed for another document.
+    let mine = PostInput::new(Direction::Offer, "CAP.SPACE", "Mallory's own hall");
+    let mut own_post = cnc.clone();
+    own_post.id = "0193f0e0-0000-7000-8000-000000000003".into();
+    own_post.org_id = street.mallory.own_org_id().unwrap();
+    own_post.title = mine.title.clone();
+    let minutes = format!("minutes:{}", street.a.meetings().unwrap()[0].id);
+    for (what, sign_for) in [
+        ("an unsigned change", None),
+        ("a replayed signature", Some(&minutes)),
+    ] {
+        let mut m = street.mallory().await;
+        let post = own_post.clone();
+        edit_as(&mut m, &doc_id, &own, move |d| d.put(&post).unwrap());
+        let (doc, state) = m.docs.get_mut(&doc_id).unwrap();
+        let payload = doc.sync().generate_sync_message(state).unwrap().encode();
+        let signatures = match sign_for {
+            None => vec![],
+            Some(other) => ivej_doc::inbound::change_headers(&payload)
+                .unwrap()
+                .into_iter()
+                .map(|h| ChangeSignature::sign(&m.key, other, h.hash))
+                .collect(),
+        };
+        let envelope = SignedSync {
+            payload,
+            signatures,
+            certificates: vec![],
+        };
+        m.send_signed(&doc_id, envelope.encode()).await;
+        refused(&street, &mut m, what).await;
+    }
+
+    // Signed properly, its own post is taken: the rule refuses what is not Mallory's,
+    // not Mallory.
+    let mut m = street.mallory().await;
+    let post = own_post.clone();
+    edit_as(&mut m, &doc_id, &own, move |d| d.put(&post).unwrap());
+    m.push(&doc_id).await;
+    let a = street.a.clone();
+    eventually("Mallory's own post", || {
+        titles(&a).contains(&"Mallory's own hall".to_string())
+    })
+    .await;
+    drop(m);
+    let again = street.reopens();
+    assert_eq!(
+        titles(&again),
+        vec!["Mallory's own hall", "Spare CNC hours"]
+    );
+    street.honest_member_converges().await;
+    street.listener.shutdown().await;
+}
+
+/// The facilitator revokes Mallory's device (a lost laptop): Mallory can no longer connect
+/// to the facilitator, nor, once they hear of it, to other members; what it posted before
+/// the revocation still reaches them, what it writes after does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_device_is_refused_by_every_peer_and_only_what_it_wrote_before_counts() {
+    let street = attacked_street().await;
+    let a = street.a.clone();
+    let mallory = street.mallory.clone();
+    mallory
+        .create_post(PostInput::new(Direction::Offer, "CAP.SPACE", "Before"))
+        .unwrap();
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let session = tokio::spawn(ivej_net::connect(
+        mallory.clone(),
+        street.listener.local_addr(),
+        stop_rx,
+    ));
+    eventually("Mallory's first post to arrive", || {
+        titles(&a).contains(&"Before".to_string())
+    })
+    .await;
+
+    stop.send(true).unwrap();
+    let _ = session.await;
+
+    // Revoked while connected: the session ends.
+    let mut m = street.mallory().await;
+    a.revoke_device(&mallory.device_id().unwrap()).unwrap();
+    assert!(
+        m.is_dropped().await,
+        "the revoked device's live session ends"
+    );
+    let devices = a.devices().unwrap();
+    let entry = devices
+        .iter()
+        .find(|d| d.device_id == mallory.device_id().unwrap())
+        .unwrap();
+    assert!(entry.revoked.is_some(), "{entry:?}");
+
+    // Its own node has not heard yet, and writes on; it cannot connect again, so that
+    // goes nowhere.
+    mallory
+        .create_post(PostInput::new(Direction::Offer, "CAP.SPACE", "After"))
+        .unwrap();
+    let (_stop, stop_rx) = tokio::sync::watch::channel(false);
+    let again = tokio::time::timeout(
+        Duration::from_secs(10),
+        ivej_net::connect(mallory.clone(), street.listener.local_addr(), stop_rx),
+    )
+    .await
+    .expect("refused at once");
+    assert!(again.is_err(), "{again:?}");
+    assert!(!titles(&a).contains(&"After".to_string()));
+
+    // An honest member hears of the revocation from the facilitator, and gets what Mallory
+    // wrote before it.
+    let (_db, b) = street.honest_member();
+    let (stop_b, stop_rx) = tokio::sync::watch::channel(false);
+    let session_b = tokio::spawn(ivej_net::connect(
+        b.clone(),
+        street.listener.local_addr(),
+        stop_rx,
+    ));
+    eventually("b to get the street", || titles(&b) == titles(&a)).await;
+    assert!(titles(&b).contains(&"Before".to_string()));
+    assert!(!titles(&b).contains(&"After".to_string()));
+    stop_b.send(true).unwrap();
+    let _ = session_b.await;
+    // Mallory dials b directly: b refuses it too.
+    let listener_b = Listener::bind(b.clone(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let (_stop, stop_rx) = tokio::sync::watch::channel(false);
+    let direct = tokio::time::timeout(
+        Duration::from_secs(10),
+        ivej_net::connect(mallory.clone(), listener_b.local_addr(), stop_rx),
+    )
+    .await
+    .expect("refused at once");
+    assert!(direct.is_err(), "{direct:?}");
+    assert!(!titles(&b).contains(&"After".to_string()));
+    listener_b.shutdown().await;
+    street.listener.shutdown().await;
+}

@@ -70,9 +70,18 @@ async fn write_frame<S: AsyncWrite + Unpin>(stream: &mut S, frame: &[u8]) -> Res
 async fn read_frame<S: AsyncRead + Unpin>(
     stream: &mut S,
     buf: &mut Vec<u8>,
+    first_of_message: bool,
 ) -> Result<(), NetError> {
     let mut len = [0u8; 2];
-    stream.read_exact(&mut len).await?;
+    // The connection closed before a message began: the peer hung up, a normal end.
+    if stream.read(&mut len[..1]).await? == 0 {
+        return Err(if first_of_message {
+            NetError::Closed
+        } else {
+            std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into()
+        });
+    }
+    stream.read_exact(&mut len[1..]).await?;
     buf.resize(usize::from(u16::from_be_bytes(len)), 0);
     stream.read_exact(buf).await?;
     Ok(())
@@ -108,7 +117,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> NoiseChannel<S> {
                         .map_err(NetError::Handshake)?;
                     write_frame(&mut stream, &out[..n]).await?;
                 } else {
-                    read_frame(&mut stream, &mut frame).await?;
+                    read_frame(&mut stream, &mut frame, false).await?;
                     hs.read_message(&frame, &mut scratch)
                         .map_err(NetError::Handshake)?;
                 }
@@ -230,8 +239,10 @@ impl<R: AsyncRead + Unpin> NoiseReader<R> {
         let mut reassembly = Reassembly::default();
         let mut frame = Vec::new();
         let mut plain = vec![0u8; MAX_NOISE];
+        let mut first = true;
         loop {
-            read_frame(&mut self.stream, &mut frame).await?;
+            read_frame(&mut self.stream, &mut frame, first).await?;
+            first = false;
             let n = self
                 .noise
                 .read_message(self.nonce, &frame, &mut plain)

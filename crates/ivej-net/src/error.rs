@@ -12,6 +12,8 @@ pub enum NetError {
     BadAddress(String),
     #[error("the peer took too long")]
     Timeout,
+    #[error("the peer closed the connection")]
+    Closed,
     #[error(transparent)]
     Node(#[from] ivej_node::NodeError),
 }

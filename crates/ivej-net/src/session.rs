@@ -69,6 +69,17 @@ impl Default for SessionLimits {
     }
 }
 
+/// A task that ends when this is dropped: however a session ends (also by an error that
+/// returns early), its reading task goes with it and the connection closes. (The reading
+/// half held by a task left running kept the socket open, and the peer waiting.)
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Sessions a listener runs at once; connections beyond are closed at once.
 pub const MAX_SESSIONS: usize = 64;
 
@@ -201,7 +212,7 @@ async fn run_session(
     // One message waits while one is applied: what a peer can make this session hold is a
     // few messages, not a queue of them (each may be up to 64 MiB).
     let (incoming_tx, mut incoming) = mpsc::channel::<Result<Vec<u8>, NetError>>(1);
-    let read_task = tokio::spawn(async move {
+    let _read_task = AbortOnDrop(tokio::spawn(async move {
         loop {
             let message = reader.recv().await;
             let failed = message.is_err();
@@ -209,7 +220,7 @@ async fn run_session(
                 break;
             }
         }
-    });
+    }));
     let mut events = node.subscribe();
     let mut report = SessionReport {
         peer_device,
@@ -218,113 +229,119 @@ async fn run_session(
         messages_received: 0,
         bytes_received: 0,
     };
-    report.messages_sent += flush(&node, &mut writer, &peer, &docs).await?;
-
     let mut last_received = tokio::time::Instant::now();
-    let result = loop {
-        // A newer session with the same device took over: end this one quietly.
-        let p = peer.clone();
-        if !blocking(&node, move |n| n.is_current_session(&p.device, session)).await? {
-            break Ok(());
-        }
-        tokio::select! {
-            message = incoming.recv() => {
-                let bytes = match message {
-                    Some(Ok(bytes)) => bytes,
-                    Some(Err(e)) => break Err(e),
-                    None => break Ok(()),
-                };
-                last_received = tokio::time::Instant::now();
-                let (doc_id, payload) = match WireMessage::decode(&bytes)? {
-                    WireMessage::Sync { doc_id, payload } => (doc_id, payload),
-                    WireMessage::Ping => {
-                        let p = peer.clone();
-                        blocking(&node, move |n| n.peer_alive(&p.device)).await?;
-                        continue;
-                    }
-                    WireMessage::Revocations(list) => {
-                        blocking(&node, move |n| n.add_revocations(&list)).await?;
-                        continue;
-                    }
-                    WireMessage::Hello { .. } => {
-                        break Err(NetError::Protocol("a second hello".into()));
-                    }
-                };
-                report.messages_received += 1;
-                report.bytes_received += payload.len();
-                let (p, d) = (peer.clone(), doc_id.clone());
-                let applied = blocking(&node, move |n| {
-                    n.receive_sync_message(&p.device, &d, &payload)
-                })
-                .await;
-                match applied {
-                    Ok(()) => {}
-                    // Asking for what is not shared is not worth a fight: ignore it.
-                    Err(NetError::Node(NodeError::NotAllowed(_))) => continue,
-                    // Anything else the peer sent that does not apply ends the session.
-                    Err(e) => break Err(e),
-                }
-                let one = BTreeSet::from([doc_id]);
-                report.messages_sent += flush(&node, &mut writer, &peer, &one).await?;
+    // Every early return (`?`) inside lands here too, so the session's end is always
+    // recorded (an error used to skip it: the peer stayed "connected").
+    let result: Result<(), NetError> = async {
+        report.messages_sent += flush(&node, &mut writer, &peer, &docs).await?;
+        loop {
+            // A newer session with the same device took over: end this one quietly.
+            let p = peer.clone();
+            if !blocking(&node, move |n| n.is_current_session(&p.device, session)).await? {
+                break Ok(());
             }
-            event = events.recv() => {
-                // One flush answers a burst of events (a big sync touches thousands), and
-                // only of the documents they touched: typing the minutes flushes the minutes,
-                // not every document in every session.
-                let mut burst = Vec::new();
-                let mut lagged = false;
-                match event {
-                    Ok(e) => burst.push(e),
-                    Err(broadcast::error::RecvError::Lagged(_)) => lagged = true,
-                    Err(broadcast::error::RecvError::Closed) => break Ok(()),
-                }
-                loop {
-                    match events.try_recv() {
-                        Ok(e) => burst.push(e),
-                        Err(broadcast::error::TryRecvError::Lagged(_)) => lagged = true,
-                        Err(_) => break,
-                    }
-                }
-                // Revocations this node learnt go on to the peer at once.
-                if lagged || burst.iter().any(|e| matches!(e, NodeEvent::MembershipChanged)) {
-                    let revocations = blocking(&node, |n| Ok(n.presentation()?.revocations)).await?;
-                    if revocations.len() > revocations_sent {
-                        revocations_sent = revocations.len();
-                        writer.send(&WireMessage::Revocations(revocations).encode()).await?;
-                    }
-                }
-                let p = peer.clone();
-                let (shared, touched) = blocking(&node, move |n| {
-                    let shared = n.shared_documents(Some(&p.org))?;
-                    let touched = if lagged {
-                        None
-                    } else {
-                        Some(n.documents_touched_by(&burst)?)
+            tokio::select! {
+                message = incoming.recv() => {
+                    let bytes = match message {
+                        Some(Ok(bytes)) => bytes,
+                        // The peer hung up between messages (it shut down, or it ended a
+                        // session a newer one superseded): a normal end.
+                        Some(Err(NetError::Closed)) => break Ok(()),
+                        Some(Err(e)) => break Err(e),
+                        None => break Ok(()),
                     };
-                    Ok((shared, touched))
-                })
-                .await?;
-                // New minutes documents appear with meetings: those go out whole, since
-                // the peer's first messages about them may have come before the meeting.
-                let new: Vec<String> = shared.into_iter().filter(|d| !docs.contains(d)).collect();
-                docs.extend(new.iter().cloned());
-                let mut to_flush: BTreeSet<String> = match touched {
-                    Some(touched) => docs.intersection(&touched).cloned().collect(),
-                    None => docs.clone(),
-                };
-                to_flush.extend(new);
-                report.messages_sent += flush(&node, &mut writer, &peer, &to_flush).await?;
+                    last_received = tokio::time::Instant::now();
+                    let (doc_id, payload) = match WireMessage::decode(&bytes)? {
+                        WireMessage::Sync { doc_id, payload } => (doc_id, payload),
+                        WireMessage::Ping => {
+                            let p = peer.clone();
+                            blocking(&node, move |n| n.peer_alive(&p.device)).await?;
+                            continue;
+                        }
+                        WireMessage::Revocations(list) => {
+                            blocking(&node, move |n| n.add_revocations(&list)).await?;
+                            continue;
+                        }
+                        WireMessage::Hello { .. } => {
+                            break Err(NetError::Protocol("a second hello".into()));
+                        }
+                    };
+                    report.messages_received += 1;
+                    report.bytes_received += payload.len();
+                    let (p, d) = (peer.clone(), doc_id.clone());
+                    let applied = blocking(&node, move |n| {
+                        n.receive_sync_message(&p.device, &d, &payload)
+                    })
+                    .await;
+                    match applied {
+                        Ok(()) => {}
+                        // Asking for what is not shared is not worth a fight: ignore it.
+                        Err(NetError::Node(NodeError::NotAllowed(_))) => continue,
+                        // Anything else the peer sent that does not apply ends the session.
+                        Err(e) => break Err(e),
+                    }
+                    let one = BTreeSet::from([doc_id]);
+                    report.messages_sent += flush(&node, &mut writer, &peer, &one).await?;
+                }
+                event = events.recv() => {
+                    // One flush answers a burst of events (a big sync touches thousands), and
+                    // only of the documents they touched: typing the minutes flushes the minutes,
+                    // not every document in every session.
+                    let mut burst = Vec::new();
+                    let mut lagged = false;
+                    match event {
+                        Ok(e) => burst.push(e),
+                        Err(broadcast::error::RecvError::Lagged(_)) => lagged = true,
+                        Err(broadcast::error::RecvError::Closed) => break Ok(()),
+                    }
+                    loop {
+                        match events.try_recv() {
+                            Ok(e) => burst.push(e),
+                            Err(broadcast::error::TryRecvError::Lagged(_)) => lagged = true,
+                            Err(_) => break,
+                        }
+                    }
+                    // Revocations this node learnt go on to the peer at once.
+                    if lagged || burst.iter().any(|e| matches!(e, NodeEvent::MembershipChanged)) {
+                        let revocations = blocking(&node, |n| Ok(n.presentation()?.revocations)).await?;
+                        if revocations.len() > revocations_sent {
+                            revocations_sent = revocations.len();
+                            writer.send(&WireMessage::Revocations(revocations).encode()).await?;
+                        }
+                    }
+                    let p = peer.clone();
+                    let (shared, touched) = blocking(&node, move |n| {
+                        let shared = n.shared_documents(Some(&p.org))?;
+                        let touched = if lagged {
+                            None
+                        } else {
+                            Some(n.documents_touched_by(&burst)?)
+                        };
+                        Ok((shared, touched))
+                    })
+                    .await?;
+                    // New minutes documents appear with meetings: those go out whole, since
+                    // the peer's first messages about them may have come before the meeting.
+                    let new: Vec<String> = shared.into_iter().filter(|d| !docs.contains(d)).collect();
+                    docs.extend(new.iter().cloned());
+                    let mut to_flush: BTreeSet<String> = match touched {
+                        Some(touched) => docs.intersection(&touched).cloned().collect(),
+                        None => docs.clone(),
+                    };
+                    to_flush.extend(new);
+                    report.messages_sent += flush(&node, &mut writer, &peer, &to_flush).await?;
+                }
+                _ = tokio::time::sleep_until(last_received + limits.idle) => {
+                    break Err(NetError::Timeout);
+                }
+                _ = tokio::time::sleep_until(writer.last_sent + limits.keepalive) => {
+                    writer.send(&WireMessage::Ping.encode()).await?;
+                }
+                _ = shutdown.changed() => break Ok(()),
             }
-            _ = tokio::time::sleep_until(last_received + limits.idle) => {
-                break Err(NetError::Timeout);
-            }
-            _ = tokio::time::sleep_until(writer.last_sent + limits.keepalive) => {
-                writer.send(&WireMessage::Ping.encode()).await?;
-            }
-            _ = shutdown.changed() => break Ok(()),
         }
-    };
-    read_task.abort();
+    }
+    .await;
     let p = peer.clone();
     let _ = blocking(&node, move |n| n.end_sync_session(&p.device, session)).await;
     result.map(|()| report)

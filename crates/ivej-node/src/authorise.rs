@@ -3,7 +3,8 @@
 //!
 //! - A facilitator's device may write anything (acting for a member is recorded as such:
 //!   the change is signed by the facilitator's device).
-//! - An observer's device writes nothing shared.
+//! - An observer's device (a funder, a public body) reads, and writes nothing shared but
+//!   its own organisation's profile (so the others see who reads along).
 //! - A member's device writes the records its organisation is a party to, as they were
 //!   before the change and as they are after it: its own organisation's profile, posts,
 //!   services; interests it sent or that are on its posts (to answer them); collaborations
@@ -50,12 +51,22 @@ pub(crate) fn may_write(
             Err("a change to another organisation's private document".into())
         };
     }
+    let org = who.org_id.as_str();
     match who.role {
         Role::Facilitator => return Ok(()),
-        Role::Observer => return Err("an observer's device writes nothing".into()),
+        Role::Observer => {
+            let own_profile = |t: &Touch| {
+                matches!(t, Touch::Record { collection, key }
+                    if collection == "organisations" && key == org)
+            };
+            return if matches!(scope, Scope::Street) && touches.iter().all(own_profile) {
+                Ok(())
+            } else {
+                Err("an observer's device writes nothing but its own profile".into())
+            };
+        }
         Role::Member => {}
     }
-    let org = who.org_id.as_str();
     for touch in touches {
         match (scope, touch) {
             (Scope::Minutes { parties }, _) => {

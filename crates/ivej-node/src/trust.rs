@@ -19,6 +19,9 @@ use ivej_trust::{
 };
 
 use crate::error::{NodeError, NodeResult};
+
+#[cfg(test)]
+mod tests;
 use crate::state::{hex, street_doc_id, unhex, State};
 use crate::{clock, Node};
 

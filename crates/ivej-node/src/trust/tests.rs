@@ -1,0 +1,291 @@
+//! Membership as the node enforces it: invites' uses, expiry and role, observers, keys at
+//! rest, revocation and removal, each through the node's own calls.
+
+use ivej_model::ipc::DeviceRole;
+use ivej_model::{Direction, StreetKind};
+
+use crate::{CreateStreet, InviteRequest, Node, NodeError, NodeOptions, OrgProfile, PostInput};
+
+fn node(dir: &std::path::Path) -> Node {
+    let mut options = NodeOptions::new(dir);
+    options.lan_discovery = false;
+    Node::open(options).unwrap()
+}
+
+fn street(dir: &std::path::Path) -> Node {
+    let n = node(dir);
+    n.create_street(CreateStreet {
+        name: "Industrivej Regstrup".into(),
+        kind: StreetKind::MiniNetwork,
+        region: String::new(),
+        languages: vec![],
+        org: OrgProfile {
+            name: "Erhvervshus Holbæk".into(),
+            ..Default::default()
+        },
+    })
+    .unwrap();
+    n
+}
+
+fn profile(name: &str) -> Option<OrgProfile> {
+    Some(OrgProfile {
+        name: name.into(),
+        ..Default::default()
+    })
+}
+
+#[test]
+fn an_invite_admits_no_more_devices_than_its_uses() {
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let f = street(dirs[0].path());
+    let invite = f.create_invite(InviteRequest::default()).unwrap();
+    let first = node(dirs[1].path());
+    first.join(&invite, profile("First ApS")).unwrap();
+    // The same code again, on another machine: it joins locally (nobody to ask offline),
+    // but no peer takes a second device from a one-use invite.
+    let second = node(dirs[2].path());
+    second.join(&invite, profile("Second ApS")).unwrap();
+    f.admit_each_other(&first).unwrap();
+    let refused = f.admit_each_other(&second);
+    assert!(
+        matches!(&refused, Err(NodeError::Refused(why)) if why.contains("used up")),
+        "{refused:?}"
+    );
+    // Three uses: three devices.
+    let invite = f
+        .create_invite(InviteRequest {
+            uses: 3,
+            ..Default::default()
+        })
+        .unwrap();
+    for i in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        let n = node(dir.path());
+        n.join(&invite, profile(&format!("Member {i}"))).unwrap();
+        f.admit_each_other(&n).unwrap();
+    }
+}
+
+#[test]
+fn an_expired_invite_is_refused_with_a_reason_and_bad_requests_name_their_field() {
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let f = street(dirs[0].path());
+    let mut invite = f.create_invite(InviteRequest::default()).unwrap();
+    // Made with an expiry in the past, as a clock that ran on would see it.
+    let mut enrolment = ivej_trust::Certificate::decode(&invite.enrolment).unwrap();
+    enrolment.fields.expires_ms = 1;
+    enrolment.fields.issued_ms = 0;
+    let authority = f
+        .lock()
+        .unwrap()
+        .trust
+        .as_ref()
+        .unwrap()
+        .authority
+        .clone()
+        .unwrap();
+    invite.enrolment = enrolment.fields.sign(&authority).encode();
+    let joiner = node(dirs[1].path());
+    let err = joiner.join(&invite, profile("Late ApS")).unwrap_err();
+    match err {
+        NodeError::Invalid(v) => assert_eq!(
+            v.0[0].problem,
+            ivej_model::Problem::BadInvite {
+                reason: "expired".into()
+            }
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(!joiner.has_street().unwrap(), "nothing joined");
+    for (request, field) in [
+        (
+            InviteRequest {
+                uses: 0,
+                ..Default::default()
+            },
+            "uses",
+        ),
+        (
+            InviteRequest {
+                expires_in_days: 0,
+                ..Default::default()
+            },
+            "expires_in",
+        ),
+        (
+            InviteRequest {
+                expires_in_days: 400,
+                ..Default::default()
+            },
+            "expires_in",
+        ),
+    ] {
+        match f.create_invite(request) {
+            Err(NodeError::Invalid(v)) => assert_eq!(v.0[0].field, field),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn only_the_facilitator_invites_new_members_and_an_observer_writes_nothing_shared() {
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let f = street(dirs[0].path());
+    f.create_post(PostInput::new(
+        Direction::Offer,
+        "CAP.SPACE",
+        "Storage hall",
+    ))
+    .unwrap();
+    let invite = f
+        .create_invite(InviteRequest {
+            role: DeviceRole::Observer,
+            ..Default::default()
+        })
+        .unwrap();
+    let observer = node(dirs[1].path());
+    observer.join(&invite, profile("Region Sjælland")).unwrap();
+    assert_eq!(observer.own_role().unwrap(), Some(DeviceRole::Observer));
+    // Its own profile is the one thing it writes (so the others see who reads along).
+    observer
+        .update_own_organisation(crate::OrgPatch {
+            name: Some("Region Sjælland (observer)".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(matches!(
+        observer.create_invite(InviteRequest::default()),
+        Err(NodeError::NotAllowed(_))
+    ));
+    assert!(matches!(
+        observer.create_post(PostInput::new(Direction::Need, "PUR", "Energy")),
+        Err(NodeError::NotAllowed(_))
+    ));
+    // A member does not invite new members either; it may invite its own devices.
+    let member = node(dirs[2].path());
+    member
+        .join(
+            &f.create_invite(InviteRequest::default()).unwrap(),
+            profile("Tuse Træ"),
+        )
+        .unwrap();
+    assert!(matches!(
+        member.create_invite(InviteRequest::default()),
+        Err(NodeError::NotAllowed(_))
+    ));
+    let own = member
+        .create_invite(InviteRequest {
+            own_device: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(!crate::invite_founds_organisation(&own));
+    assert!(own.authority_seed.is_none(), "a member holds no authority");
+}
+
+#[test]
+fn a_damaged_device_key_is_reported_and_never_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = {
+        let f = street(dir.path());
+        let key = f.signing_key().unwrap();
+        f.set_local_setting("sign_seed", "not a key").unwrap();
+        key
+    };
+    let mut options = NodeOptions::new(dir.path());
+    options.lan_discovery = false;
+    let err = Node::open(options).unwrap_err();
+    assert!(err.to_string().contains("damaged"), "{err}");
+    let store = ivej_store::Store::open(dir.path()).unwrap();
+    assert_eq!(
+        store.setting("local.sign_seed").unwrap().as_deref(),
+        Some("not a key"),
+        "left for the user to restore, not replaced"
+    );
+    assert_ne!(key, [0; 32]);
+}
+
+#[test]
+fn a_facilitators_second_device_is_a_facilitator_and_can_invite_members() {
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let f = street(dirs[0].path());
+    let invite = f
+        .create_invite(InviteRequest {
+            own_device: true,
+            ..Default::default()
+        })
+        .unwrap();
+    let laptop = node(dirs[1].path());
+    laptop.join(&invite, None).unwrap();
+    assert_eq!(laptop.own_role().unwrap(), Some(DeviceRole::Facilitator));
+    f.admit_each_other(&laptop).unwrap();
+    let member_invite = laptop.create_invite(InviteRequest::default()).unwrap();
+    let member = node(dirs[2].path());
+    member.join(&member_invite, profile("Tuse Træ")).unwrap();
+    f.admit_each_other(&member).unwrap();
+}
+
+#[test]
+fn removing_a_member_revokes_all_its_devices_and_the_facilitator_cannot_revoke_itself() {
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let f = street(dirs[0].path());
+    let member = node(dirs[1].path());
+    member
+        .join(
+            &f.create_invite(InviteRequest::default()).unwrap(),
+            profile("Tuse Træ"),
+        )
+        .unwrap();
+    let second = node(dirs[2].path());
+    second
+        .join(
+            &member
+                .create_invite(InviteRequest {
+                    own_device: true,
+                    ..Default::default()
+                })
+                .unwrap(),
+            None,
+        )
+        .unwrap();
+    f.admit_each_other(&member).unwrap();
+    f.admit_each_other(&second).unwrap();
+    // The street document brings the member's organisation to the facilitator.
+    for doc in f
+        .shared_documents(Some(&member.own_org_id().unwrap()))
+        .unwrap()
+    {
+        for _ in 0..5 {
+            if let Ok(Some(m)) = member.sync_message(&f.device_id().unwrap(), &doc) {
+                f.receive_sync_message(&member.device_id().unwrap(), &doc, &m)
+                    .unwrap();
+            }
+            if let Ok(Some(m)) = f.sync_message(&member.device_id().unwrap(), &doc) {
+                member
+                    .receive_sync_message(&f.device_id().unwrap(), &doc, &m)
+                    .unwrap();
+            }
+        }
+    }
+    let org = member.own_org_id().unwrap();
+    let removed = f.remove_member(&org).unwrap();
+    assert!(removed.left_at.is_some());
+    for device in [&member, &second] {
+        let id = device.device_id().unwrap();
+        assert!(
+            matches!(f.admitted(&id), Err(NodeError::Refused(_))),
+            "{id} is out"
+        );
+        assert!(f
+            .devices()
+            .unwrap()
+            .iter()
+            .any(|d| d.device_id == id && d.revoked.is_some()));
+    }
+    let own = f.device_id().unwrap();
+    assert!(matches!(
+        f.revoke_device(&own),
+        Err(NodeError::NotAllowed(_))
+    ));
+}

@@ -553,7 +553,33 @@ fn the_facilitator_plans_a_series_runs_a_meeting_and_reports_the_results() {
 
 /// `ivej serve` for `dir` (whose LAN discovery the caller switched off) on a free loopback
 /// port, dialling `peers`; returns the process, the address it serves on and its first line.
-fn serve(dir: &std::path::Path, peers: &[&str]) -> (std::process::Child, String, String) {
+/// An `ivej serve` process that is ended when dropped, also when its test fails (a
+/// failed test used to leave it running, holding the test's output pipe open).
+struct Served(std::process::Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+impl std::ops::Deref for Served {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Served {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+fn serve(dir: &std::path::Path, peers: &[&str]) -> (Served, String, String) {
     let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
     for peer in peers {
         args.extend(["--peer", peer]);
@@ -570,6 +596,7 @@ fn serve(dir: &std::path::Path, peers: &[&str]) -> (std::process::Child, String,
     BufReader::new(server.stderr.take().unwrap())
         .read_line(&mut line)
         .unwrap();
+    let server = Served(server);
     let addr = line
         .trim()
         .strip_prefix("serving on ")
@@ -637,4 +664,107 @@ fn peers_read_beside_a_running_serve_show_the_live_session_as_it_is() {
     // The session ended with its process: no longer vouched for.
     let peers = ivej_json(a.path(), &["peers"]);
     assert_eq!(peers[0]["connected"], false);
+}
+
+/// Invites with uses, expiry and role; the devices and their roles; removing a member,
+/// after which its device cannot sync; changes refused, by device. All with `--json`, and
+/// bad requests named.
+#[test]
+fn membership_from_the_command_line() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    street_with_an_offer(a.path());
+    // A member cannot be made facilitator, nor an invite good for nobody.
+    let out = ivej(a.path(), &["invite", "create", "--role", "facilitator"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("member or observer"),
+        "{}",
+        stderr(&out)
+    );
+    let out = ivej(a.path(), &["invite", "create", "--uses", "0"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("uses"), "{}", stderr(&out));
+
+    let invite = ivej_json(
+        a.path(),
+        &[
+            "invite",
+            "create",
+            "--uses",
+            "2",
+            "--expires-in",
+            "3",
+            "--role",
+            "observer",
+        ],
+    );
+    let code = invite["code"].as_str().unwrap();
+    ivej_ok(b.path(), &["join", code, "--org", "Region Sjælland"]);
+    let own = ivej_json(b.path(), &["device", "list"]);
+    let me = own
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["this_device"] == true)
+        .unwrap();
+    assert_eq!(me["role"], "observer");
+    let b_device = me["device_id"].as_str().unwrap().to_string();
+
+    for dir in [a.path(), b.path()] {
+        ivej_ok(dir, &["lan", "off"]);
+    }
+    let (mut server, addr, _) = serve(a.path(), &[]);
+    ivej_json(b.path(), &["sync", "--peer", &addr, "--timeout", "30"]);
+    assert_eq!(
+        ivej_json(b.path(), &["post", "list"])[0]["post"]["title"],
+        "Storage hall"
+    );
+    // The observer's device is known to the facilitator, with its role.
+    let devices = ivej_json(a.path(), &["device", "list"]);
+    let entry = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["device_id"] == b_device.as_str())
+        .unwrap_or_else(|| panic!("{devices}"));
+    assert_eq!(entry["role"], "observer");
+    assert!(entry["revoked"].is_null());
+    let human = ivej_ok(a.path(), &["device", "list"]);
+    assert!(
+        human.contains("observer") && human.contains("facilitator"),
+        "{human}"
+    );
+
+    // Removed (by the CLI beside the running serve): its device can no longer sync.
+    let removed = ivej_ok(a.path(), &["member", "remove", "Region Sjælland"]);
+    assert!(removed.contains("cannot be recalled"), "{removed}");
+    let devices = ivej_json(a.path(), &["device", "list"]);
+    assert!(devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["device_id"] == b_device.as_str() && d["revoked"].is_string()));
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let out = ivej(b.path(), &["sync", "--peer", &addr, "--timeout", "10"]);
+    assert!(
+        !out.status.success(),
+        "a removed member's device cannot sync"
+    );
+    let why = stderr(&out);
+    assert!(
+        why.contains("refused this device") && why.contains("removed from the street"),
+        "{why}"
+    );
+    assert_eq!(ivej_json(a.path(), &["refused"]), serde_json::json!([]));
+    assert!(ivej_ok(a.path(), &["refused"]).contains("0 refused"));
+    // Revoking by a prefix of the id that matches nothing is named.
+    let out = ivej(a.path(), &["device", "revoke", "zzzz"]);
+    assert!(!out.status.success());
+
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(server.id().to_string())
+        .status()
+        .unwrap();
+    assert!(server.wait().unwrap().success());
 }

@@ -14,6 +14,8 @@ pub enum NetError {
     Timeout,
     #[error("the peer closed the connection")]
     Closed,
+    #[error("the peer refused this device: {0}")]
+    RefusedByPeer(String),
     #[error(transparent)]
     Node(#[from] ivej_node::NodeError),
 }

@@ -183,6 +183,7 @@ async fn run_session(
             revocations,
             docs: _,
         } => (chain, revocations),
+        WireMessage::Goodbye(why) => return Err(NetError::RefusedByPeer(why)),
         WireMessage::Sync { .. } | WireMessage::Ping | WireMessage::Revocations(_) => {
             return Err(NetError::Protocol("expected hello first".into()));
         }
@@ -190,7 +191,24 @@ async fn run_session(
     // Who the peer is comes from its certificate, which must bind the very key the
     // handshake proved: never from anything the peer merely says.
     let key = peer_key.clone();
-    let identity = blocking(&node, move |n| n.admit_peer(&chain, &revocations, &key)).await?;
+    let admitted = blocking(&node, move |n| n.admit_peer(&chain, &revocations, &key)).await;
+    let identity = match admitted {
+        Ok(identity) => identity,
+        Err(NetError::Node(NodeError::Refused(why))) => {
+            // Say why, so its user reads a reason; then end. The peer may be sending its
+            // first messages already: read and drop them a moment (bounded), so it reads
+            // the goodbye instead of failing on a closed connection.
+            let _ = writer
+                .send(&WireMessage::Goodbye(why.clone()).encode())
+                .await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                while reader.recv().await.is_ok() {}
+            })
+            .await;
+            return Err(NetError::Node(NodeError::Refused(why)));
+        }
+        Err(e) => return Err(e),
+    };
     let peer = (identity.device_id, identity.org_id);
     let (peer_device, peer_org) = peer;
     let peer = Arc::new(Peer {
@@ -238,6 +256,14 @@ async fn run_session(
             // A newer session with the same device took over: end this one quietly.
             let p = peer.clone();
             if !blocking(&node, move |n| n.is_current_session(&p.device, session)).await? {
+                // Or the peer was revoked since it was admitted: tell it, then end.
+                let p = peer.clone();
+                if let Err(NetError::Node(NodeError::Refused(why))) =
+                    blocking(&node, move |n| n.admitted(&p.device)).await
+                {
+                    let _ = writer.send(&WireMessage::Goodbye(why.clone()).encode()).await;
+                    break Err(NetError::Node(NodeError::Refused(why)));
+                }
                 break Ok(());
             }
             tokio::select! {
@@ -262,6 +288,7 @@ async fn run_session(
                             blocking(&node, move |n| n.add_revocations(&list)).await?;
                             continue;
                         }
+                        WireMessage::Goodbye(why) => break Err(NetError::RefusedByPeer(why)),
                         WireMessage::Hello { .. } => {
                             break Err(NetError::Protocol("a second hello".into()));
                         }

@@ -9,6 +9,9 @@ const SYNC: u8 = 2;
 const PING: u8 = 3;
 const HELLO: u8 = 4;
 const REVOCATIONS: u8 = 5;
+const GOODBYE: u8 = 6;
+/// The most a goodbye's reason may say.
+const MAX_REASON: usize = 1024;
 const MAX_DOCS: usize = 100_000;
 /// Certificates in a chain, revocations in a list: far more than any street has.
 const MAX_ITEMS: usize = 10_000;
@@ -25,6 +28,9 @@ pub enum WireMessage {
     },
     /// Revocations the sender learnt during the session (a removal, a lost laptop).
     Revocations(Vec<Vec<u8>>),
+    /// The sender ends the session and says why (the peer's certificate was refused or
+    /// revoked), so the person at the other end reads a reason, not "broken pipe".
+    Goodbye(String),
     /// A signed sync message (`ivej_trust::SignedSync`) about one document.
     Sync { doc_id: String, payload: Vec<u8> },
     /// Nothing to say: the session is alive (sent when it has been quiet a while).
@@ -118,6 +124,14 @@ impl WireMessage {
                 out.push(REVOCATIONS);
                 put_list(&mut out, list);
             }
+            WireMessage::Goodbye(reason) => {
+                out.push(GOODBYE);
+                let mut end = reason.len().min(MAX_REASON);
+                while !reason.is_char_boundary(end) {
+                    end -= 1;
+                }
+                put_str(&mut out, &reason[..end]);
+            }
             WireMessage::Sync { doc_id, payload } => {
                 out.push(SYNC);
                 put_str(&mut out, doc_id);
@@ -151,6 +165,13 @@ impl WireMessage {
             HELLO_V1 => Err(NetError::Protocol(
                 "the peer runs an older version of Industrivej (before certificates)".into(),
             )),
+            GOODBYE => {
+                let reason = r.string()?;
+                if reason.len() > MAX_REASON || !r.rest.is_empty() {
+                    return Err(NetError::Protocol("a malformed goodbye".into()));
+                }
+                Ok(WireMessage::Goodbye(reason))
+            }
             REVOCATIONS => {
                 let list = r.list()?;
                 if !r.rest.is_empty() {
@@ -185,6 +206,8 @@ mod tests {
         assert_eq!(WireMessage::decode(&hello.encode()).unwrap(), hello);
         let revs = WireMessage::Revocations(vec![vec![4; 10]]);
         assert_eq!(WireMessage::decode(&revs.encode()).unwrap(), revs);
+        let bye = WireMessage::Goodbye("the device was revoked".into());
+        assert_eq!(WireMessage::decode(&bye.encode()).unwrap(), bye);
         let sync = WireMessage::Sync {
             doc_id: "street:s".into(),
             payload: vec![1, 2, 3],

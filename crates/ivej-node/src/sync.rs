@@ -731,8 +731,11 @@ impl Node {
                 }
             }
         }
-        // What the other process says of its sessions.
+        // What the other process says of its sessions, and whom it let in or revoked.
         st.load_peers()?;
+        if st.refresh_trust()? {
+            events.push(NodeEvent::MembershipChanged);
+        }
         drop(st);
         let changed = !events.is_empty();
         for event in events {

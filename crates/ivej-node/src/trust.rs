@@ -361,6 +361,28 @@ impl State {
         Ok(any)
     }
 
+    /// Takes certificates and revocations another process (the CLI beside `ivej serve` or
+    /// the app) stored; returns whether any was new.
+    pub(crate) fn refresh_trust(&mut self) -> NodeResult<bool> {
+        let (certs, revocations) = (self.store.certificates()?, self.store.revocations()?);
+        let Some(trust) = self.trust.as_mut() else {
+            return Ok(false);
+        };
+        let now = clock::now_ms();
+        let mut changed = false;
+        for bytes in certs {
+            if let Ok(cert) = Certificate::decode(&bytes) {
+                changed |= trust.membership.add_certificate(cert, now).unwrap_or(false);
+            }
+        }
+        for bytes in revocations {
+            if let Ok(rev) = Revocation::decode(&bytes) {
+                changed |= trust.membership.add_revocation(rev).unwrap_or(false);
+            }
+        }
+        Ok(changed)
+    }
+
     pub(crate) fn record_refusal(
         &mut self,
         device_id: &str,

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use crate::support::{ivej, ivej_json, ivej_ok, stdout};
+use crate::support::{ivej, ivej_json, ivej_ok, stderr, stdout};
 use crate::webdriver::{app_binary, running_named, Display, Session};
 
 /// One app at a time: two WebKits at once on two cores only make both slow.
@@ -217,6 +217,43 @@ fn interest_arrives_live_from_a_peer_is_answered_and_a_draft_survives_a_restart(
     let interests = ivej_json(peer.path(), &["post", "interests", &post_id]);
     assert_eq!(interests[0]["answer"], "Welcome, call Jens", "{interests}");
     assert_eq!(interests[0]["status"], "accepted");
+
+    // Who is who: the devices with their roles; nothing refused so far. Then the
+    // member's laptop is lost: the facilitator revokes it, after a plain warning, and it
+    // can no longer sync.
+    s.click("#nav-sync");
+    s.wait_text("#no-refused", &message("en", "sync-no-refused"));
+    let peer_devices = ivej_json(peer.path(), &["device", "list"]);
+    let tuse_device = peer_devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["this_device"] == true)
+        .unwrap()["device_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.click("#nav-members");
+    let row = format!(".device-row[data-id='{tuse_device}']");
+    s.wait_text(&row, "Tuse Træ");
+    s.wait_text(&row, &message("en", "role-member"));
+    s.wait_text("#device-list", &message("en", "role-facilitator"));
+    s.click(&format!("{row} .revoke"));
+    s.wait_text("#revoke-confirm", "cannot be recalled");
+    s.screenshot("devices-revoke-warning");
+    s.click("#revoke-yes");
+    s.wait_text(&row, &message("en", "devices-revoked"));
+    s.screenshot("devices-revoked");
+    let out = ivej(
+        peer.path(),
+        &["sync", "--peer", &address, "--timeout", "10"],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("refused this device"),
+        "{}",
+        stderr(&out)
+    );
 
     // Half a post typed, the window made smaller, then the app is closed: the draft and
     // the size are there on the next start.

@@ -38,7 +38,7 @@ pub fn App() -> Html {
                     html! { <Members app={app.clone()} summary={(**summary).clone()} /> }
                 }
                 View::Member(id) => {
-                    html! { <MemberDetailView app={app.clone()} id={id.clone()} /> }
+                    html! { <MemberDetailView app={app.clone()} id={id.clone()} facilitator={summary.is_facilitator()} /> }
                 }
                 View::Profile => html! { <Profile app={app.clone()} /> },
                 View::Sync => html! { <SyncStatusView app={app.clone()} /> },

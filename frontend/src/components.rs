@@ -1,5 +1,6 @@
 pub mod awaiting_sync;
 pub mod board;
+pub mod devices;
 pub mod field;
 pub mod industry_picker;
 pub mod kind_picker;

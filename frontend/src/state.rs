@@ -221,6 +221,7 @@ mod tests {
             active_posts: 0,
             meetings: 0,
             damaged_chunks: 0,
+            role: None,
         })
     }
 

@@ -61,11 +61,17 @@ pub struct StreetSummary {
     /// opened; what they held comes back with the next sync.
     #[serde(default)]
     pub damaged_chunks: u32,
+    /// This device's role, as its certificate says (`None` before it has one).
+    #[serde(default)]
+    pub role: Option<crate::ipc::DeviceRole>,
 }
 
 impl StreetSummary {
     /// Whether this device's organisation facilitates the street.
     pub fn is_facilitator(&self) -> bool {
+        if let Some(role) = self.role {
+            return role == crate::ipc::DeviceRole::Facilitator;
+        }
         self.own_org
             .as_ref()
             .is_some_and(|o| o.id == self.street.facilitator_org)

@@ -640,6 +640,9 @@ impl State {
             active_posts: count(self.store.active_post_count(&today)?),
             meetings: count(doc.keys::<ivej_model::Meeting>().len()),
             damaged_chunks: count(self.store.quarantined()?.len()),
+            role: self
+                .own_identity()
+                .map(|id| crate::trust::device_role(id.role)),
         })
     }
 }

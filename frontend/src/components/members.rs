@@ -3,6 +3,7 @@ use ivej_model::{reference, StreetSummary};
 use serde::Serialize;
 use yew::prelude::*;
 
+use crate::components::devices::Devices;
 use crate::dom::value_of;
 use crate::format;
 use crate::hooks::use_app_state::AppHandle;
@@ -31,8 +32,9 @@ pub fn industry_name(lang: ivej_model::Lang, codes: &[String]) -> String {
         .unwrap_or_default()
 }
 
-/// The members directory: industry and distance, each opening to its CV and posts. The
-/// facilitator invites new members from here.
+/// The members directory: industry and distance, each opening to its CV and posts, and
+/// the devices in the street with their roles. The facilitator invites new members and
+/// revokes devices from here.
 #[function_component]
 pub fn Members(props: &MembersProps) -> Html {
     let state = &props.app.state;
@@ -109,6 +111,7 @@ pub fn Members(props: &MembersProps) -> Html {
                     </table>
                 },
             } }
+            <Devices app={props.app.clone()} {facilitator} />
         </section>
     }
 }

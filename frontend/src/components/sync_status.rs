@@ -1,4 +1,4 @@
-use ivej_model::ipc::SyncStatus;
+use ivej_model::ipc::{RefusalView, SyncStatus};
 use ivej_model::ApiError;
 use yew::prelude::*;
 
@@ -42,6 +42,7 @@ pub fn SyncStatusView(props: &SyncStatusProps) -> Html {
         });
     }
     let status = use_query::<_, SyncStatus, _>("sync_status", NoArgs {}, (state.revision, *tick));
+    let refusals = use_query::<_, Vec<RefusalView>, _>("refusals", NoArgs {}, state.revision);
     let address = use_state(String::new);
     let error = use_state(|| None::<ApiError>);
     let asked = use_state(|| false);
@@ -144,6 +145,30 @@ pub fn SyncStatusView(props: &SyncStatusProps) -> Html {
                     </tbody>
                 </table>
             }
+            <h2>{ tr(lang, "sync-refused") }</h2>
+            { match &*refusals {
+                Loaded::Ready(list) if list.is_empty() => html! { <p class="muted" id="no-refused">{ tr(lang, "sync-no-refused") }</p> },
+                Loaded::Ready(list) => html! {
+                    <>
+                    <p class="muted">{ tr(lang, "sync-refused-text") }</p>
+                    <table class="refusal-list" id="refusal-list">
+                        <thead><tr><th>{ tr(lang, "sync-refused-from") }</th><th>{ tr(lang, "sync-refused-why") }</th><th>{ tr(lang, "sync-refused-when") }</th></tr></thead>
+                        <tbody>
+                        { for list.iter().take(50).map(|r| html! {
+                            <tr class="refusal-row">
+                                <td><strong>{ r.org_name.clone().unwrap_or_else(|| tr(lang, "sync-unknown-org")) }</strong>
+                                    <div class="muted mono">{ r.device_id.chars().take(12).collect::<String>() }</div></td>
+                                <td>{ &r.reason }</td>
+                                <td>{ format::ago(lang, r.at, now) }</td>
+                            </tr>
+                        }) }
+                        </tbody>
+                    </table>
+                    </>
+                },
+                Loaded::Failed(e) => html! { <p class="error">{ error_text(lang, e) }</p> },
+                Loaded::Pending => html! {},
+            } }
             <h2>{ tr(lang, "sync-by-address") }</h2>
             <form class="inline-form" onsubmit={add_peer}>
                 <input id="peer-address" value={(*address).clone()} oninput={on_address} placeholder="192.168.1.20:7117" />

@@ -1,6 +1,6 @@
 //! The members directory, one's own organisation, and invites.
 
-use ivej_model::ipc::{InviteView, MemberDetail, MemberView};
+use ivej_model::ipc::{DeviceView, InviteView, MemberDetail, MemberView};
 use ivej_model::{ApiError, ErrorCode, OrgPatch, Organisation};
 use tauri::State;
 
@@ -28,6 +28,24 @@ pub fn update_own_organisation(
     patch: OrgPatch,
 ) -> Result<Organisation, ApiError> {
     api(shell.node()?.update_own_organisation(patch))
+}
+
+/// The devices in the street, with their organisation and role.
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn devices(shell: State<'_, Shell>) -> Result<Vec<DeviceView>, ApiError> {
+    api(shell.node()?.devices())
+}
+
+/// Revokes a device (facilitator only). What it already received cannot be recalled.
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn revoke_device(shell: State<'_, Shell>, device_id: String) -> Result<(), ApiError> {
+    api(shell.node()?.revoke_device(&device_id))
+}
+
+/// Removes an organisation from the street and revokes all its devices (facilitator only).
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn remove_member(shell: State<'_, Shell>, org_id: String) -> Result<Organisation, ApiError> {
+    api(shell.node()?.remove_member(&org_id))
 }
 
 /// A new member's invite (facilitator only), with this device's LAN address when it has

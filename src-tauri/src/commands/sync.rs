@@ -1,6 +1,6 @@
 //! The sync status screen: peers, "sync now", LAN discovery on and off, peers by address.
 
-use ivej_model::ipc::SyncStatus;
+use ivej_model::ipc::{RefusalView, SyncStatus};
 use ivej_model::ApiError;
 use tauri::State;
 
@@ -38,4 +38,10 @@ pub async fn set_lan_discovery(shell: State<'_, Shell>, on: bool) -> Result<(), 
 #[tauri::command(async, rename_all = "snake_case")]
 pub fn add_peer(shell: State<'_, Shell>, address: String) -> Result<(), ApiError> {
     shell.add_peer(&address)
+}
+
+/// Changes refused from peers, newest first, by the device that sent them.
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn refusals(shell: State<'_, Shell>) -> Result<Vec<RefusalView>, ApiError> {
+    api(shell.node()?.refusals())
 }

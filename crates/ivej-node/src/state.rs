@@ -266,7 +266,7 @@ impl State {
             uses: 0,
             issued_ms: clock::now_ms(),
             expires_ms: 0,
-            label: String::new(),
+            label: crate::trust::device_label(),
         }
         .sign(&authority);
         let mut membership = ivej_trust::Membership::new(street_id, authority.public());

@@ -879,7 +879,7 @@ pub fn invite_founds_organisation(invite: &Invite) -> bool {
 }
 
 /// A name for this device in lists: the host's name, if it has one.
-fn device_label() -> String {
+pub(crate) fn device_label() -> String {
     let name = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
     let name: String = name.trim().chars().filter(|c| !c.is_control()).collect();
     let mut label = String::new();

@@ -459,7 +459,7 @@ async fn a_change_that_inflates_to_a_gigabyte_is_refused_before_it_is_inflated()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn minutes_of_meetings_that_do_not_exist_are_never_created_stored_or_spread() {
     let street = attacked_street().await;
-    let before = street.a.shared_documents(None).unwrap();
+    let before = street.a.documents_shared_with(None).unwrap();
     assert_eq!(before.len(), 2, "the street and its one meeting's minutes");
     let invented: Vec<String> = (0..10_000).map(|i| format!("minutes:fake-{i}")).collect();
     let mut m = Mallory::connect(
@@ -483,8 +483,11 @@ async fn minutes_of_meetings_that_do_not_exist_are_never_created_stored_or_sprea
     }
     // The node ignored them: asked once more, it shares what it shared before.
     m.sync().await;
-    assert_eq!(street.a.shared_documents(None).unwrap(), before);
-    assert_eq!(street.reopens().shared_documents(None).unwrap(), before);
+    assert_eq!(street.a.documents_shared_with(None).unwrap(), before);
+    assert_eq!(
+        street.reopens().documents_shared_with(None).unwrap(),
+        before
+    );
     drop(m);
     street.honest_member_converges().await;
     street.listener.shutdown().await;

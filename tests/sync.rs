@@ -89,14 +89,14 @@ fn meeting_hosted_by_the_first_member(peers: &[Peer]) -> ivej_model::Meeting {
 
 /// Exchanges messages between two peers until both are quiet; returns (messages, bytes).
 fn exchange(a: &Peer, b: &Peer) -> (usize, usize) {
-    let mut docs = a.node.shared_documents(Some(&b.org)).unwrap();
-    for d in b.node.shared_documents(Some(&a.org)).unwrap() {
+    // In process, each node admits the other as a transport that proved its key would.
+    a.node.admit_each_other(&b.node).unwrap();
+    let mut docs = a.node.documents_shared_with(Some(&b.device)).unwrap();
+    for d in b.node.documents_shared_with(Some(&a.device)).unwrap() {
         if !docs.contains(&d) {
             docs.push(d);
         }
     }
-    // In process, each node admits the other as a transport that proved its key would.
-    a.node.admit_each_other(&b.node).unwrap();
     let (mut messages, mut bytes) = (0, 0);
     for _ in 0..100 {
         let mut quiet = true;
@@ -279,7 +279,7 @@ fn garbage_and_documents_not_shared_are_refused_without_harm() {
     let peers = street(1);
     gossip(&peers);
     let (a, b) = (&peers[0], &peers[1]);
-    let street_doc = a.node.shared_documents(Some(&b.org)).unwrap()[0].clone();
+    let street_doc = a.node.documents_shared_with(Some(&b.device)).unwrap()[0].clone();
     let before = shared_view(&b.node);
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     for len in [0, 1, 5, 64, 4096] {
@@ -343,7 +343,7 @@ fn the_private_document_reaches_only_the_companys_own_devices() {
     assert!(titles(&peers[1].node).is_empty());
     assert!(!peers[0]
         .node
-        .shared_documents(Some(&peers[1].org))
+        .documents_shared_with(Some(&peers[1].device))
         .unwrap()
         .iter()
         .any(|d| d.starts_with("private:")));
@@ -434,4 +434,79 @@ fn two_people_typing_into_the_same_minutes_offline_keep_both_texts() {
         a,
         format!("Present: all.\n{facilitator}Challenge: idle machines.\n{host}")
     );
+}
+
+/// Every byte of a node's data directory, as a technical member could read it.
+fn data_directory_bytes(node: &Node) -> Vec<u8> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(node.data_dir()).unwrap() {
+        all.extend(std::fs::read(entry.unwrap().path()).unwrap_or_default());
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// Minutes held in confidence reach the facilitator and the organisations present, and
+/// no one else: a member who was not there finds nothing of them on its device, in its
+/// export or in its database's bytes, however the others sync with it.
+#[test]
+fn minutes_held_in_confidence_reach_only_the_facilitator_and_those_present() {
+    let peers = street(2);
+    gossip(&peers);
+    // Hosted by the first member; the second was not there.
+    let meeting = meeting_hosted_by_the_first_member(&peers);
+    gossip(&peers);
+    let (facilitator, present, absent) = (&peers[0], &peers[1], &peers[2]);
+    facilitator
+        .node
+        .set_minutes_in_confidence(&meeting.id, true)
+        .unwrap();
+    let secret = "Hansen will sell the laser cutter";
+    facilitator
+        .node
+        .splice_minutes(&meeting.id, 0, 0, secret)
+        .unwrap();
+    for _ in 0..2 {
+        exchange(facilitator, present);
+        exchange(facilitator, absent);
+        exchange(present, absent);
+    }
+    assert_eq!(present.node.minutes(&meeting.id).unwrap().text, secret);
+    assert_eq!(absent.node.minutes(&meeting.id).unwrap().text, "");
+    let export = serde_json::to_string(&absent.node.export().unwrap()).unwrap();
+    assert!(
+        !export.contains("Hansen"),
+        "not in the absent member's export"
+    );
+    assert!(
+        !contains(&data_directory_bytes(&absent.node), "Hansen"),
+        "not anywhere in the absent member's data directory"
+    );
+    // Asked for by hand, the minutes are not shared with it.
+    let doc = format!("minutes:{}", meeting.id);
+    assert!(!facilitator
+        .node
+        .documents_shared_with(Some(&absent.device))
+        .unwrap()
+        .contains(&doc));
+    assert!(matches!(
+        facilitator.node.sync_message(&absent.device, &doc),
+        Err(ivej_node::NodeError::NotAllowed(_))
+    ));
+    assert!(matches!(
+        present.node.sync_message(&absent.device, &doc),
+        Err(ivej_node::NodeError::NotAllowed(_))
+    ));
+    // Minutes not held in confidence go to everyone, as before.
+    facilitator
+        .node
+        .set_minutes_in_confidence(&meeting.id, false)
+        .unwrap();
+    exchange(facilitator, absent);
+    assert_eq!(absent.node.minutes(&meeting.id).unwrap().text, secret);
 }

@@ -270,6 +270,7 @@ meeting-attendance = Til stede
 meeting-minutes = Referat
 meeting-minutes-placeholder = Skriv referatet her; andre på mødet kan skrive samtidig.
 minutes-in-confidence = Fortroligt
+minutes-in-confidence-note = Kun facilitatoren og de fremmødte organisationer modtager dette referat fra nu af. Den, der allerede har modtaget det, beholder det.
 meeting-decisions = Beslutninger
 meeting-decision-placeholder = En beslutning
 meeting-add = Tilføj

@@ -273,6 +273,7 @@ meeting-attendance = Present
 meeting-minutes = Minutes
 meeting-minutes-placeholder = Type the minutes here; others at the meeting can type at the same time.
 minutes-in-confidence = In confidence
+minutes-in-confidence-note = Only the facilitator and the organisations present receive these minutes from now on. Whoever received them before keeps what they have.
 meeting-decisions = Decisions
 meeting-decision-placeholder = A decision
 meeting-add = Add

@@ -273,6 +273,7 @@ meeting-attendance = Paikalla
 meeting-minutes = Muistio
 meeting-minutes-placeholder = Kirjoita muistio tähän; muut tapaamisessa olevat voivat kirjoittaa samaan aikaan.
 minutes-in-confidence = Luottamuksellinen
+minutes-in-confidence-note = Vain fasilitaattori ja paikalla olleet organisaatiot saavat tämän pöytäkirjan tästä lähtien. Jo aiemmin saaneet säilyttävät sen.
 meeting-decisions = Päätökset
 meeting-decision-placeholder = Päätös
 meeting-add = Lisää

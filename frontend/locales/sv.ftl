@@ -273,6 +273,7 @@ meeting-attendance = Närvarande
 meeting-minutes = Protokoll
 meeting-minutes-placeholder = Skriv protokollet här; andra på mötet kan skriva samtidigt.
 minutes-in-confidence = Konfidentiellt
+minutes-in-confidence-note = Bara facilitatorn och de närvarande organisationerna får detta protokoll från och med nu. Den som redan har fått det behåller det.
 meeting-decisions = Beslut
 meeting-decision-placeholder = Ett beslut
 meeting-add = Lägg till

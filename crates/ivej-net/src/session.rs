@@ -163,7 +163,7 @@ async fn run_session(
     };
 
     let (presentation, offered) = blocking(&node, |n| {
-        Ok((n.presentation()?, n.shared_documents(None)?))
+        Ok((n.presentation()?, n.documents_shared_with(None)?))
     })
     .await?;
     let mut revocations_sent = presentation.revocations.len();
@@ -221,7 +221,7 @@ async fn run_session(
     let (session, shared) = blocking(&node, move |n| {
         let session = n.start_sync_session(&p.device, &peer_key)?;
         n.peer_connected(&p.device, &p.org, ivej_model::Via::Lan)?;
-        Ok((session, n.shared_documents(Some(&p.org))?))
+        Ok((session, n.documents_shared_with(Some(&p.device))?))
     })
     .await?;
     let mut docs: BTreeSet<String> = shared.into_iter().collect();
@@ -338,7 +338,7 @@ async fn run_session(
                     }
                     let p = peer.clone();
                     let (shared, touched) = blocking(&node, move |n| {
-                        let shared = n.shared_documents(Some(&p.org))?;
+                        let shared = n.documents_shared_with(Some(&p.device))?;
                         let touched = if lagged {
                             None
                         } else {

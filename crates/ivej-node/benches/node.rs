@@ -208,6 +208,61 @@ fn open_two_year_street() {
     report("  rebuild the query tables from the documents", samples);
 }
 
+/// What trust costs per change: signing one (on every save) and checking one's signature
+/// (on every change received), set against a save and against the two-year street's whole
+/// history (what a new device checks on its first sync).
+fn trust_costs() {
+    let key = ivej_trust::SigningSecret::from_seed([7; 32]);
+    let hashes: Vec<[u8; 32]> = (0..2_000u32)
+        .map(|i| {
+            let mut h = [0u8; 32];
+            h[..4].copy_from_slice(&i.to_be_bytes());
+            h
+        })
+        .collect();
+    let mut signatures = Vec::with_capacity(hashes.len());
+    let sign: Vec<Duration> = hashes
+        .iter()
+        .map(|h| {
+            let (sig, took) = time(|| ivej_trust::ChangeSignature::sign(&key, "street:s", *h));
+            signatures.push(sig);
+            took
+        })
+        .collect();
+    let verify: Vec<Duration> = signatures
+        .iter()
+        .map(|sig| time(|| sig.verify("street:s").expect("verifies")).1)
+        .collect();
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        percentile(&v, 0.5)
+    };
+    let (sign_each, verify_each) = (median(sign.clone()), median(verify.clone()));
+    report("sign one change (every save)", sign);
+    report(
+        "verify one change's signature (every change received)",
+        verify,
+    );
+    let mut street = demo::generate(DemoSize::two_year(), 2017, clock::now_ms(), clock::today())
+        .expect("generate");
+    let changes = street.street.changes_since(&[]).len()
+        + street
+            .minutes
+            .iter_mut()
+            .map(|(_, m)| m.changes_since(&[]).len())
+            .sum::<usize>();
+    println!(
+        "{:<58} {changes} changes: verifying all {:>7.1} ms",
+        "two-year street, first sync",
+        verify_each.as_secs_f64() * 1e3 * changes as f64
+    );
+    println!(
+        "{:<58} {:>7.3} ms of signing per save",
+        "one post saved",
+        sign_each.as_secs_f64() * 1e3
+    );
+}
+
 fn main() {
     // `cargo test --benches` runs this too; keep that quick.
     if std::env::args().any(|a| a == "--test" || a == "--list") {
@@ -217,6 +272,7 @@ fn main() {
         "Industrivej node benchmarks (debug builds are slower; `cargo xtask bench` uses release)"
     );
     save_latency();
+    trust_costs();
     list_and_search();
     open_two_year_street();
 }

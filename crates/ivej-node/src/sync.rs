@@ -29,28 +29,52 @@ impl State {
         self.store_status_if_due(peer)
     }
 
-    /// What `doc_id` is, if this node shares it with a device of `peer_org`.
-    fn target(&self, doc_id: &str, peer_org: Option<&str>) -> NodeResult<Target> {
-        let street_id = self.street_id.as_deref().ok_or(NodeError::NoStreet)?;
-        if doc_id == street_doc_id(street_id) {
+    /// What `doc_id` is, if this node shares it with `peer`.
+    fn target(&mut self, doc_id: &str, peer: &Identity) -> NodeResult<Target> {
+        let street_id = self.street_id.clone().ok_or(NodeError::NoStreet)?;
+        if doc_id == street_doc_id(&street_id) {
             return Ok(Target::Street);
         }
         if let Some(meeting) = doc_id.strip_prefix("minutes:") {
             // Only the minutes of a meeting the street knows: a peer cannot make this node
             // create, store and spread documents of its own invention.
-            if self.street()?.contains::<ivej_model::Meeting>(meeting) {
+            if self.street()?.contains::<ivej_model::Meeting>(meeting)
+                && self.minutes_readable_by(meeting, peer)?
+            {
                 return Ok(Target::Minutes(meeting.to_string()));
             }
         }
         if let Some(own) = self.own_org.as_deref() {
             // The private document goes only to the company's own devices.
-            if doc_id == private_doc_id(own) && peer_org == Some(own) {
+            if doc_id == private_doc_id(own) && peer.org_id == own {
                 return Ok(Target::Private);
             }
         }
         Err(NodeError::NotAllowed(format!(
             "document `{doc_id}` is not shared with this peer"
         )))
+    }
+
+    /// Whether `peer` may receive a meeting's minutes: always, unless they are held in
+    /// confidence; then only the facilitator's devices and those of the organisations
+    /// present (the host and the attendance). Minutes never stored here hold nothing.
+    pub(crate) fn minutes_readable_by(
+        &mut self,
+        meeting: &str,
+        peer: &Identity,
+    ) -> NodeResult<bool> {
+        if peer.role == ivej_trust::Role::Facilitator {
+            return Ok(true);
+        }
+        let stored = self.minutes.contains_key(meeting)
+            || self
+                .store
+                .load_document(&minutes_doc_id(meeting))?
+                .is_some();
+        if !stored || !self.minutes_mut(meeting)?.in_confidence().unwrap_or(true) {
+            return Ok(true);
+        }
+        Ok(self.minutes_parties(meeting).contains(&peer.org_id))
     }
 
     /// The document a target names.
@@ -335,21 +359,26 @@ impl Node {
             .set_setting(&format!("local.{key}"), value)?)
     }
 
-    /// The documents to sync with a device of organisation `peer_org`: the street, the
-    /// minutes of every meeting the street knows, and the private document for the
-    /// company's own devices.
-    pub fn shared_documents(&self, peer_org: Option<&str>) -> NodeResult<Vec<String>> {
-        let st = self.lock()?;
+    /// The documents to sync with `peer` (an admitted device), or that this node offers
+    /// (`None`): the street, the minutes of every meeting the street knows (those held in
+    /// confidence only for the facilitator and the organisations present), and the private
+    /// document for the company's own devices.
+    pub fn documents_shared_with(&self, peer: Option<&str>) -> NodeResult<Vec<String>> {
+        let peer = peer.map(|device| self.admitted(device)).transpose()?;
+        let mut st = self.lock()?;
         let street_id = st.street_id.clone().ok_or(NodeError::NoStreet)?;
         let mut docs = vec![street_doc_id(&street_id)];
-        docs.extend(
-            st.street()?
-                .keys::<ivej_model::Meeting>()
-                .iter()
-                .map(|id| minutes_doc_id(id)),
-        );
-        if let Some(own) = st.own_org.as_deref() {
-            if peer_org == Some(own) {
+        for meeting in st.street()?.keys::<ivej_model::Meeting>() {
+            let shared = match &peer {
+                Some(peer) => st.minutes_readable_by(&meeting, peer)?,
+                None => true,
+            };
+            if shared {
+                docs.push(minutes_doc_id(&meeting));
+            }
+        }
+        if let (Some(own), Some(peer)) = (st.own_org.as_deref(), &peer) {
+            if peer.org_id == own {
                 docs.push(private_doc_id(own));
             }
         }
@@ -454,7 +483,7 @@ impl Node {
     pub fn sync_message(&self, peer: &str, doc_id: &str) -> NodeResult<Option<Vec<u8>>> {
         let identity = self.admitted(peer)?;
         let mut st = self.lock()?;
-        let target = st.target(doc_id, Some(&identity.org_id))?;
+        let target = st.target(doc_id, &identity)?;
         let mut state = std::mem::take(st.sync_state(peer, doc_id)?);
         let message = st.document_mut(&target)?.generate_sync_message(&mut state);
         // On an error the state (what the peer told us) is what failed: it stays fresh.
@@ -533,7 +562,7 @@ impl Node {
         let envelope = SignedSync::decode(bytes)
             .map_err(|e| NodeError::Refused(format!("the message: {e}")))?;
         let mut st = self.lock()?;
-        let target = st.target(doc_id, Some(&sender.org_id))?;
+        let target = st.target(doc_id, sender)?;
         let new_certs = st.take_certificates(envelope.certificates)?;
         if !new_certs.is_empty() {
             self.emit(NodeEvent::MembershipChanged);

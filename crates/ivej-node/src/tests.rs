@@ -1062,11 +1062,10 @@ fn events_name_the_documents_they_touched() {
 fn sync_pair(a: &Node, b: &Node) {
     a.admit_each_other(b).unwrap();
     let (da, db) = (a.device_id().unwrap(), b.device_id().unwrap());
-    let (oa, ob) = (a.own_org_id().unwrap(), b.own_org_id().unwrap());
     for _ in 0..50 {
         let mut quiet = true;
-        let mut docs = a.shared_documents(Some(&ob)).unwrap();
-        docs.extend(b.shared_documents(Some(&oa)).unwrap());
+        let mut docs = a.documents_shared_with(Some(&db)).unwrap();
+        docs.extend(b.documents_shared_with(Some(&da)).unwrap());
         for doc in &docs {
             for (from, to, from_id, to_id) in [(a, b, &da, &db), (b, a, &db, &da)] {
                 let Ok(Some(m)) = from.sync_message(to_id, doc) else {

@@ -413,6 +413,7 @@ pub fn MeetingScreen(props: &MeetingProps) -> Html {
                     <textarea id="minutes" rows="12" value={(*minutes).clone()} oninput={on_minutes} placeholder={tr(lang, "meeting-minutes-placeholder")} />
                     { general_error(lang, minutes_error.as_ref()) }
                     <label class="inline"><input type="checkbox" id="in-confidence" checked={v.in_confidence} onchange={on_confidence} />{ tr(lang, "minutes-in-confidence") }</label>
+                    if v.in_confidence { <p class="muted" id="confidence-note">{ tr(lang, "minutes-in-confidence-note") }</p> }
                     <h2>{ tr(lang, "meeting-decisions") }</h2>
                     <ul class="decisions">{ for v.decisions.iter().map(|d| html! { <li class="decision">{ &d.text }</li> }) }</ul>
                     <form class="inline-form" onsubmit={add_decision}>

@@ -253,7 +253,7 @@ fn removing_a_member_revokes_all_its_devices_and_the_facilitator_cannot_revoke_i
     f.admit_each_other(&second).unwrap();
     // The street document brings the member's organisation to the facilitator.
     for doc in f
-        .shared_documents(Some(&member.own_org_id().unwrap()))
+        .documents_shared_with(Some(&member.device_id().unwrap()))
         .unwrap()
     {
         for _ in 0..5 {

@@ -18,7 +18,7 @@ mod session;
 mod wire;
 
 pub use channel::{NoiseChannel, NoiseReader, NoiseWriter, Reassembly, MAX_MESSAGE, NOISE_PARAMS};
-pub use discovery::{street_tag, Discovery, FoundPeer, SERVICE_TYPE};
+pub use discovery::{day_number, device_pseudonym, street_tag, Discovery, FoundPeer, SERVICE_TYPE};
 pub use error::NetError;
 pub use identity::DeviceKeys;
 pub use serve::{serve, ServeOptions, Server, DEFAULT_PORT};

@@ -11,7 +11,7 @@ use ivej_node::Node;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
-use crate::discovery::{street_tag, Discovery};
+use crate::discovery::{device_pseudonym, Discovery};
 use crate::error::NetError;
 use crate::session::{connect, Listener};
 
@@ -53,7 +53,6 @@ pub struct Server {
     wake: Arc<Notify>,
     connected: Connected,
     tasks: Vec<JoinHandle<()>>,
-    _discovery: Option<Discovery>,
 }
 
 /// Devices with a session under way, so one peer is dialled once.
@@ -193,28 +192,32 @@ pub async fn serve(node: Arc<Node>, options: ServeOptions) -> Result<Server, Net
         )));
     }
 
-    // Peers found on the LAN. The device with the smaller id dials, so each pair has one
-    // session.
-    let discovery = if options.lan_discovery {
-        let tag = street_tag(&secret, &street_id);
-        let (discovery, mut found) =
-            Discovery::start(&tag, &device_id, listener.local_addr().port())?;
+    // Peers found on the LAN. Of two devices, the one whose announcement (day, pseudonym)
+    // orders first dials, so each pair has one session (both see the same two). Names
+    // change every day: the announcement is renewed when the day does.
+    let discovery_task = if options.lan_discovery {
+        let port = listener.local_addr().port();
+        let mut day = crate::discovery::day_number(ivej_node::clock::now_ms());
+        let (mut discovery, mut found) =
+            Discovery::start(&secret, &street_id, &device_id, day, port)?;
         let node = node.clone();
         let connected = connected.clone();
         let wake = wake.clone();
         let stop_rx = stop_rx.clone();
-        tasks.push(tokio::spawn(async move {
+        Some(tokio::spawn(async move {
             let mut stop = stop_rx.clone();
+            let mut renew = tokio::time::interval(Duration::from_secs(60));
             // One dialer per device, told of every address the device is announced at.
             let mut dialing: HashMap<String, watch::Sender<Vec<SocketAddr>>> = HashMap::new();
             loop {
                 tokio::select! {
                     peer = found.recv() => {
                         let Some(peer) = peer else { return };
-                        if device_id.as_str() >= peer.device_id.as_str() {
+                        let me = (day, device_pseudonym(&secret, &device_id, day));
+                        if me >= (peer.day, peer.pseudonym.clone()) {
                             continue;
                         }
-                        if let Some(addresses) = dialing.get(&peer.device_id) {
+                        if let Some(addresses) = dialing.get(&peer.pseudonym) {
                             addresses.send_if_modified(|known| {
                                 let merged = merge_addresses(known, &peer.addresses);
                                 let changed = merged != *known;
@@ -224,24 +227,38 @@ pub async fn serve(node: Arc<Node>, options: ServeOptions) -> Result<Server, Net
                             continue;
                         }
                         let (addresses, watched) = watch::channel(peer.addresses.clone());
-                        dialing.insert(peer.device_id.clone(), addresses);
+                        dialing.insert(peer.pseudonym.clone(), addresses);
                         tokio::spawn(keep_dialing(
                             node.clone(),
                             watched,
-                            format!("device:{}", peer.device_id),
+                            format!("device:{}", peer.pseudonym),
                             connected.clone(),
                             wake.clone(),
                             stop_rx.clone(),
                         ));
                     }
+                    _ = renew.tick() => {
+                        let today = crate::discovery::day_number(ivej_node::clock::now_ms());
+                        if today != day {
+                            // Dropping the old daemon withdraws yesterday's names.
+                            drop(discovery);
+                            match Discovery::start(&secret, &street_id, &device_id, today, port) {
+                                Ok((d, f)) => (discovery, found) = (d, f),
+                                Err(_) => return,
+                            }
+                            day = today;
+                        }
+                    }
                     _ = stop.changed() => return,
                 }
             }
-        }));
-        Some(discovery)
+        }))
     } else {
         None
     };
+    if let Some(task) = discovery_task {
+        tasks.push(task);
+    }
 
     Ok(Server {
         node,
@@ -250,7 +267,6 @@ pub async fn serve(node: Arc<Node>, options: ServeOptions) -> Result<Server, Net
         wake,
         connected,
         tasks,
-        _discovery: discovery,
     })
 }
 

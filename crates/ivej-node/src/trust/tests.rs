@@ -289,3 +289,58 @@ fn removing_a_member_revokes_all_its_devices_and_the_facilitator_cannot_revoke_i
         Err(NodeError::NotAllowed(_))
     ));
 }
+
+#[test]
+fn a_device_offline_across_two_removals_learns_both_when_it_is_back() {
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let f = street(dirs[0].path());
+    let join = |dir: &std::path::Path, name: &str| {
+        let n = node(dir);
+        n.join(
+            &f.create_invite(InviteRequest::default()).unwrap(),
+            profile(name),
+        )
+        .unwrap();
+        f.admit_each_other(&n).unwrap();
+        n
+    };
+    let (first, second, away) = (
+        join(dirs[1].path(), "First ApS"),
+        join(dirs[2].path(), "Second ApS"),
+        join(dirs[3].path(), "Away ApS"),
+    );
+    // The device that will be away knows the other two as peers.
+    away.admit_each_other(&first).unwrap();
+    away.admit_each_other(&second).unwrap();
+    // Both removed while it is away (their organisations' records reach the facilitator
+    // first, as a sync would bring them).
+    for member in [&first, &second] {
+        let doc = f.documents_shared_with(None).unwrap()[0].clone();
+        for _ in 0..4 {
+            if let Ok(Some(m)) = member.sync_message(&f.device_id().unwrap(), &doc) {
+                f.receive_sync_message(&member.device_id().unwrap(), &doc, &m)
+                    .unwrap();
+            }
+            if let Ok(Some(m)) = f.sync_message(&member.device_id().unwrap(), &doc) {
+                member
+                    .receive_sync_message(&f.device_id().unwrap(), &doc, &m)
+                    .unwrap();
+            }
+        }
+        f.remove_member(&member.own_org_id().unwrap()).unwrap();
+    }
+    assert!(
+        away.admitted(&first.device_id().unwrap()).is_ok(),
+        "not yet heard"
+    );
+    // Back: the facilitator's hello carries every revocation.
+    f.admit_each_other(&away).unwrap();
+    for gone in [&first, &second] {
+        assert!(matches!(
+            away.admitted(&gone.device_id().unwrap()),
+            Err(NodeError::Refused(_))
+        ));
+        let refused = away.admit_each_other(gone);
+        assert!(matches!(refused, Err(NodeError::Refused(_))), "{refused:?}");
+    }
+}

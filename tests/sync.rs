@@ -510,3 +510,76 @@ fn minutes_held_in_confidence_reach_only_the_facilitator_and_those_present() {
     exchange(facilitator, absent);
     assert_eq!(absent.node.minutes(&meeting.id).unwrap().text, secret);
 }
+
+fn titles_of(node: &Node) -> Vec<String> {
+    let mut t: Vec<String> = node
+        .list_posts(&PostFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|p| p.post.title)
+        .collect();
+    t.sort();
+    t
+}
+
+/// A post for the facilitator only reaches the facilitator's devices; a post for named
+/// members reaches them too; nobody else's device ever holds either, however the devices
+/// sync among themselves: not on the board, not in an export, not in the database's bytes.
+#[test]
+fn posts_for_the_facilitator_or_named_members_reach_only_them() {
+    let peers = street(3);
+    gossip(&peers);
+    let (f, author, named, other) = (&peers[0], &peers[1], &peers[2], &peers[3]);
+    let mut for_facilitator = PostInput::new(
+        Direction::Need,
+        "KNOW",
+        "Facilitator only: we are short of cash",
+    );
+    for_facilitator.visibility = ivej_model::Visibility::Facilitator;
+    author.node.create_post(for_facilitator).unwrap();
+    let mut for_named = PostInput::new(Direction::Offer, "CAP.EQUIP", "Named only: spare welder");
+    for_named.visibility = ivej_model::Visibility::Named;
+    for_named.visible_to = vec![named.org.clone()];
+    author.node.create_post(for_named).unwrap();
+    for _ in 0..2 {
+        for (i, j) in [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)] {
+            exchange(&peers[i], &peers[j]);
+        }
+    }
+    let cash = "Facilitator only: we are short of cash".to_string();
+    let welder = "Named only: spare welder".to_string();
+    assert_eq!(titles_of(&author.node), vec![cash.clone(), welder.clone()]);
+    assert_eq!(titles_of(&f.node), vec![cash.clone(), welder.clone()]);
+    assert_eq!(titles_of(&named.node), vec![welder.clone()]);
+    assert!(titles_of(&other.node).is_empty());
+    let bytes = data_directory_bytes(&other.node);
+    assert!(!contains(&bytes, "short of cash") && !contains(&bytes, "spare welder"));
+    assert!(!contains(
+        &data_directory_bytes(&named.node),
+        "short of cash"
+    ));
+    let export = serde_json::to_string(&other.node.export().unwrap()).unwrap();
+    assert!(!export.contains("short of cash") && !export.contains("spare welder"));
+    // Shared with the street later: now everyone has it (and it left the scoped document).
+    let id = author
+        .node
+        .list_posts(&PostFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|p| p.post.title == welder)
+        .unwrap()
+        .post
+        .id;
+    author
+        .node
+        .edit_post(
+            &id,
+            ivej_node::PostPatch {
+                visibility: Some(ivej_model::Visibility::Street),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    exchange(author, other);
+    assert_eq!(titles_of(&other.node), vec![welder]);
+}

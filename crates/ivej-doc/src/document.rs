@@ -22,6 +22,9 @@ pub enum DocKind {
     Street,
     Minutes,
     Private,
+    /// Posts one organisation shares with the facilitator only, or with named
+    /// organisations: only their devices hold the document.
+    Scoped,
 }
 
 impl DocKind {
@@ -30,6 +33,7 @@ impl DocKind {
             DocKind::Street => "street",
             DocKind::Minutes => "minutes",
             DocKind::Private => "private",
+            DocKind::Scoped => "scoped",
         }
     }
 
@@ -49,6 +53,7 @@ impl DocKind {
             ],
             DocKind::Minutes => &["decisions"],
             DocKind::Private => &["drafts", "notes", "posts"],
+            DocKind::Scoped => &["posts"],
         }
     }
 
@@ -64,6 +69,7 @@ impl DocKind {
             DocKind::Street => &["street"][..],
             DocKind::Minutes => &["text", "meeting_id"],
             DocKind::Private => &["org_id"],
+            DocKind::Scoped => &["scope"],
         });
         keys
     }
@@ -78,6 +84,7 @@ impl DocKind {
             DocKind::Street => b'S',
             DocKind::Minutes => b'M',
             DocKind::Private => b'P',
+            DocKind::Scoped => b'C',
         };
         ActorId::from(bytes.as_slice())
     }
@@ -134,6 +141,7 @@ impl Document {
                     doc.put(ROOT, "in_confidence", false)?;
                 }
                 DocKind::Private => doc.put(ROOT, "org_id", owner)?,
+                DocKind::Scoped => doc.put(ROOT, "scope", owner)?,
                 DocKind::Street => {}
             }
             doc.commit_with(CommitOptions::default().with_time(0));

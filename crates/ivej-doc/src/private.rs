@@ -92,3 +92,51 @@ impl DerefMut for PrivateDoc {
         &mut self.0
     }
 }
+
+/// Posts an organisation shares with the facilitator only, or with named organisations
+/// besides: held only by the devices of those it is shared with. Its id (`scope`, fixed when
+/// the document is created) names them.
+#[derive(Debug)]
+pub struct ScopedDoc(Document);
+
+impl ScopedDoc {
+    pub fn create(scope: &str) -> Result<Self, DocError> {
+        Ok(ScopedDoc(Document::new_owned(
+            DocKind::Scoped,
+            Some(scope),
+        )?))
+    }
+
+    pub fn load(bytes: &[u8]) -> Result<Self, DocError> {
+        Ok(ScopedDoc(Document::load(DocKind::Scoped, bytes)?))
+    }
+
+    pub fn put_post(&mut self, post: &Post) -> Result<(), DocError> {
+        self.0.put_in("posts", &post.id, post)
+    }
+
+    pub fn get_post(&self, id: &str) -> Result<Option<Post>, DocError> {
+        self.0.get_in("posts", id)
+    }
+
+    pub fn remove_post(&mut self, id: &str) -> Result<bool, DocError> {
+        self.0.remove_in("posts", id)
+    }
+
+    pub fn posts(&self) -> Vec<Post> {
+        self.0.all_in("posts")
+    }
+}
+
+impl Deref for ScopedDoc {
+    type Target = Document;
+    fn deref(&self) -> &Document {
+        &self.0
+    }
+}
+
+impl DerefMut for ScopedDoc {
+    fn deref_mut(&mut self) -> &mut Document {
+        &mut self.0
+    }
+}

@@ -20,7 +20,7 @@ pub type Migration = fn(&mut AutoCommit) -> Result<(), DocError>;
 /// The steps from version 1 up to [`CURRENT_VERSION`] for a kind of document.
 pub fn migrations(kind: DocKind) -> &'static [Migration] {
     match kind {
-        DocKind::Street | DocKind::Minutes | DocKind::Private => &[],
+        DocKind::Street | DocKind::Minutes | DocKind::Private | DocKind::Scoped => &[],
     }
 }
 

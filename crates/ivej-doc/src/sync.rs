@@ -156,7 +156,7 @@ impl Document {
                 (DocKind::Street, "services") => check::<Service>(self, key)?,
                 (DocKind::Minutes, "decisions") => check::<Decision>(self, key)?,
                 (DocKind::Private, "notes") => check::<PrivateNote>(self, key)?,
-                (DocKind::Private, "posts") => {
+                (DocKind::Private | DocKind::Scoped, "posts") => {
                     if let Some(post) = self.get_in::<Post>("posts", key)? {
                         post.validate()?;
                     }

@@ -104,6 +104,9 @@ impl PriceModel {
     }
 }
 
+/// The most organisations a post can be shown to by name (beyond that, show it to the street).
+pub const MAX_NAMED: usize = 20;
+
 /// Who may see a post. `Named` goes with [`Post::visible_to`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(
@@ -270,7 +273,7 @@ impl Validate for Post {
         if self.visibility == Visibility::Named && self.visible_to.is_empty() {
             c.push("visible_to", Problem::Empty);
         }
-        c.list_len("visible_to", &self.visible_to, 200);
+        c.list_len("visible_to", &self.visible_to, MAX_NAMED);
         if let Some(exp) = &self.expires_on {
             let created = Date::from_unix_ms(self.created_at);
             c.in_order("created_at", &created, "expires_on", exp);

@@ -11,7 +11,9 @@
 //!   and relations it is in (an accepted interest records a relation, a member records a
 //!   collaboration); actions it owns (to mark them done). The street record, series and
 //!   meetings are the facilitator's. Minutes: the meeting's host and the organisations
-//!   present. The private document: the organisation's own devices.
+//!   present. The private document: the organisation's own devices. A scoped document
+//!   (posts for the facilitator or named organisations): its owner's devices, for its own
+//!   posts; its readers only read.
 //!
 //! A record's parties are read from the document before and after, so a change cannot
 //! take over a record (`org_id` from another organisation to its own) nor create one in
@@ -33,6 +35,10 @@ pub(crate) enum Scope<'a> {
     Private {
         org: &'a str,
     },
+    /// The organisation whose posts a scoped document holds (its readers only read).
+    Scoped {
+        owner: &'a str,
+    },
 }
 
 /// Whether `who` may make a change that touched `touches`, the document having been at
@@ -52,6 +58,20 @@ pub(crate) fn may_write(
         };
     }
     let org = who.org_id.as_str();
+    if let (Scope::Scoped { owner }, false) = (scope, who.role == Role::Facilitator) {
+        if org != owner || who.role != Role::Member {
+            return Err("a change to posts another organisation shares".into());
+        }
+        for touch in touches {
+            match touch {
+                Touch::Record { collection, key } if collection == "posts" => {
+                    street_record(doc, org, collection, key, before)?;
+                }
+                other => return Err(format!("a change to a scoped document's {other:?}")),
+            }
+        }
+        return Ok(());
+    }
     match who.role {
         Role::Facilitator => return Ok(()),
         Role::Observer => {
@@ -92,7 +112,7 @@ pub(crate) fn may_write(
             (Scope::Street, Touch::Record { collection, key }) => {
                 street_record(doc, org, collection, key, before)?;
             }
-            (Scope::Private { .. }, _) => {}
+            (Scope::Private { .. } | Scope::Scoped { .. }, _) => {}
         }
     }
     Ok(())

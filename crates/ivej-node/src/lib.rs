@@ -22,6 +22,7 @@ mod peers;
 mod posts;
 pub mod qr;
 mod results;
+mod scoped;
 mod series;
 mod state;
 mod sync;

@@ -39,6 +39,11 @@ impl State {
                 return Ok(post);
             }
         }
+        for doc in self.scoped.values() {
+            if let Some(post) = doc.get_post(id)? {
+                return Ok(post);
+            }
+        }
         Err(NodeError::NotFound {
             what: "post",
             id: id.to_string(),
@@ -52,25 +57,56 @@ impl State {
         self.require_facilitator("change another member's post")
     }
 
-    /// Writes a post to the document its visibility belongs in and updates the board.
+    /// Writes a post to the document its visibility belongs in (the street's; the private
+    /// one; or the scoped one of its organisation for the facilitator only or for named
+    /// organisations, which only their devices hold) and updates the board. A post whose
+    /// visibility changed leaves the document it was in (what peers already received there
+    /// cannot be recalled; the UI says so).
     fn save_post(&mut self, post: &Post) -> NodeResult<()> {
         let org_name = self.org_name(&post.org_id);
         let project = |w: &mut ivej_store::Writer<'_>| w.upsert_post(post, org_name.as_deref());
-        if post.visibility == Visibility::Private {
-            let private = self.private.as_mut().ok_or(NodeError::NoStreet)?;
-            private.put_post(post)?;
-            self.persist_private(project)?;
-            // A post that was shared before and is now private leaves the street document
-            // (what peers already received cannot be recalled; the UI says so).
-            if self.street_mut()?.remove::<Post>(&post.id)? {
-                self.persist_street(|_| Ok(()))?;
+        let scope = match post.visibility {
+            Visibility::Facilitator => Some(crate::scoped::scope_id(&post.org_id, &[])),
+            Visibility::Named => Some(crate::scoped::scope_id(&post.org_id, &post.visible_to)),
+            Visibility::Private | Visibility::Street => None,
+        };
+        match (&post.visibility, &scope) {
+            (Visibility::Private, _) => {
+                let private = self.private.as_mut().ok_or(NodeError::NoStreet)?;
+                private.put_post(post)?;
+                self.persist_private(project)?;
             }
-        } else {
-            self.street_mut()?.put(post)?;
-            self.persist_street(project)?;
+            (_, Some(scope)) => {
+                self.scoped_mut(scope)?.put_post(post)?;
+                self.persist_scoped(scope, project)?;
+            }
+            _ => {
+                self.street_mut()?.put(post)?;
+                self.persist_street(project)?;
+            }
+        }
+        if post.visibility != Visibility::Street && self.street_mut()?.remove::<Post>(&post.id)? {
+            self.persist_street(|_| Ok(()))?;
+        }
+        if post.visibility != Visibility::Private {
             let private = self.private.as_mut().ok_or(NodeError::NoStreet)?;
             if private.remove_post(&post.id)? {
                 self.persist_private(|_| Ok(()))?;
+            }
+        }
+        let others: Vec<String> = self
+            .scoped
+            .keys()
+            .filter(|k| Some(*k) != scope.as_ref())
+            .cloned()
+            .collect();
+        for other in others {
+            let removed = match self.scoped.get_mut(&other) {
+                Some(doc) => doc.remove_post(&post.id)?,
+                None => false,
+            };
+            if removed {
+                self.persist_scoped(&other, |_| Ok(()))?;
             }
         }
         Ok(())

@@ -58,13 +58,15 @@ pub(crate) struct State {
     pub keys: crate::trust::DeviceKeys,
     /// Who is in the street (`None` before a street, or for one from before certificates).
     pub trust: Option<crate::trust::StreetTrust>,
+    /// Scoped documents (posts for the facilitator only, or named organisations) held here.
+    pub scoped: HashMap<String, ivej_doc::ScopedDoc>,
 }
 
 /// Loads a stored document's chunks into one automerge document. When they do not load
 /// (a damaged disk, a bug of an older version), the node still opens: the chunks that load
 /// are kept, the others are moved aside into the store's quarantine
 /// ([`recover_chunks`]), and what went missing comes back with the next sync.
-fn load_chunks<T: std::ops::DerefMut<Target = Document>>(
+pub(crate) fn load_chunks<T: std::ops::DerefMut<Target = Document>>(
     store: &mut Store,
     doc_id: &str,
     kind: ivej_doc::DocKind,
@@ -184,8 +186,10 @@ impl State {
             status_stored: HashMap::new(),
             keys,
             trust,
+            scoped: HashMap::new(),
         };
         state.load_peers()?;
+        state.load_scoped()?;
         if let Some(org) = state.own_org.clone() {
             state.private = load_chunks(
                 &mut state.store,
@@ -420,6 +424,7 @@ impl State {
         self.street = Some(street);
         self.private = Some(private);
         self.minutes.clear();
+        self.scoped.clear();
         Ok(())
     }
 
@@ -606,9 +611,11 @@ impl State {
         }
         let orgs: Vec<Organisation> = doc.all();
         let mut posts: Vec<Post> = doc.all();
-        // Private posts are on the board of their own company's devices too.
-        posts.extend(self.private.iter().flat_map(|p| p.posts()));
+        // Private posts are on the board of their own company's devices too, and posts
+        // shared with some on the boards of those.
         let services: Vec<Service> = doc.all();
+        posts.extend(self.private.iter().flat_map(|p| p.posts()));
+        posts.extend(self.scoped.values().flat_map(|d| d.posts()));
         self.store.write(|w| {
             w.clear_projections()?;
             project_all(w, &orgs, &posts, &services)?;
@@ -678,7 +685,7 @@ fn project_all(
 
 /// Appends a document's new changes and runs `project` in the same transaction; compacts
 /// the document into a snapshot once enough changes have piled up.
-fn persist(
+pub(crate) fn persist(
     store: &mut Store,
     doc_id: &str,
     kind: &str,

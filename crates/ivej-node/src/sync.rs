@@ -18,6 +18,8 @@ enum Target {
     Street,
     Minutes(String),
     Private,
+    /// Posts shared with some (`crate::scoped`), by document id.
+    Scoped(String),
 }
 
 impl State {
@@ -49,6 +51,11 @@ impl State {
             if doc_id == private_doc_id(own) && peer.org_id == own {
                 return Ok(Target::Private);
             }
+        }
+        // Posts shared with some: only between devices both of which the id names (or
+        // the facilitator's), so a document no one may give this node is never created.
+        if crate::scoped::shared_with(doc_id, peer) && self.holds_scope(doc_id) {
+            return Ok(Target::Scoped(doc_id.to_string()));
         }
         Err(NodeError::NotAllowed(format!(
             "document `{doc_id}` is not shared with this peer"
@@ -83,6 +90,7 @@ impl State {
             Target::Street => self.street_mut()?,
             Target::Minutes(meeting) => self.minutes_mut(meeting)?,
             Target::Private => self.private.as_mut().ok_or(NodeError::NoStreet)?,
+            Target::Scoped(doc_id) => self.scoped_mut(doc_id)?,
         })
     }
 
@@ -108,6 +116,10 @@ impl State {
                 Ok(())
             }
             Target::Private => self.reload_private(),
+            Target::Scoped(doc_id) => {
+                self.scoped.remove(doc_id);
+                Ok(())
+            }
         }
     }
 
@@ -188,10 +200,17 @@ impl State {
             _ => Vec::new(),
         };
         let own_org = self.own_org.clone().unwrap_or_default();
+        let owner = match target {
+            Target::Scoped(doc_id) => crate::scoped::parse_scope(doc_id)
+                .map(|(owner, _)| owner.to_string())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
         let scope = match target {
             Target::Street => Scope::Street,
             Target::Minutes(_) => Scope::Minutes { parties: &parties },
             Target::Private => Scope::Private { org: &own_org },
+            Target::Scoped(_) => Scope::Scoped { owner: &owner },
         };
         let creation = self.trust_mut()?.creation_hashes(doc_id).to_vec();
         let applied = self.document_mut(target)?.changes_since(before);
@@ -382,6 +401,14 @@ impl Node {
                 docs.push(private_doc_id(own));
             }
         }
+        for scope in st.load_scoped()? {
+            if peer
+                .as_ref()
+                .is_none_or(|p| crate::scoped::shared_with(&scope, p))
+            {
+                docs.push(scope);
+            }
+        }
         Ok(docs)
     }
 
@@ -403,10 +430,11 @@ impl Node {
                 NodeEvent::PrivateChanged => docs.extend(private.clone()),
                 // Status only: no document changed.
                 NodeEvent::PeerChanged { .. } => {}
-                // A post may be a private one.
+                // A post may be a private one, or one shared with some.
                 NodeEvent::PostChanged { .. } | NodeEvent::StreetOpened => {
                     docs.insert(street.clone());
                     docs.extend(private.clone());
+                    docs.extend(st.scoped.keys().cloned());
                 }
                 _ => {
                     docs.insert(street.clone());
@@ -684,6 +712,41 @@ impl Node {
                 }
                 touched
             }
+            Target::Scoped(scope) => {
+                if !touched.changed {
+                    return st.keep_quiet_state(peer, doc_id, state);
+                }
+                let doc = st
+                    .scoped
+                    .get(scope)
+                    .ok_or_else(|| NodeError::Internal("scoped document vanished".into()))?;
+                let posts: Vec<(String, Option<Post>)> = touched
+                    .keys_in("posts")
+                    .map(|k| (k.to_string(), doc.get_post(k).ok().flatten()))
+                    .collect();
+                let names: Vec<(String, Option<String>)> = posts
+                    .iter()
+                    .filter_map(|(_, p)| p.as_ref())
+                    .map(|p| (p.org_id.clone(), st.org_name(&p.org_id)))
+                    .collect();
+                let name_of = |id: &str| {
+                    names
+                        .iter()
+                        .find(|(oid, _)| oid == id)
+                        .and_then(|(_, n)| n.clone())
+                };
+                let encoded = state.encode();
+                *st.sync_state(peer, doc_id)? = state.clone();
+                let row = st.note_peer(peer);
+                let scope = scope.clone();
+                st.persist_scoped(&scope, |w| {
+                    put_signatures(w)?;
+                    project_touched(w, &[], &posts, &[], &name_of)?;
+                    put_peer_row(w, peer, row.as_ref())?;
+                    w.put_sync_state(peer, doc_id, &encoded)
+                })?;
+                touched
+            }
         };
         *st.sync_state(peer, doc_id)? = state;
         drop(st);
@@ -735,6 +798,25 @@ impl Node {
                         events.push(NodeEvent::PrivateChanged);
                         events.extend(events_for(&touched));
                     }
+                }
+            }
+        }
+        // Posts shared with some: those loaded take what the other process stored; new
+        // ones load (and are announced as posts).
+        let loaded: Vec<String> = st.scoped.keys().cloned().collect();
+        for scope in st.store.document_ids(ivej_doc::DocKind::Scoped.name())? {
+            if !loaded.contains(&scope) {
+                st.scoped_mut(&scope)?;
+                let posts = st.scoped.get(&scope).map(|d| d.posts()).unwrap_or_default();
+                events.extend(
+                    posts
+                        .into_iter()
+                        .map(|p| NodeEvent::PostChanged { id: p.id }),
+                );
+            } else if let Some(stored) = st.store.load_document(&scope)? {
+                if let Some(doc) = st.scoped.get_mut(&scope) {
+                    let touched = doc.apply_saved(&stored.chunks.concat())?;
+                    events.extend(events_for(&touched));
                 }
             }
         }

@@ -549,6 +549,11 @@ fn posts_for_the_facilitator_or_named_members_reach_only_them() {
     let cash = "Facilitator only: we are short of cash".to_string();
     let welder = "Named only: spare welder".to_string();
     assert_eq!(titles_of(&author.node), vec![cash.clone(), welder.clone()]);
+    let own = serde_json::to_string(&author.node.export().unwrap()).unwrap();
+    assert!(
+        own.contains("short of cash") && own.contains("spare welder"),
+        "in its own export"
+    );
     assert_eq!(titles_of(&f.node), vec![cash.clone(), welder.clone()]);
     assert_eq!(titles_of(&named.node), vec![welder.clone()]);
     assert!(titles_of(&other.node).is_empty());

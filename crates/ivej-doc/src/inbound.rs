@@ -168,38 +168,56 @@ pub fn change_headers(payload: &[u8]) -> Result<Vec<ChangeHeader>, DocError> {
     // What all of the message's changes may inflate to, together (as `check_message`).
     let mut budget = MAX_INFLATED;
     for chunk in message.changes.iter() {
-        let mut bytes: &[u8] = chunk;
-        while !bytes.is_empty() {
-            let mut r = Cursor(bytes);
-            if r.take(4)? != MAGIC {
-                return Err(refused("a chunk without automerge's magic bytes"));
-            }
-            r.take(4)?;
-            let chunk_type = r.take(1)?[0];
-            let len = r.len()?;
-            let data = r.take(len)?;
-            if chunk_type != CHUNK_CHANGE && chunk_type != CHUNK_COMPRESSED {
-                return Err(refused(
-                    "a whole document in a sync message (changes must come one by one)",
-                ));
-            }
-            let (hash, body) = chunk_hash(chunk_type, data, budget)?;
-            budget = budget
-                .checked_sub(body.len())
-                .ok_or_else(|| refused("changes that inflate past the limit for one message"))?;
-            let mut b = Cursor(&body);
-            let deps = b.uleb()?;
-            for _ in 0..deps {
-                b.take(32)?;
-            }
-            let actor_len = b.len()?;
-            let actor = b.take(actor_len)?.to_vec();
-            let seq = b.uleb()?;
-            headers.push(ChangeHeader { hash, actor, seq });
-            bytes = r.0;
-        }
+        read_change_chunks(chunk, &mut budget, &mut headers)?;
     }
     Ok(headers)
+}
+
+/// The headers of the change chunks `save_incremental` wrote: what this device is about to
+/// store, read from the bytes themselves (asking automerge for the changes since the last
+/// save walks the whole history).
+pub fn chunk_headers(bytes: &[u8]) -> Result<Vec<ChangeHeader>, DocError> {
+    let mut headers = Vec::new();
+    let mut budget = usize::MAX;
+    read_change_chunks(bytes, &mut budget, &mut headers)?;
+    Ok(headers)
+}
+
+fn read_change_chunks(
+    mut bytes: &[u8],
+    budget: &mut usize,
+    headers: &mut Vec<ChangeHeader>,
+) -> Result<(), DocError> {
+    while !bytes.is_empty() {
+        let mut r = Cursor(bytes);
+        if r.take(4)? != MAGIC {
+            return Err(refused("a chunk without automerge's magic bytes"));
+        }
+        r.take(4)?;
+        let chunk_type = r.take(1)?[0];
+        let len = r.len()?;
+        let data = r.take(len)?;
+        if chunk_type != CHUNK_CHANGE && chunk_type != CHUNK_COMPRESSED {
+            return Err(refused(
+                "a whole document in a sync message (changes must come one by one)",
+            ));
+        }
+        let (hash, body) = chunk_hash(chunk_type, data, *budget)?;
+        *budget = budget
+            .checked_sub(body.len())
+            .ok_or_else(|| refused("changes that inflate past the limit for one message"))?;
+        let mut b = Cursor(&body);
+        let deps = b.uleb()?;
+        for _ in 0..deps {
+            b.take(32)?;
+        }
+        let actor_len = b.len()?;
+        let actor = b.take(actor_len)?.to_vec();
+        let seq = b.uleb()?;
+        headers.push(ChangeHeader { hash, actor, seq });
+        bytes = r.0;
+    }
+    Ok(())
 }
 
 /// A chunk's hash as automerge computes it (over the inflated form of a compressed change),

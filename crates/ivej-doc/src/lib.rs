@@ -28,7 +28,7 @@ pub use automerge;
 pub use document::{DocKind, Document};
 pub use error::DocError;
 pub use minutes::MinutesDoc;
-pub use private::{Draft, PrivateDoc, ScopedDoc};
+pub use private::{Draft, PostsDoc, PrivateDoc, ScopedDoc};
 pub use record::Record;
 pub use street::StreetDoc;
 pub use sync::{SyncState, Touched};

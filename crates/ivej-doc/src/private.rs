@@ -61,24 +61,30 @@ impl PrivateDoc {
     pub fn remove_draft(&mut self, key: &str) -> Result<bool, DocError> {
         self.0.remove_in("drafts", key)
     }
+}
 
-    /// A post of private visibility: kept here so it never leaves the company's devices.
-    pub fn put_post(&mut self, post: &Post) -> Result<(), DocError> {
-        self.0.put_in("posts", &post.id, post)
+/// A document with posts kept apart from the street's: the private one (posts of private
+/// visibility, which never leave the company's devices) and the scoped ones.
+pub trait PostsDoc: DerefMut<Target = Document> {
+    fn put_post(&mut self, post: &Post) -> Result<(), DocError> {
+        self.deref_mut().put_in("posts", &post.id, post)
     }
 
-    pub fn get_post(&self, id: &str) -> Result<Option<Post>, DocError> {
-        self.0.get_in("posts", id)
+    fn get_post(&self, id: &str) -> Result<Option<Post>, DocError> {
+        self.deref().get_in("posts", id)
     }
 
-    pub fn remove_post(&mut self, id: &str) -> Result<bool, DocError> {
-        self.0.remove_in("posts", id)
+    fn remove_post(&mut self, id: &str) -> Result<bool, DocError> {
+        self.deref_mut().remove_in("posts", id)
     }
 
-    pub fn posts(&self) -> Vec<Post> {
-        self.0.all_in("posts")
+    fn posts(&self) -> Vec<Post> {
+        self.deref().all_in("posts")
     }
 }
+
+impl PostsDoc for PrivateDoc {}
+impl PostsDoc for ScopedDoc {}
 
 impl Deref for PrivateDoc {
     type Target = Document;
@@ -109,22 +115,6 @@ impl ScopedDoc {
 
     pub fn load(bytes: &[u8]) -> Result<Self, DocError> {
         Ok(ScopedDoc(Document::load(DocKind::Scoped, bytes)?))
-    }
-
-    pub fn put_post(&mut self, post: &Post) -> Result<(), DocError> {
-        self.0.put_in("posts", &post.id, post)
-    }
-
-    pub fn get_post(&self, id: &str) -> Result<Option<Post>, DocError> {
-        self.0.get_in("posts", id)
-    }
-
-    pub fn remove_post(&mut self, id: &str) -> Result<bool, DocError> {
-        self.0.remove_in("posts", id)
-    }
-
-    pub fn posts(&self) -> Vec<Post> {
-        self.0.all_in("posts")
     }
 }
 

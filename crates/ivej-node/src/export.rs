@@ -1,5 +1,6 @@
 //! The whole state of a data directory as one JSON-ready value.
 
+use ivej_doc::PostsDoc;
 use ivej_model::{
     ActionItem, Collaboration, Interest, Meeting, MeetingSeries, Organisation, Post, Relationship,
     Service, Street,
@@ -10,8 +11,10 @@ use crate::error::NodeResult;
 use crate::meetings::MinutesView;
 use crate::Node;
 
-/// Everything the street document holds, plus this company's own private posts and the
-/// minutes of every meeting. Meant for backups, scripts and funders' spreadsheets.
+/// Everything the street document holds, plus this company's own private posts, the posts
+/// shared with it (for the facilitator only, or named members) and the minutes it holds.
+/// Only what this device may read: a device holds nothing else. Meant for backups, scripts
+/// and funders' spreadsheets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Export {
     pub format: String,
@@ -21,6 +24,10 @@ pub struct Export {
     pub organisations: Vec<Organisation>,
     pub posts: Vec<Post>,
     pub private_posts: Vec<Post>,
+    /// Posts shared with some (the facilitator only, or named members) that this device
+    /// holds.
+    #[serde(default)]
+    pub shared_posts: Vec<Post>,
     pub interests: Vec<Interest>,
     pub series: Vec<MeetingSeries>,
     pub meetings: Vec<Meeting>,
@@ -60,6 +67,10 @@ impl Node {
                 .as_ref()
                 .map(|p| sorted(p.posts(), |p: &Post| p.id.clone()))
                 .unwrap_or_default(),
+            shared_posts: sorted(
+                st.scoped.values().flat_map(|d| d.posts()).collect(),
+                |p: &Post| p.id.clone(),
+            ),
             interests: sorted(doc.all(), |i: &Interest| i.id.clone()),
             series: sorted(doc.all(), |s: &MeetingSeries| s.id.clone()),
             meetings,

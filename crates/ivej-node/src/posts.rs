@@ -1,5 +1,6 @@
 //! Use cases about offers and needs on the board, and interest in them.
 
+use ivej_doc::PostsDoc;
 use ivej_model::{
     Date, Interest, InterestStatus, LongText, NodeEvent, Post, PostFilter, PostInput, PostPatch,
     PostStatus, PostView, Problem, ValidationErrors, Visibility,

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use ivej_doc::{DocKind, Document, MinutesDoc, PrivateDoc, StreetDoc};
+use ivej_doc::{DocKind, Document, MinutesDoc, PostsDoc, PrivateDoc, StreetDoc};
 use ivej_model::{Organisation, Post, Service, StreetSummary, Validate, ValidationErrors};
 use ivej_store::{Store, StoreError, Writer};
 
@@ -462,27 +462,27 @@ impl State {
         let street_id = self.street_id.clone().ok_or(NodeError::NoStreet)?;
         let doc_id = street_doc_id(&street_id);
         let doc = self.street.as_mut().ok_or(NodeError::NoStreet)?;
-        let result = crate::trust::sign_unsaved(
-            &self.keys,
-            self.trust.as_mut(),
-            &doc_id,
-            doc,
-            crate::authorise::Scope::Street,
-            false,
-        )
-        .and_then(|sigs| {
-            persist(
-                &mut self.store,
+        let (keys, trust) = (&self.keys, self.trust.as_mut());
+        let sign = |doc: &mut Document,
+                    changes: &[(Vec<u8>, [u8; 32])],
+                    before: &[ivej_doc::automerge::ChangeHash]| {
+            crate::trust::sign_changes(
+                keys,
+                trust,
                 &doc_id,
-                "street",
                 doc,
-                &sigs,
-                |w, heads| {
-                    project(w)?;
-                    w.set_projected_heads(&doc_id, heads)
-                },
+                crate::authorise::Scope::Street,
+                false,
+                changes,
+                before,
             )
-        });
+        };
+        let result = {
+            persist(&mut self.store, &doc_id, "street", doc, sign, |w, heads| {
+                project(w)?;
+                w.set_projected_heads(&doc_id, heads)
+            })
+        };
         if result.is_err() {
             self.reload_street()?;
         }
@@ -526,19 +526,26 @@ impl State {
         let org = self.own_org.clone().ok_or(NodeError::NoStreet)?;
         let doc_id = private_doc_id(&org);
         let doc = self.private.as_mut().ok_or(NodeError::NoStreet)?;
-        let result = crate::trust::sign_unsaved(
-            &self.keys,
-            self.trust.as_mut(),
-            &doc_id,
-            doc,
-            crate::authorise::Scope::Private { org: &org },
-            false,
-        )
-        .and_then(|sigs| {
-            persist(&mut self.store, &doc_id, "private", doc, &sigs, |w, _| {
+        let (keys, trust) = (&self.keys, self.trust.as_mut());
+        let sign = |doc: &mut Document,
+                    changes: &[(Vec<u8>, [u8; 32])],
+                    before: &[ivej_doc::automerge::ChangeHash]| {
+            crate::trust::sign_changes(
+                keys,
+                trust,
+                &doc_id,
+                doc,
+                crate::authorise::Scope::Private { org: &org },
+                false,
+                changes,
+                before,
+            )
+        };
+        let result = {
+            persist(&mut self.store, &doc_id, "private", doc, sign, |w, _| {
                 project(w)
             })
-        });
+        };
         if result.is_err() {
             self.reload_private()?;
         }
@@ -580,19 +587,26 @@ impl State {
         let Some(doc) = self.minutes.get_mut(meeting_id) else {
             return Ok(());
         };
-        let result = crate::trust::sign_unsaved(
-            &self.keys,
-            self.trust.as_mut(),
-            &doc_id,
-            doc,
-            crate::authorise::Scope::Minutes { parties: &parties },
-            false,
-        )
-        .and_then(|sigs| {
-            persist(&mut self.store, &doc_id, "minutes", doc, &sigs, |w, _| {
+        let (keys, trust) = (&self.keys, self.trust.as_mut());
+        let sign = |doc: &mut Document,
+                    changes: &[(Vec<u8>, [u8; 32])],
+                    before: &[ivej_doc::automerge::ChangeHash]| {
+            crate::trust::sign_changes(
+                keys,
+                trust,
+                &doc_id,
+                doc,
+                crate::authorise::Scope::Minutes { parties: &parties },
+                false,
+                changes,
+                before,
+            )
+        };
+        let result = {
+            persist(&mut self.store, &doc_id, "minutes", doc, sign, |w, _| {
                 project(w)
             })
-        });
+        };
         if result.is_err() {
             self.minutes.remove(meeting_id);
         }
@@ -690,13 +704,24 @@ pub(crate) fn persist(
     doc_id: &str,
     kind: &str,
     doc: &mut Document,
-    signatures: &[([u8; 32], [u8; 128])],
+    sign: impl FnOnce(
+        &mut Document,
+        &[(Vec<u8>, [u8; 32])],
+        &[ivej_doc::automerge::ChangeHash],
+    ) -> NodeResult<Vec<([u8; 32], [u8; 128])>>,
     project: impl FnOnce(&mut Writer<'_>, &str) -> Result<(), StoreError>,
 ) -> NodeResult<()> {
+    let before = doc.saved_heads().to_vec();
     let bytes = doc.save_incremental();
+    // What is about to be stored, read from the bytes: cheap, however long the history.
+    let changes: Vec<(Vec<u8>, [u8; 32])> = ivej_doc::inbound::chunk_headers(&bytes)?
+        .into_iter()
+        .map(|h| (h.actor, h.hash))
+        .collect();
+    let signatures = sign(doc, &changes, &before)?;
     let heads = doc.heads_hex();
     let changes = store.write(|w| {
-        for (hash, sig) in signatures {
+        for (hash, sig) in &signatures {
             w.put_change_signature(doc_id, hash, sig)?;
         }
         let n = w.append_changes(doc_id, kind, &bytes)?;

@@ -3,7 +3,7 @@
 //! bytes. Every received change is stored, with the sync state and the updated query tables,
 //! in one transaction before the call returns.
 
-use ivej_doc::{SyncState, Touched};
+use ivej_doc::{PostsDoc, SyncState, Touched};
 use ivej_model::{NodeEvent, Organisation, Post, Problem, Service, ValidationErrors};
 use ivej_store::{StoreError, Writer};
 use ivej_trust::{ChangeSignature, Identity, SignedSync};

@@ -188,6 +188,27 @@ pub(crate) fn sign_unsaved(
     scope: crate::authorise::Scope<'_>,
     vouch: bool,
 ) -> NodeResult<Vec<([u8; 32], [u8; 128])>> {
+    let before = doc.saved_heads().to_vec();
+    let changes: Vec<(Vec<u8>, [u8; 32])> = doc
+        .unsaved_changes()
+        .into_iter()
+        .map(|c| (c.actor, c.hash))
+        .collect();
+    sign_changes(keys, trust, doc_id, doc, scope, vouch, &changes, &before)
+}
+
+/// [`sign_unsaved`] for `changes` (actor, hash), made after the document was at `before`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sign_changes(
+    keys: &DeviceKeys,
+    trust: Option<&mut StreetTrust>,
+    doc_id: &str,
+    doc: &mut Document,
+    scope: crate::authorise::Scope<'_>,
+    vouch: bool,
+    changes: &[(Vec<u8>, [u8; 32])],
+    before: &[ivej_doc::automerge::ChangeHash],
+) -> NodeResult<Vec<([u8; 32], [u8; 128])>> {
     let Some(trust) = trust else {
         // A street from before certificates: nothing to sign with.
         return Ok(Vec::new());
@@ -195,29 +216,28 @@ pub(crate) fn sign_unsaved(
     let own = keys.sign.public();
     let creation = trust.creation_hashes(doc_id).to_vec();
     let identity = trust.membership.identity(&own).ok();
-    let before = doc.saved_heads().to_vec();
     let mut out = Vec::new();
-    for change in doc.unsaved_changes() {
-        if creation.contains(&change.hash) {
+    for (actor, hash) in changes {
+        if creation.contains(hash) {
             continue;
         }
-        if change.actor.get(..32) == Some(&own[..]) {
+        if actor.get(..32) == Some(&own[..]) {
             let who = identity.as_ref().ok_or_else(|| {
                 NodeError::NotAllowed(
                     "this device is not (or no longer) certified in the street".into(),
                 )
             })?;
-            let touches = doc.change_touches(&change.hash)?;
-            crate::authorise::may_write(doc, scope, who, &touches, &before)
+            let touches = doc.change_touches(hash)?;
+            crate::authorise::may_write(doc, scope, who, &touches, before)
                 .map_err(|why| NodeError::NotAllowed(format!("not yours to change: {why}")))?;
-            let sig = ChangeSignature::sign(&keys.sign, doc_id, change.hash);
-            out.push((change.hash, sig.to_bytes()));
+            let sig = ChangeSignature::sign(&keys.sign, doc_id, *hash);
+            out.push((*hash, sig.to_bytes()));
         } else if vouch {
             let authority = trust.authority.as_ref().ok_or_else(|| {
                 NodeError::Internal("content no device made, and no authority to vouch".into())
             })?;
-            let sig = ChangeSignature::sign(authority, doc_id, change.hash);
-            out.push((change.hash, sig.to_bytes()));
+            let sig = ChangeSignature::sign(authority, doc_id, *hash);
+            out.push((*hash, sig.to_bytes()));
         }
     }
     Ok(out)

@@ -880,3 +880,39 @@ async fn a_revoked_device_is_refused_by_every_peer_and_only_what_it_wrote_before
     listener_b.shutdown().await;
     street.listener.shutdown().await;
 }
+
+/// An outsider (no street secret needed) opens hundreds of connections from one address
+/// and never says a word: only a few of them count as in handshake, the rest are closed at
+/// once, and an honest member is let in at the first try. (Before, 64 silent connections
+/// held every slot of the listener for the ten seconds a hello may take.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_that_never_handshake_cannot_keep_honest_members_out() {
+    let street = attacked_street().await;
+    let addr = street.listener.local_addr();
+    let mut silent = Vec::new();
+    for _ in 0..300 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        if let Ok(stream) = socket.connect(addr).await {
+            silent.push(stream);
+        }
+    }
+    assert!(
+        silent.len() > 64,
+        "the connections were made: {}",
+        silent.len()
+    );
+    // Give the listener a moment to take them all.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_db, b) = street.honest_member();
+    let (_stop, stop_rx) = tokio::sync::watch::channel(false);
+    let session = tokio::spawn(ivej_net::connect(b.clone(), addr, stop_rx));
+    let a = street.a.clone();
+    eventually("the honest member's first sync", || {
+        titles(&b) == titles(&a)
+    })
+    .await;
+    assert!(!session.is_finished(), "its session goes on");
+    drop(silent);
+    street.listener.shutdown().await;
+}

@@ -24,5 +24,6 @@ pub use identity::DeviceKeys;
 pub use serve::{serve, ServeOptions, Server, DEFAULT_PORT};
 pub use session::{
     connect, connect_with, serve_connection, Listener, SessionLimits, SessionReport, MAX_SESSIONS,
+    MAX_UNADMITTED_PER_ADDRESS,
 };
 pub use wire::WireMessage;

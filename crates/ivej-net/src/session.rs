@@ -82,6 +82,50 @@ impl Drop for AbortOnDrop {
 
 /// Sessions a listener runs at once; connections beyond are closed at once.
 pub const MAX_SESSIONS: usize = 64;
+/// Connections one address may have that have not yet been admitted (handshake, hello,
+/// certificate): enough for the devices of an office behind one address, too few for an
+/// outsider who keeps opening connections to fill the listener's slots.
+pub const MAX_UNADMITTED_PER_ADDRESS: usize = 8;
+
+/// Connections in handshake, per address.
+#[derive(Debug, Default)]
+struct InHandshake(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>);
+
+impl InHandshake {
+    /// A token for a new connection from `ip`, or `None` when that address has too many
+    /// connections in handshake already.
+    fn admit(self: &Arc<Self>, ip: std::net::IpAddr) -> Option<Unadmitted> {
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let count = counts.entry(ip).or_insert(0);
+        if *count >= MAX_UNADMITTED_PER_ADDRESS {
+            return None;
+        }
+        *count += 1;
+        Some(Unadmitted {
+            table: self.clone(),
+            ip,
+        })
+    }
+}
+
+/// One connection in handshake; dropped when it is admitted or ends.
+#[derive(Debug)]
+struct Unadmitted {
+    table: Arc<InHandshake>,
+    ip: std::net::IpAddr,
+}
+
+impl Drop for Unadmitted {
+    fn drop(&mut self) {
+        let mut counts = self.table.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = counts.get_mut(&self.ip) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                counts.remove(&self.ip);
+            }
+        }
+    }
+}
 
 struct Peer {
     device: String,
@@ -142,6 +186,7 @@ async fn run_session(
     initiator: bool,
     limits: SessionLimits,
     mut shutdown: watch::Receiver<bool>,
+    unadmitted: Option<Unadmitted>,
 ) -> Result<SessionReport, NetError> {
     // Sync messages are small and latency matters more than packet count.
     stream.set_nodelay(true)?;
@@ -209,6 +254,8 @@ async fn run_session(
         }
         Err(e) => return Err(e),
     };
+    // Admitted: no longer counts against its address's connections in handshake.
+    drop(unadmitted);
     let peer = (identity.device_id, identity.org_id);
     let (peer_device, peer_org) = peer;
     let peer = Arc::new(Peer {
@@ -395,7 +442,7 @@ pub async fn connect_with(
     let stream = tokio::time::timeout(limits.hello, TcpStream::connect(addr))
         .await
         .map_err(|_| NetError::Timeout)??;
-    run_session(node, stream, true, limits, shutdown).await
+    run_session(node, stream, true, limits, shutdown, None).await
 }
 
 /// Runs a session on a connection a listener accepted.
@@ -405,7 +452,7 @@ pub async fn serve_connection(
     limits: SessionLimits,
     shutdown: watch::Receiver<bool>,
 ) -> Result<SessionReport, NetError> {
-    run_session(node, stream, false, limits, shutdown).await
+    run_session(node, stream, false, limits, shutdown, None).await
 }
 
 /// Accepts peers on a TCP port; each connection is its own session, so one bad peer never
@@ -432,6 +479,7 @@ impl Listener {
         let local_addr = listener.local_addr()?;
         let (shutdown, watch_rx) = watch::channel(false);
         let slots = Arc::new(tokio::sync::Semaphore::new(MAX_SESSIONS));
+        let in_handshake = Arc::new(InHandshake::default());
         let task = tokio::spawn(async move {
             let mut stop = watch_rx.clone();
             let mut sessions = tokio::task::JoinSet::new();
@@ -439,8 +487,8 @@ impl Listener {
                 while sessions.try_join_next().is_some() {}
                 tokio::select! {
                     accepted = listener.accept() => {
-                        let stream = match accepted {
-                            Ok((stream, _)) => stream,
+                        let (stream, from) = match accepted {
+                            Ok(accepted) => accepted,
                             Err(_) => {
                                 // Out of file descriptors (or a like fault): wait instead of
                                 // spinning on an accept that fails at once.
@@ -448,13 +496,17 @@ impl Listener {
                                 continue;
                             }
                         };
-                        // Full: close at once; the peer dials again later.
+                        // Too many from this address still in handshake, or full: close at
+                        // once; the peer dials again later.
+                        let Some(unadmitted) = in_handshake.admit(from.ip()) else { continue };
                         let Ok(slot) = slots.clone().try_acquire_owned() else { continue };
                         let node = node.clone();
                         let rx = watch_rx.clone();
                         sessions.spawn(async move {
                             // A failed session ends that peer's connection only.
-                            let _ = serve_connection(node, stream, limits, rx).await;
+                            let _ =
+                                run_session(node, stream, false, limits, rx, Some(unadmitted))
+                                    .await;
                             drop(slot);
                         });
                     }

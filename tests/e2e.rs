@@ -29,6 +29,8 @@ fn create_street(s: &Session) {
     s.type_into("#org-name", "Regstrup Smedie");
     s.click("#create-street");
     s.find("#profile-form");
+    // Whoever starts a street facilitates it, and the app says so.
+    s.wait_text("#own-role", &message("en", "role-facilitator"));
 }
 
 #[test]

@@ -378,3 +378,4 @@ sync-refused-text = Ændringer, som en enhed sendte uden at have lov til at lave
 sync-refused-from = Sendt af
 sync-refused-why = Hvorfor
 sync-refused-when = Hvornår
+damaged-chunks = { $n } beskadigede stykker data blev lagt til side, da enheden åbnede gaden; næste synkronisering henter det, de indeholdt.

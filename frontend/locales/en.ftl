@@ -372,3 +372,4 @@ sync-refused-text = Changes a device sent that it was not allowed to make. They 
 sync-refused-from = Sent by
 sync-refused-why = Why
 sync-refused-when = When
+damaged-chunks = { $n } damaged pieces of data were set aside when this device opened its street; the next sync brings back what they held.

@@ -381,3 +381,4 @@ sync-refused-text = Muutoksia, joita laite lähetti ilman oikeutta tehdä niitä
 sync-refused-from = Lähettäjä
 sync-refused-why = Miksi
 sync-refused-when = Milloin
+damaged-chunks = { $n } vioittunutta tieto-osaa siirrettiin sivuun, kun laite avasi kadun; seuraava synkronointi tuo niiden sisällön takaisin.

@@ -381,3 +381,4 @@ sync-refused-text = Ändringar som en enhet skickade utan att få göra dem. De 
 sync-refused-from = Skickad av
 sync-refused-why = Varför
 sync-refused-when = När
+damaged-chunks = { $n } skadade datadelar lades åt sidan när enheten öppnade gatan; nästa synkronisering hämtar tillbaka det de innehöll.

@@ -40,6 +40,10 @@ pub fn Nav(props: &NavProps) -> Html {
                 if let Some(org) = &s.own_org {
                     <span class="muted" id="own-org-name">{ &org.name }</span>
                 }
+                // Who this device is in the street, when it is not a plain member.
+                if let Some(role) = s.role.filter(|r| *r != ivej_model::ipc::DeviceRole::Member) {
+                    <span class="muted role" id="own-role">{ crate::components::devices::role_name(lang, role) }</span>
+                }
             </div>
             <button id="new-post" class="primary" onclick={new_post} title="Ctrl+N">{ tr(lang, "nav-new-post") }</button>
             { entry("nav-board", View::Board, &tr(lang, "nav-board")) }
@@ -54,6 +58,11 @@ pub fn Nav(props: &NavProps) -> Html {
                 <div><strong id="active-posts">{ s.active_posts }</strong>{ " " }{ tr(lang, "home-active-posts") }</div>
                 <div><strong id="meetings">{ s.meetings }</strong>{ " " }{ tr(lang, "home-meetings") }</div>
             </div>
+            if s.damaged_chunks > 0 {
+                <p class="warning-small" id="damaged-chunks">{
+                    crate::i18n::tr_args(lang, "damaged-chunks", &[("n", f64::from(s.damaged_chunks).into())])
+                }</p>
+            }
         </nav>
     }
 }

@@ -15,6 +15,7 @@ impl Node {
 
     /// Changes an organisation: one's own, or any member's for the facilitator.
     pub fn update_organisation(&self, id: &str, patch: OrgPatch) -> NodeResult<Organisation> {
+        self.take_in_other_writes()?;
         let mut st = self.lock()?;
         if st.own_org_id()? != id {
             st.require_facilitator("edit another member's profile")?;

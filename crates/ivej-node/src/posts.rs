@@ -223,6 +223,7 @@ impl Node {
         id: &str,
         change: impl FnOnce(&mut Post) -> NodeResult<()>,
     ) -> NodeResult<Post> {
+        self.take_in_other_writes()?;
         let mut st = self.lock()?;
         let mut post = st.find_post(id)?;
         st.may_edit(&post)?;
@@ -281,6 +282,7 @@ impl Node {
 
     /// "I am interested" in a post, with a short message to its author.
     pub fn express_interest(&self, post_id: &str, message: &str) -> NodeResult<Interest> {
+        self.take_in_other_writes()?;
         let mut st = self.lock()?;
         let post = st.find_post(post_id)?;
         let from = st.own_org_id()?.to_string();
@@ -315,6 +317,7 @@ impl Node {
 
     /// The author (or the facilitator, for brokered interest) accepts or declines.
     pub fn answer_interest(&self, id: &str, accept: bool, answer: &str) -> NodeResult<Interest> {
+        self.take_in_other_writes()?;
         let mut st = self.lock()?;
         let mut interest: Interest = st.street()?.require(id)?;
         let post = st.find_post(&interest.post_id)?;

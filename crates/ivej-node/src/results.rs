@@ -27,6 +27,7 @@ pub struct ServiceInput {
 
 impl Node {
     pub fn add_collaboration(&self, input: CollaborationInput) -> NodeResult<Collaboration> {
+        self.take_in_other_writes()?;
         let mut st = self.lock()?;
         for org in &input.orgs {
             st.street()?.require::<Organisation>(org)?;

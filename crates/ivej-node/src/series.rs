@@ -389,6 +389,7 @@ impl Node {
     /// Marks (or unmarks) one member as known before joining. Unmarking takes the baseline
     /// mark off the pair, and the pair goes if that was all it was.
     pub fn set_knew_before(&self, other: &str, knew: bool) -> NodeResult<Vec<String>> {
+        self.take_in_other_writes()?;
         let own = self.own_org_id()?;
         if other == own {
             return self.own_baseline();

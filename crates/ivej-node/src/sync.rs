@@ -756,6 +756,13 @@ impl Node {
         Ok(())
     }
 
+    /// Before a use case acts on a record the screen showed: the screens read the query
+    /// tables, which another process's write updates at once, while the documents here
+    /// catch up at the next poll. Cheap when nothing changed (one `PRAGMA data_version`).
+    pub(crate) fn take_in_other_writes(&self) -> NodeResult<()> {
+        self.refresh_from_disk().map(drop)
+    }
+
     /// Picks up what another process (the CLI beside the app or beside `ivej serve`) wrote
     /// to this data directory, and tells subscribers. Returns whether anything changed.
     pub fn refresh_from_disk(&self) -> NodeResult<bool> {

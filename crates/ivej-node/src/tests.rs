@@ -1194,3 +1194,23 @@ fn a_document_from_a_newer_version_is_refused_not_recovered() {
         .unwrap();
     assert_eq!(quarantined, 0);
 }
+
+/// The screens read the query tables, which another process's write (the CLI beside the
+/// app) updates at once; a use case acting on what the screen showed takes that write in
+/// first instead of answering "no longer there" until the next poll.
+#[test]
+fn a_use_case_acts_on_what_another_process_just_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = new_node(dir.path());
+    street(&app);
+    let cli = new_node(dir.path());
+    let added = cli
+        .add_organisation(OrgProfile {
+            name: "Holbæk Plast".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    // No poll in between.
+    let known = app.set_knew_before(&added.id, true).unwrap();
+    assert_eq!(known, vec![added.id.clone()]);
+}

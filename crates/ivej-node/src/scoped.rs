@@ -5,7 +5,7 @@
 //! filter over a document everyone holds. The id names its readers, so a device can tell
 //! from the id alone whether a document offered to it is its to hold.
 
-use ivej_doc::{DocKind, Document, ScopedDoc};
+use ivej_doc::{DocKind, ScopedDoc};
 use ivej_store::{StoreError, Writer};
 use ivej_trust::{Identity, Role};
 
@@ -113,26 +113,15 @@ impl State {
         let Some(doc) = self.scoped.get_mut(doc_id) else {
             return Ok(());
         };
-        let (keys, trust) = (&self.keys, self.trust.as_mut());
-        let sign = |doc: &mut Document,
-                    changes: &[(Vec<u8>, [u8; 32])],
-                    before: &[ivej_doc::automerge::ChangeHash]| {
-            crate::trust::sign_changes(
-                keys,
-                trust,
-                doc_id,
-                doc,
-                crate::authorise::Scope::Scoped { owner: &owner },
-                false,
-                changes,
-                before,
-            )
-        };
-        let result = {
-            crate::state::persist(&mut self.store, doc_id, "scoped", doc, sign, |w, _| {
-                project(w)
-            })
-        };
+        let sign = crate::trust::signer(
+            &self.keys,
+            self.trust.as_mut(),
+            doc_id,
+            crate::authorise::Scope::Scoped { owner: &owner },
+        );
+        let result = crate::state::persist(&mut self.store, doc_id, "scoped", doc, sign, |w, _| {
+            project(w)
+        });
         if result.is_err() {
             self.scoped.remove(doc_id);
         }

@@ -462,27 +462,16 @@ impl State {
         let street_id = self.street_id.clone().ok_or(NodeError::NoStreet)?;
         let doc_id = street_doc_id(&street_id);
         let doc = self.street.as_mut().ok_or(NodeError::NoStreet)?;
-        let (keys, trust) = (&self.keys, self.trust.as_mut());
-        let sign = |doc: &mut Document,
-                    changes: &[(Vec<u8>, [u8; 32])],
-                    before: &[ivej_doc::automerge::ChangeHash]| {
-            crate::trust::sign_changes(
-                keys,
-                trust,
-                &doc_id,
-                doc,
-                crate::authorise::Scope::Street,
-                false,
-                changes,
-                before,
-            )
-        };
-        let result = {
-            persist(&mut self.store, &doc_id, "street", doc, sign, |w, heads| {
-                project(w)?;
-                w.set_projected_heads(&doc_id, heads)
-            })
-        };
+        let sign = crate::trust::signer(
+            &self.keys,
+            self.trust.as_mut(),
+            &doc_id,
+            crate::authorise::Scope::Street,
+        );
+        let result = persist(&mut self.store, &doc_id, "street", doc, sign, |w, heads| {
+            project(w)?;
+            w.set_projected_heads(&doc_id, heads)
+        });
         if result.is_err() {
             self.reload_street()?;
         }
@@ -526,26 +515,15 @@ impl State {
         let org = self.own_org.clone().ok_or(NodeError::NoStreet)?;
         let doc_id = private_doc_id(&org);
         let doc = self.private.as_mut().ok_or(NodeError::NoStreet)?;
-        let (keys, trust) = (&self.keys, self.trust.as_mut());
-        let sign = |doc: &mut Document,
-                    changes: &[(Vec<u8>, [u8; 32])],
-                    before: &[ivej_doc::automerge::ChangeHash]| {
-            crate::trust::sign_changes(
-                keys,
-                trust,
-                &doc_id,
-                doc,
-                crate::authorise::Scope::Private { org: &org },
-                false,
-                changes,
-                before,
-            )
-        };
-        let result = {
-            persist(&mut self.store, &doc_id, "private", doc, sign, |w, _| {
-                project(w)
-            })
-        };
+        let sign = crate::trust::signer(
+            &self.keys,
+            self.trust.as_mut(),
+            &doc_id,
+            crate::authorise::Scope::Private { org: &org },
+        );
+        let result = persist(&mut self.store, &doc_id, "private", doc, sign, |w, _| {
+            project(w)
+        });
         if result.is_err() {
             self.reload_private()?;
         }
@@ -587,26 +565,15 @@ impl State {
         let Some(doc) = self.minutes.get_mut(meeting_id) else {
             return Ok(());
         };
-        let (keys, trust) = (&self.keys, self.trust.as_mut());
-        let sign = |doc: &mut Document,
-                    changes: &[(Vec<u8>, [u8; 32])],
-                    before: &[ivej_doc::automerge::ChangeHash]| {
-            crate::trust::sign_changes(
-                keys,
-                trust,
-                &doc_id,
-                doc,
-                crate::authorise::Scope::Minutes { parties: &parties },
-                false,
-                changes,
-                before,
-            )
-        };
-        let result = {
-            persist(&mut self.store, &doc_id, "minutes", doc, sign, |w, _| {
-                project(w)
-            })
-        };
+        let sign = crate::trust::signer(
+            &self.keys,
+            self.trust.as_mut(),
+            &doc_id,
+            crate::authorise::Scope::Minutes { parties: &parties },
+        );
+        let result = persist(&mut self.store, &doc_id, "minutes", doc, sign, |w, _| {
+            project(w)
+        });
         if result.is_err() {
             self.minutes.remove(meeting_id);
         }
@@ -706,9 +673,9 @@ pub(crate) fn persist(
     doc: &mut Document,
     sign: impl FnOnce(
         &mut Document,
-        &[(Vec<u8>, [u8; 32])],
+        &crate::trust::NewChanges,
         &[ivej_doc::automerge::ChangeHash],
-    ) -> NodeResult<Vec<([u8; 32], [u8; 128])>>,
+    ) -> NodeResult<crate::trust::Signatures>,
     project: impl FnOnce(&mut Writer<'_>, &str) -> Result<(), StoreError>,
 ) -> NodeResult<()> {
     let before = doc.saved_heads().to_vec();

@@ -197,6 +197,28 @@ pub(crate) fn sign_unsaved(
     sign_changes(keys, trust, doc_id, doc, scope, vouch, &changes, &before)
 }
 
+/// Changes about to be stored: each one's actor and hash.
+pub(crate) type NewChanges = [(Vec<u8>, [u8; 32])];
+/// Signatures to store beside changes: hash, encoded signature.
+pub(crate) type Signatures = Vec<([u8; 32], [u8; 128])>;
+
+/// What `persist` calls to sign (and check) the changes it is about to store in `doc_id`.
+pub(crate) fn signer<'a>(
+    keys: &'a DeviceKeys,
+    trust: Option<&'a mut StreetTrust>,
+    doc_id: &'a str,
+    scope: crate::authorise::Scope<'a>,
+) -> impl FnOnce(
+    &mut Document,
+    &NewChanges,
+    &[ivej_doc::automerge::ChangeHash],
+) -> NodeResult<Signatures>
+       + 'a {
+    move |doc, changes, before| {
+        sign_changes(keys, trust, doc_id, doc, scope, false, changes, before)
+    }
+}
+
 /// [`sign_unsaved`] for `changes` (actor, hash), made after the document was at `before`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn sign_changes(

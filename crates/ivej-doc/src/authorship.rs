@@ -13,8 +13,13 @@ pub enum Touch {
     /// A key directly under the root, or anything inside a root object that is not a
     /// collection (the street record, the minutes text).
     Root(String),
-    /// A record of a collection, or anything inside it.
-    Record { collection: String, key: String },
+    /// A record of a collection, or anything inside it: `field` is the record's field
+    /// the operation wrote in (or under), `None` when it set or deleted the record whole.
+    Record {
+        collection: String,
+        key: String,
+        field: Option<String>,
+    },
 }
 
 /// A change of this document: its hash, author and place in the author's sequence.
@@ -103,15 +108,20 @@ impl Document {
                     if !collections.contains(&top.as_str()) {
                         Touch::Root(top)
                     } else {
-                        let record = match path.get(1) {
-                            Some((_, prop)) => prop_key(prop),
+                        let (record, field) = match (path.get(1), path.get(2)) {
+                            (Some((_, record)), Some((_, field))) => {
+                                (prop_key(record), prop_key(field))
+                            }
+                            // An op on the record's map: its key is the field.
+                            (Some((_, record)), None) => (prop_key(record), key),
                             // An op on the collection map itself: its key is the record's.
-                            None => key,
+                            (None, _) => (key, None),
                         };
                         match record {
                             Some(key) => Touch::Record {
                                 collection: top,
                                 key,
+                                field,
                             },
                             None => {
                                 return Err(DocError::Refused("a list op on a collection".into()))
@@ -125,6 +135,14 @@ impl Document {
             }
         }
         Ok(touches)
+    }
+
+    /// The changes the change `hash` depends on: the document as its author saw it.
+    pub fn change_deps(&mut self, hash: &[u8; 32]) -> Result<Vec<ChangeHash>, DocError> {
+        self.automerge_mut()
+            .get_change_meta_by_hash(&ChangeHash(*hash))
+            .map(|c| c.deps.clone())
+            .ok_or_else(|| DocError::Refused("a change that is not there".into()))
     }
 
     /// The organisations a record names in `fields` (a text field, or each text of a list,
@@ -210,11 +228,12 @@ mod tests {
         assert_eq!(&changes[0].actor[..32], &[7; 32]);
         assert_eq!(changes[0].actor.len(), 48);
         let touches = doc.change_touches(&changes[0].hash).unwrap();
-        let p1 = Touch::Record {
+        let p1 = |field: Option<&str>| Touch::Record {
             collection: "posts".into(),
             key: "p1".into(),
+            field: field.map(str::to_string),
         };
-        assert_eq!(touches, vec![p1.clone()]);
+        assert_eq!(touches, vec![p1(None), p1(Some("org_id"))]);
         assert_eq!(doc.parties("posts", "p1", &["org_id"], None), vec!["o1"]);
         assert!(doc
             .parties("posts", "p1", &["org_id"], Some(&before))
@@ -233,7 +252,11 @@ mod tests {
         );
         assert_eq!(doc.parties("posts", "p1", &["org_id"], None), vec!["o2"]);
         let last = doc.changes_since(&mid);
-        assert_eq!(doc.change_touches(&last[0].hash).unwrap(), vec![p1]);
+        assert_eq!(
+            doc.change_touches(&last[0].hash).unwrap(),
+            vec![p1(Some("org_id"))]
+        );
+        assert_eq!(doc.change_deps(&last[0].hash).unwrap(), mid);
         assert_eq!(doc.kind(), DocKind::Street);
     }
 

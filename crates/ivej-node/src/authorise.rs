@@ -7,7 +7,7 @@
 //!   its own organisation's profile (so the others see who reads along).
 //! - A member's device writes the records its organisation is a party to, as they were
 //!   before the change and as they are after it: its own organisation's profile, posts,
-//!   services; interests it sent or that are on its posts (to answer them); collaborations
+//!   services; interests it sent, and the answer (only) of interests on its posts; collaborations
 //!   and relations it is in (an accepted interest records a relation, a member records a
 //!   collaboration); actions it owns (to mark them done). The street record, series and
 //!   meetings are the facilitator's. Minutes: the meeting's host and the organisations
@@ -42,13 +42,17 @@ pub(crate) enum Scope<'a> {
 }
 
 /// Whether `who` may make a change that touched `touches`, the document having been at
-/// `before` ahead of it and being as it is now after. The reason when not.
+/// `before` ahead of it (the change's dependencies) and at `after` with it (the change
+/// itself; `None`: as the document is now). Reading each change at its own heads, not the
+/// whole message's, keeps one change from riding on another in the same message (adding
+/// itself to a record another change of the message created). The reason when not.
 pub(crate) fn may_write(
     doc: &Document,
     scope: Scope<'_>,
     who: &Identity,
     touches: &[Touch],
     before: &[ChangeHash],
+    after: Option<&[ChangeHash]>,
 ) -> Result<(), String> {
     if let Scope::Private { org } = scope {
         return if who.org_id == org {
@@ -64,8 +68,10 @@ pub(crate) fn may_write(
         }
         for touch in touches {
             match touch {
-                Touch::Record { collection, key } if collection == "posts" => {
-                    street_record(doc, org, collection, key, before)?;
+                Touch::Record {
+                    collection, key, ..
+                } if collection == "posts" => {
+                    street_record(doc, org, collection, key, None, before, after)?;
                 }
                 other => return Err(format!("a change to a scoped document's {other:?}")),
             }
@@ -76,7 +82,7 @@ pub(crate) fn may_write(
         Role::Facilitator => return Ok(()),
         Role::Observer => {
             let own_profile = |t: &Touch| {
-                matches!(t, Touch::Record { collection, key }
+                matches!(t, Touch::Record { collection, key, .. }
                     if collection == "organisations" && key == org)
             };
             return if matches!(scope, Scope::Street) && touches.iter().all(own_profile) {
@@ -109,8 +115,15 @@ pub(crate) fn may_write(
                     "a change to the street's `{key}` (the facilitator's)"
                 ));
             }
-            (Scope::Street, Touch::Record { collection, key }) => {
-                street_record(doc, org, collection, key, before)?;
+            (
+                Scope::Street,
+                Touch::Record {
+                    collection,
+                    key,
+                    field,
+                },
+            ) => {
+                street_record(doc, org, collection, key, field.as_deref(), before, after)?;
             }
             (Scope::Private { .. } | Scope::Scoped { .. }, _) => {}
         }
@@ -118,12 +131,17 @@ pub(crate) fn may_write(
     Ok(())
 }
 
+/// Fields of an interest that the author of its post writes when answering it.
+const ANSWER_FIELDS: [&str; 3] = ["status", "answer", "answered_at"];
+
 fn street_record(
     doc: &Document,
     org: &str,
     collection: &str,
     key: &str,
+    field: Option<&str>,
     before: &[ChangeHash],
+    after: Option<&[ChangeHash]>,
 ) -> Result<(), String> {
     let fields: &[&str] = match collection {
         "organisations" => {
@@ -152,18 +170,25 @@ fn street_record(
         "relationships" => "relationships",
         _ => "services",
     };
-    let parties = |heads: Option<&[ChangeHash]>| {
-        let mut parties = doc.parties(collection, key, fields, heads);
-        // An interest's post's author answers it.
-        if collection == "interests" {
-            for post in doc.parties("interests", key, &["post_id"], heads) {
-                parties.extend(doc.parties("posts", &post, &["org_id"], heads));
-            }
-        }
-        parties
-    };
+    let parties = |heads: Option<&[ChangeHash]>| doc.parties(collection, key, fields, heads);
     let was = parties(Some(before));
-    let is = parties(None);
+    let is = parties(after);
+    // An interest's post's author answers it: the answer's fields only, of an interest that
+    // is there (it neither makes one in another's name nor rewrites its message).
+    if collection == "interests" && !was.is_empty() && !was.iter().any(|p| p == org) {
+        let owner = |heads: Option<&[ChangeHash]>| {
+            doc.parties("interests", key, &["post_id"], heads)
+                .into_iter()
+                .flat_map(|post| doc.parties("posts", &post, &["org_id"], heads))
+                .any(|p| p == org)
+        };
+        let answering = field.is_some_and(|f| ANSWER_FIELDS.contains(&f));
+        return if answering && owner(Some(before)) && owner(after) && was == is {
+            Ok(())
+        } else {
+            Err(format!("a change to interest `{key}` beyond answering it"))
+        };
+    }
     let was_ok = was.is_empty() || was.iter().any(|p| p == org);
     // Deleted (or emptied) is fine for a party; otherwise it must still be one.
     let is_ok = is.iter().any(|p| p == org) || (is.is_empty() && !was.is_empty());

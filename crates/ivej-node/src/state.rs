@@ -156,17 +156,20 @@ pub(crate) fn recover_chunks(
 impl State {
     pub fn open(dir: &Path) -> NodeResult<State> {
         let mut store = Store::open(dir)?;
-        let device_id = match store.setting(SETTING_DEVICE)? {
-            Some(id) => id,
-            None => {
-                let id = clock::new_id();
-                store.set_setting(SETTING_DEVICE, &id)?;
-                id
-            }
-        };
         let street_id = store.setting(SETTING_STREET)?;
         let own_org = store.setting(SETTING_OWN_ORG)?;
         let keys = crate::trust::device_keys(&mut store)?;
+        // The device's id derives from its signing key, so no certificate can carry another
+        // device's id. A directory from before certificates that holds no street yet takes
+        // the derived id now; one with a street keeps its old id (it cannot sync anyway).
+        let derived = ivej_trust::derived_device_id(&keys.sign.public());
+        let device_id = match store.setting(SETTING_DEVICE)? {
+            Some(id) if id == derived || street_id.is_some() => id,
+            _ => {
+                store.set_setting(SETTING_DEVICE, &derived)?;
+                derived
+            }
+        };
         let trust = match &street_id {
             Some(id) => crate::trust::StreetTrust::load(&store, id)?,
             None => None,

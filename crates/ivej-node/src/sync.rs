@@ -153,6 +153,8 @@ impl State {
         }
         let trust = self.trust_mut()?;
         let authority = trust.membership.authority();
+        let by_hash: std::collections::HashMap<[u8; 32], &ChangeSignature> =
+            signatures.iter().map(|s| (s.hash, s)).collect();
         for header in checked {
             let author = header
                 .actor
@@ -165,9 +167,9 @@ impl State {
                 })
                 .unwrap_or_default();
             let refuse = |why: String| NodeError::Refused(format!("device {author}: {why}"));
-            let sig = signatures
-                .iter()
-                .find(|s| s.hash == header.hash)
+            let sig = by_hash
+                .get(&header.hash)
+                .copied()
                 .ok_or_else(|| refuse("a change without its author's signature".into()))?;
             sig.verify(doc_id).map_err(|e| refuse(e.to_string()))?;
             if sig.signer != authority {
@@ -236,7 +238,9 @@ impl State {
                 .map_err(|e| NodeError::Refused(e.to_string()))?;
             let doc = self.document_mut(target)?;
             let touches = doc.change_touches(&change.hash)?;
-            crate::authorise::may_write(doc, scope, &who, &touches, before)
+            let deps = doc.change_deps(&change.hash)?;
+            let at = [ivej_doc::automerge::ChangeHash(change.hash)];
+            crate::authorise::may_write(doc, scope, &who, &touches, &deps, Some(&at))
                 .map_err(|why| NodeError::Refused(format!("device {}: {why}", who.device_id)))?;
         }
         Ok(signatures)
@@ -473,6 +477,10 @@ impl Node {
             session
         };
         st.sync_states.retain(|(p, _), _| p != peer);
+        // What a broken connection may not have delivered goes again.
+        if let Some(trust) = st.trust.as_mut() {
+            trust.sent_certs.retain(|(p, _)| p != peer);
+        }
         Ok(session)
     }
 

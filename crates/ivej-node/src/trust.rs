@@ -158,6 +158,8 @@ impl StreetTrust {
                 (DocKind::Minutes, Some(m))
             } else if let Some(o) = doc_id.strip_prefix("private:") {
                 (DocKind::Private, Some(o))
+            } else if doc_id.starts_with("scope:") {
+                (DocKind::Scoped, Some(doc_id))
             } else {
                 (DocKind::Street, None)
             };
@@ -250,7 +252,7 @@ pub(crate) fn sign_changes(
                 )
             })?;
             let touches = doc.change_touches(hash)?;
-            crate::authorise::may_write(doc, scope, who, &touches, before)
+            crate::authorise::may_write(doc, scope, who, &touches, before, None)
                 .map_err(|why| NodeError::NotAllowed(format!("not yours to change: {why}")))?;
             let sig = ChangeSignature::sign(&keys.sign, doc_id, *hash);
             out.push((*hash, sig.to_bytes()));
@@ -464,6 +466,13 @@ impl State {
                 note(&doc_id, self.minutes_mut(&meeting)?);
             }
         }
+        // Posts shared with the facilitator, and the facilitator's own private document.
+        for (doc_id, doc) in self.scoped.iter_mut() {
+            note(doc_id, doc);
+        }
+        if let (Some(org), Some(private)) = (self.own_org.clone(), self.private.as_mut()) {
+            note(&crate::state::private_doc_id(&org), private);
+        }
         Ok(cut
             .into_iter()
             .map(|((doc_id, actor), max_seq)| SeqCut {
@@ -520,6 +529,13 @@ impl Node {
         revocations: &[Vec<u8>],
         transport_key: &[u8],
     ) -> NodeResult<Identity> {
+        // Bounded before anything is decoded (each certificate costs a signature check).
+        if chain.len() > ivej_trust::MAX_CHAIN + 1 {
+            return Err(NodeError::Refused(format!(
+                "a certificate chain of {} links",
+                chain.len()
+            )));
+        }
         let mut st = self.lock()?;
         // Revocations first: a peer cannot get in on a certificate the facilitator revoked,
         // whichever of the two it sends.

@@ -41,15 +41,18 @@ pub fn noise_public_key(private: &[u8; 32]) -> [u8; 32] {
     curve25519_dalek::montgomery::MontgomeryPoint::mul_base_clamped(*private).to_bytes()
 }
 
-/// The id of the organisation a device founds with an enrolment for new organisations:
-/// derived from both keys, so no enrolment can be used to claim an existing organisation.
-/// Shaped as a UUID (version 8, custom), like every other id.
-pub fn derived_org_id(enrolment: &[u8; 32], device: &[u8; 32]) -> String {
-    let digest = Sha256::new()
-        .chain_update(b"industrivej organisation v1\0")
-        .chain_update(enrolment)
-        .chain_update(device)
-        .finalize();
+/// A device's id, derived from its signing key: no device can carry another's id, since
+/// a certificate whose id is not its key's is refused.
+pub fn derived_device_id(sign_key: &[u8; 32]) -> String {
+    uuid_shaped(b"industrivej device v1\0", &[sign_key])
+}
+
+fn uuid_shaped(domain: &[u8], parts: &[&[u8; 32]]) -> String {
+    let mut hasher = Sha256::new().chain_update(domain);
+    for part in parts {
+        hasher.update(part);
+    }
+    let digest = hasher.finalize();
     let mut b = [0u8; 16];
     b.copy_from_slice(&digest[..16]);
     b[6] = (b[6] & 0x0f) | 0x80;
@@ -63,6 +66,13 @@ pub fn derived_org_id(enrolment: &[u8; 32], device: &[u8; 32]) -> String {
         &hex[16..20],
         &hex[20..32]
     )
+}
+
+/// The id of the organisation a device founds with an enrolment for new organisations:
+/// derived from both keys, so no enrolment can be used to claim an existing organisation.
+/// Shaped as a UUID (version 8, custom), like every other id.
+pub fn derived_org_id(enrolment: &[u8; 32], device: &[u8; 32]) -> String {
+    uuid_shaped(b"industrivej organisation v1\0", &[enrolment, device])
 }
 
 #[cfg(test)]

@@ -18,6 +18,9 @@ use crate::TrustError;
 
 /// How long a chain may be: authority, enrolment, device, enrolment, device.
 pub const MAX_CHAIN: usize = 4;
+/// Invites one device may make for its own organisation's devices, and their uses.
+pub const MAX_DEVICE_INVITES: usize = 32;
+pub const MAX_DEVICE_INVITE_USES: u16 = 8;
 /// How far in the future a certificate may say it was issued (clocks differ).
 const CLOCK_SKEW_MS: i64 = 24 * 3600 * 1000;
 
@@ -139,6 +142,11 @@ impl Membership {
                 "a device without organisation".into(),
             ));
         }
+        if f.kind == CertKind::Device && f.device_id != crate::derived_device_id(&f.subject) {
+            return Err(TrustError::NotPermitted(
+                "a device id that is not its key's".into(),
+            ));
+        }
         if cert.issuer != self.authority {
             let parent = self
                 .certs
@@ -182,6 +190,18 @@ impl Membership {
                         return Err(TrustError::NotPermitted(
                             "an invite for another organisation".into(),
                         ));
+                    }
+                    // What a member's device may let in is bounded, so what peers store is.
+                    let issued = self
+                        .certs
+                        .values()
+                        .filter(|c| c.issuer == cert.issuer)
+                        .count();
+                    if f.uses > MAX_DEVICE_INVITE_USES || issued >= MAX_DEVICE_INVITES {
+                        return Err(TrustError::NotPermitted(format!(
+                            "more than {MAX_DEVICE_INVITES} invites of at most \
+                             {MAX_DEVICE_INVITE_USES} uses from one device"
+                        )));
                     }
                 }
                 _ => {
@@ -389,7 +409,7 @@ mod tests {
             street_id: "s".into(),
             subject: key.public(),
             noise_key: [9; 32],
-            device_id: format!("dev-{}", key.public()[0]),
+            device_id: crate::derived_device_id(&key.public()),
             org_id: org.into(),
             role,
             uses: 0,
@@ -580,6 +600,36 @@ mod tests {
         assert!(s.m.change_allowed("street:s", &actor, 3).is_ok());
         assert!(s.m.change_allowed("street:s", &actor, 4).is_err());
         assert!(s.m.change_allowed("minutes:m", &actor, 1).is_err());
+    }
+
+    #[test]
+    fn a_device_cannot_carry_another_devices_id_and_a_member_cannot_flood_invites() {
+        let mut s = street();
+        let (d, org) = join(&mut s, 10);
+        let e = SigningSecret::from_seed([40; 32]);
+        s.m.add_certificate(enrolment(&org, Role::Member, 1, 0, &e).sign(&d), NOW)
+            .unwrap();
+        let d2 = SigningSecret::from_seed([41; 32]);
+        let mut claim = device(&org, Role::Member, &d2);
+        claim.device_id = crate::derived_device_id(&d.public());
+        assert!(matches!(
+            s.m.add_certificate(claim.sign(&e), NOW),
+            Err(TrustError::NotPermitted(_))
+        ));
+        let many = SigningSecret::from_seed([42; 32]);
+        let too_many_uses = enrolment(&org, Role::Member, MAX_DEVICE_INVITE_USES + 1, 0, &many);
+        assert!(s.m.add_certificate(too_many_uses.sign(&d), NOW).is_err());
+        let mut taken = 1;
+        for i in 0..100u8 {
+            let k = SigningSecret::from_seed([100 + i; 32]);
+            if s.m
+                .add_certificate(enrolment(&org, Role::Member, 1, 0, &k).sign(&d), NOW)
+                .is_ok()
+            {
+                taken += 1;
+            }
+        }
+        assert_eq!(taken, MAX_DEVICE_INVITES);
     }
 
     #[test]

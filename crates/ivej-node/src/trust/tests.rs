@@ -344,3 +344,168 @@ fn a_device_offline_across_two_removals_learns_both_when_it_is_back() {
         assert!(matches!(refused, Err(NodeError::Refused(_))), "{refused:?}");
     }
 }
+
+use ivej_doc::automerge::transaction::Transactable;
+use ivej_doc::automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ROOT};
+
+/// What a modified client on `node` stores: `edit` straight into its street document,
+/// signed with its own key, without the node's own checks.
+fn forge(node: &Node, edit: impl FnOnce(&mut AutoCommit)) {
+    let mut st = node.lock().unwrap();
+    let doc_id = format!("street:{}", st.street_id.clone().unwrap());
+    let key = st.keys.sign.clone();
+    let doc = st.street_mut().unwrap();
+    let before = doc.heads();
+    edit(doc.automerge_mut());
+    doc.automerge_mut().commit();
+    let changes = doc.changes_since(&before);
+    let bytes = doc.save_incremental();
+    st.store
+        .write(|w| {
+            for c in &changes {
+                let sig = ivej_trust::ChangeSignature::sign(&key, &doc_id, c.hash);
+                w.put_change_signature(&doc_id, &c.hash, &sig.to_bytes())?;
+            }
+            w.append_changes(&doc_id, "street", &bytes)?;
+            Ok(())
+        })
+        .unwrap();
+}
+
+fn record(am: &AutoCommit, collection: &str, key: &str) -> ObjId {
+    let (_, map) = am.get(ROOT, collection).unwrap().unwrap();
+    am.get(&map, key).unwrap().unwrap().1
+}
+
+/// Sends `from`'s street document to `to` until quiet; the first refusal, if any.
+fn push_street(from: &Node, to: &Node) -> Result<(), NodeError> {
+    from.admit_each_other(to).unwrap();
+    let doc = from.documents_shared_with(None).unwrap()[0].clone();
+    let (f, t) = (from.device_id().unwrap(), to.device_id().unwrap());
+    for _ in 0..20 {
+        let mut quiet = true;
+        if let Some(m) = from.sync_message(&t, &doc)? {
+            to.receive_sync_message(&f, &doc, &m)?;
+            quiet = false;
+        }
+        if let Some(m) = to.sync_message(&f, &doc)? {
+            from.receive_sync_message(&t, &doc, &m)?;
+            quiet = false;
+        }
+        if quiet {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// A street with a facilitator, Tuse (interested in Mallory's post) and Mallory.
+fn street_with_an_interest() -> (Vec<tempfile::TempDir>, Node, Node, Node, String, String) {
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let f = street(dirs[0].path());
+    let join = |dir: &std::path::Path, name: &str| {
+        let n = node(dir);
+        n.join(
+            &f.create_invite(InviteRequest::default()).unwrap(),
+            profile(name),
+        )
+        .unwrap();
+        n
+    };
+    let (tuse, mallory) = (
+        join(dirs[1].path(), "Tuse Træ"),
+        join(dirs[2].path(), "Mallory ApS"),
+    );
+    push_street(&tuse, &f).unwrap();
+    push_street(&mallory, &f).unwrap();
+    let post = mallory
+        .create_post(PostInput::new(Direction::Offer, "CAP.SPACE", "Hall"))
+        .unwrap();
+    push_street(&mallory, &f).unwrap();
+    push_street(&f, &tuse).unwrap();
+    let interest = tuse
+        .express_interest(&post.id, "We need it in May")
+        .unwrap();
+    push_street(&tuse, &f).unwrap();
+    push_street(&f, &mallory).unwrap();
+    (dirs, f, tuse, mallory, post.id, interest.id)
+}
+
+/// The author of a post answers the interest in it, and only that: it can neither rewrite
+/// the interested company's message nor make an interest in another company's name.
+#[test]
+fn a_posts_author_answers_interest_in_it_but_cannot_rewrite_or_invent_one() {
+    let (_dirs, f, _tuse, mallory, _post, interest) = street_with_an_interest();
+    mallory
+        .answer_interest(&interest, true, "Call us on Monday")
+        .unwrap();
+    push_street(&mallory, &f).unwrap();
+
+    let (_dirs, f, _tuse, mallory, _post, interest) = street_with_an_interest();
+    forge(&mallory, |am| {
+        let i = record(am, "interests", &interest);
+        am.put(&i, "message", "We withdraw").unwrap();
+    });
+    let refused = push_street(&mallory, &f);
+    assert!(matches!(refused, Err(NodeError::Refused(_))), "{refused:?}");
+    let kept: ivej_model::Interest = f
+        .lock()
+        .unwrap()
+        .street()
+        .unwrap()
+        .require(&interest)
+        .unwrap();
+    assert_eq!(kept.message, "We need it in May");
+
+    let (_dirs, f, tuse, mallory, post, _) = street_with_an_interest();
+    let tuse_org = tuse.own_org_id().unwrap();
+    forge(&mallory, |am| {
+        let (_, interests) = am.get(ROOT, "interests").unwrap().unwrap();
+        let i = am.put_object(&interests, "forged", ObjType::Map).unwrap();
+        am.put(&i, "id", "forged").unwrap();
+        am.put(&i, "post_id", post.as_str()).unwrap();
+        am.put(&i, "from_org", tuse_org.as_str()).unwrap();
+    });
+    let refused = push_street(&mallory, &f);
+    assert!(matches!(refused, Err(NodeError::Refused(_))), "{refused:?}");
+}
+
+/// A change is judged against the document as its author saw it, not as the message that
+/// carries it leaves it: a member cannot add itself to a collaboration another member
+/// created, by sending both changes together to a device that has neither.
+#[test]
+fn a_change_cannot_ride_on_another_in_the_same_message() {
+    let (_dirs, f, tuse, mallory, _, _) = street_with_an_interest();
+    let collab = f
+        .add_collaboration(ivej_model::CollaborationInput {
+            title: "Joint energy purchase".into(),
+            kind: ivej_model::CollaborationKind::JointPurchase,
+            orgs: vec![f.own_org_id().unwrap(), tuse.own_org_id().unwrap()],
+            stage: ivej_model::Stage::Idea,
+            value: Default::default(),
+            origin: ivej_model::Origin {
+                kind: ivej_model::OriginKind::Other,
+                ref_id: None,
+            },
+        })
+        .unwrap();
+    push_street(&f, &mallory).unwrap();
+    let own = mallory.own_org_id().unwrap();
+    forge(&mallory, |am| {
+        let c = record(am, "collaborations", &collab.id);
+        let (_, orgs) = am.get(&c, "orgs").unwrap().unwrap();
+        let n = am.length(&orgs);
+        am.insert(&orgs, n, own.as_str()).unwrap();
+    });
+    // A new member's device, which has nothing of the street yet, hears from Mallory first.
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = node(dir.path());
+    fresh
+        .join(
+            &f.create_invite(InviteRequest::default()).unwrap(),
+            profile("New ApS"),
+        )
+        .unwrap();
+    let refused = push_street(&mallory, &fresh);
+    assert!(matches!(refused, Err(NodeError::Refused(_))), "{refused:?}");
+}

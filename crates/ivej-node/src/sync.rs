@@ -180,7 +180,7 @@ impl State {
                 }
                 trust
                     .membership
-                    .change_allowed(doc_id, &header.actor, header.seq)
+                    .change_allowed(&header.actor, &header.hash)
                     .map_err(|e| refuse(e.to_string()))?;
             }
             trust.keep_pending(doc_id, *sig);
@@ -234,7 +234,7 @@ impl State {
             }
             let who = trust
                 .membership
-                .change_allowed(doc_id, &change.actor, change.seq)
+                .change_allowed(&change.actor, &change.hash)
                 .map_err(|e| NodeError::Refused(e.to_string()))?;
             let doc = self.document_mut(target)?;
             let touches = doc.change_touches(&change.hash)?;

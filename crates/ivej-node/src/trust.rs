@@ -15,7 +15,7 @@ use ivej_model::{Invite, NodeEvent, OrgProfile, Problem, ValidationErrors};
 use ivej_store::{Refusal, Store};
 use ivej_trust::{
     CertKind, Certificate, CertificateFields, ChangeSignature, Identity, Membership, Revocation,
-    RevocationTarget, Role, SeqCut, SigningSecret,
+    RevocationTarget, Role, SigningSecret,
 };
 
 use crate::error::{NodeError, NodeResult};
@@ -447,13 +447,12 @@ impl State {
 
     /// The cut for a revocation: every change the revoked keys made that this node holds
     /// (the facilitator's view when it revokes), so peers keep taking those.
-    fn cut_for(&mut self, keys: &[[u8; 32]]) -> NodeResult<Vec<SeqCut>> {
-        let mut cut: HashMap<(String, Vec<u8>), u64> = HashMap::new();
-        let mut note = |doc_id: &str, doc: &mut Document| {
+    fn cut_for(&mut self, keys: &[[u8; 32]]) -> NodeResult<Vec<[u8; 32]>> {
+        let mut cut: Vec<[u8; 32]> = Vec::new();
+        let mut note = |_doc_id: &str, doc: &mut Document| {
             for change in doc.changes_since(&[]) {
                 if change.actor.len() >= 32 && keys.iter().any(|k| change.actor[..32] == k[..]) {
-                    let seq = cut.entry((doc_id.to_string(), change.actor)).or_insert(0);
-                    *seq = (*seq).max(change.seq);
+                    cut.push(change.hash);
                 }
             }
         };
@@ -473,14 +472,9 @@ impl State {
         if let (Some(org), Some(private)) = (self.own_org.clone(), self.private.as_mut()) {
             note(&crate::state::private_doc_id(&org), private);
         }
-        Ok(cut
-            .into_iter()
-            .map(|((doc_id, actor), max_seq)| SeqCut {
-                doc_id,
-                actor,
-                max_seq,
-            })
-            .collect())
+        cut.sort_unstable();
+        cut.dedup();
+        Ok(cut)
     }
 }
 

@@ -22,10 +22,6 @@ impl Writer {
         self.0.extend_from_slice(&v.to_be_bytes());
     }
 
-    pub fn u64(&mut self, v: u64) {
-        self.0.extend_from_slice(&v.to_be_bytes());
-    }
-
     pub fn i64(&mut self, v: i64) {
         self.0.extend_from_slice(&v.to_be_bytes());
     }
@@ -82,10 +78,6 @@ impl<'a> Reader<'a> {
 
     pub fn u32(&mut self) -> Result<u32, TrustError> {
         Ok(u32::from_be_bytes(self.array()?))
-    }
-
-    pub fn u64(&mut self) -> Result<u64, TrustError> {
-        Ok(u64::from_be_bytes(self.array()?))
     }
 
     pub fn i64(&mut self) -> Result<i64, TrustError> {

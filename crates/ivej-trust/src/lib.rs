@@ -25,7 +25,7 @@ pub use cert::{CertKind, Certificate, CertificateFields, Role};
 pub use envelope::{ChangeSignature, SignedSync};
 pub use keys::{derived_device_id, derived_org_id, noise_public_key, SigningSecret};
 pub use membership::{Identity, Membership, MAX_CHAIN};
-pub use revocation::{Revocation, RevocationTarget, SeqCut};
+pub use revocation::{Revocation, RevocationTarget};
 
 /// Why something from a peer (or a stored file) is not trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -19,22 +19,16 @@ pub enum RevocationTarget {
     Organisation(String),
 }
 
-/// Changes of a revoked device's actor up to `max_seq` were made before the revocation
-/// (the facilitator had them): peers still take them, so no one's later work that builds
-/// on them is stranded. Anything after is refused.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SeqCut {
-    pub doc_id: String,
-    pub actor: Vec<u8>,
-    pub max_seq: u64,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revocation {
     pub street_id: String,
     pub target: RevocationTarget,
     pub issued_ms: i64,
-    pub cut: Vec<SeqCut>,
+    /// The changes of the revoked devices made before the revocation (those the
+    /// facilitator held, by hash): peers still take them, so work built on them is not
+    /// stranded. Anything else of theirs is refused, also a change passed off under a
+    /// sequence number the cut covers.
+    pub cut: Vec<[u8; 32]>,
     pub issuer: [u8; 32],
     pub signature: [u8; 64],
 }
@@ -47,7 +41,7 @@ fn encode_body(
     street_id: &str,
     target: &RevocationTarget,
     issued_ms: i64,
-    cut: &[SeqCut],
+    cut: &[[u8; 32]],
 ) {
     w.u8(VERSION);
     w.str(street_id);
@@ -68,10 +62,8 @@ fn encode_body(
     w.i64(issued_ms);
     let n = cut.len().min(MAX_CUT);
     w.u32(n as u32);
-    for c in &cut[..n] {
-        w.str(&c.doc_id);
-        w.bytes(&c.actor);
-        w.u64(c.max_seq);
+    for hash in &cut[..n] {
+        w.raw(hash);
     }
 }
 
@@ -82,7 +74,7 @@ impl Revocation {
         street_id: &str,
         target: RevocationTarget,
         issued_ms: i64,
-        cut: Vec<SeqCut>,
+        cut: Vec<[u8; 32]>,
     ) -> Revocation {
         let issuer = authority.public();
         let mut w = Writer::new();
@@ -128,15 +120,10 @@ impl Revocation {
             _ => return Err(TrustError::Malformed("revocation target")),
         };
         let issued_ms = r.i64()?;
-        // Each entry takes at least 2 + 2 + 8 bytes.
-        let n = r.count(12, MAX_CUT)?;
+        let n = r.count(32, MAX_CUT)?;
         let mut cut = Vec::with_capacity(n);
         for _ in 0..n {
-            cut.push(SeqCut {
-                doc_id: r.str(128)?,
-                actor: r.bytes()?.to_vec(),
-                max_seq: r.u64()?,
-            });
+            cut.push(r.array()?);
         }
         let issuer: [u8; 32] = r.array()?;
         let signature: [u8; 64] = r.array()?;
@@ -172,11 +159,7 @@ mod tests {
             "s1",
             RevocationTarget::Organisation("o2".into()),
             5,
-            vec![SeqCut {
-                doc_id: "street:s1".into(),
-                actor: vec![7; 48],
-                max_seq: 12,
-            }],
+            vec![[7; 32], [8; 32]],
         );
         let bytes = rev.encode();
         assert_eq!(Revocation::decode(&bytes).unwrap(), rev);

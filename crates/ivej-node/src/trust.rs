@@ -189,7 +189,7 @@ pub(crate) fn sign_unsaved(
     doc: &mut Document,
     scope: crate::authorise::Scope<'_>,
     vouch: bool,
-) -> NodeResult<Vec<([u8; 32], [u8; 128])>> {
+) -> NodeResult<Signatures> {
     let before = doc.saved_heads().to_vec();
     let changes: Vec<(Vec<u8>, [u8; 32])> = doc
         .unsaved_changes()
@@ -230,9 +230,9 @@ pub(crate) fn sign_changes(
     doc: &mut Document,
     scope: crate::authorise::Scope<'_>,
     vouch: bool,
-    changes: &[(Vec<u8>, [u8; 32])],
+    changes: &NewChanges,
     before: &[ivej_doc::automerge::ChangeHash],
-) -> NodeResult<Vec<([u8; 32], [u8; 128])>> {
+) -> NodeResult<Signatures> {
     let Some(trust) = trust else {
         // A street from before certificates: nothing to sign with.
         return Ok(Vec::new());

@@ -252,22 +252,7 @@ fn removing_a_member_revokes_all_its_devices_and_the_facilitator_cannot_revoke_i
     f.admit_each_other(&member).unwrap();
     f.admit_each_other(&second).unwrap();
     // The street document brings the member's organisation to the facilitator.
-    for doc in f
-        .documents_shared_with(Some(&member.device_id().unwrap()))
-        .unwrap()
-    {
-        for _ in 0..5 {
-            if let Ok(Some(m)) = member.sync_message(&f.device_id().unwrap(), &doc) {
-                f.receive_sync_message(&member.device_id().unwrap(), &doc, &m)
-                    .unwrap();
-            }
-            if let Ok(Some(m)) = f.sync_message(&member.device_id().unwrap(), &doc) {
-                member
-                    .receive_sync_message(&f.device_id().unwrap(), &doc, &m)
-                    .unwrap();
-            }
-        }
-    }
+    push_street(&member, &f).unwrap();
     let org = member.own_org_id().unwrap();
     let removed = f.remove_member(&org).unwrap();
     assert!(removed.left_at.is_some());
@@ -315,18 +300,7 @@ fn a_device_offline_across_two_removals_learns_both_when_it_is_back() {
     // Both removed while it is away (their organisations' records reach the facilitator
     // first, as a sync would bring them).
     for member in [&first, &second] {
-        let doc = f.documents_shared_with(None).unwrap()[0].clone();
-        for _ in 0..4 {
-            if let Ok(Some(m)) = member.sync_message(&f.device_id().unwrap(), &doc) {
-                f.receive_sync_message(&member.device_id().unwrap(), &doc, &m)
-                    .unwrap();
-            }
-            if let Ok(Some(m)) = f.sync_message(&member.device_id().unwrap(), &doc) {
-                member
-                    .receive_sync_message(&f.device_id().unwrap(), &doc, &m)
-                    .unwrap();
-            }
-        }
+        push_street(member, &f).unwrap();
         f.remove_member(&member.own_org_id().unwrap()).unwrap();
     }
     assert!(

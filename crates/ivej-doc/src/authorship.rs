@@ -67,6 +67,48 @@ impl Document {
         self.changes_since(&saved)
     }
 
+    /// Of `hashes`, those none of the others was built on, and those this document does not
+    /// hold: what a set of dependencies comes to as heads. (A change's dependencies list
+    /// its author's previous change beside the heads it saw, which may be an ancestor of
+    /// another of them.)
+    pub fn heads_among(&mut self, hashes: &[[u8; 32]]) -> Vec<[u8; 32]> {
+        let known: Vec<[u8; 32]> = hashes
+            .iter()
+            .copied()
+            .filter(|h| self.has_change(h))
+            .collect();
+        let mut redundant = std::collections::HashSet::new();
+        for b in &known {
+            // Everything not before `b`: an `a` missing from it is `b` or an ancestor.
+            let not_before: std::collections::HashSet<[u8; 32]> = self
+                .automerge_mut()
+                .get_changes(&[ChangeHash(*b)])
+                .into_iter()
+                .map(|c| c.hash().0)
+                .collect();
+            for a in &known {
+                if a != b && !not_before.contains(a) {
+                    redundant.insert(*a);
+                }
+            }
+        }
+        let mut heads: Vec<[u8; 32]> = hashes
+            .iter()
+            .copied()
+            .filter(|h| !redundant.contains(h))
+            .collect();
+        heads.sort_unstable();
+        heads.dedup();
+        heads
+    }
+
+    /// The change `hash` as a chunk `load_incremental` takes, if the document holds it.
+    pub fn change_bytes(&mut self, hash: &[u8; 32]) -> Option<Vec<u8>> {
+        self.automerge_mut()
+            .get_change_by_hash(&ChangeHash(*hash))
+            .map(|c| c.raw_bytes().to_vec())
+    }
+
     /// Whether the document holds the change `hash`.
     pub fn has_change(&mut self, hash: &[u8; 32]) -> bool {
         self.automerge_mut()

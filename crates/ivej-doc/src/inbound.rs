@@ -152,6 +152,8 @@ fn check_document_columns(data: &[u8], budget: &mut usize) -> Result<(), DocErro
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeHeader {
     pub hash: [u8; 32],
+    /// The changes it was built on.
+    pub deps: Vec<[u8; 32]>,
     /// The author's actor id: on a device of a street with certificates, the device's
     /// signing key followed by 16 random bytes.
     pub actor: Vec<u8>,
@@ -189,35 +191,119 @@ fn read_change_chunks(
     headers: &mut Vec<ChangeHeader>,
 ) -> Result<(), DocError> {
     while !bytes.is_empty() {
-        let mut r = Cursor(bytes);
-        if r.take(4)? != MAGIC {
-            return Err(refused("a chunk without automerge's magic bytes"));
-        }
-        r.take(4)?;
-        let chunk_type = r.take(1)?[0];
-        let len = r.len()?;
-        let data = r.take(len)?;
-        if chunk_type != CHUNK_CHANGE && chunk_type != CHUNK_COMPRESSED {
-            return Err(refused(
-                "a whole document in a sync message (changes must come one by one)",
-            ));
-        }
-        let (hash, body) = chunk_hash(chunk_type, data, *budget)?;
-        *budget = budget
-            .checked_sub(body.len())
-            .ok_or_else(|| refused("changes that inflate past the limit for one message"))?;
-        let mut b = Cursor(&body);
-        let deps = b.uleb()?;
-        for _ in 0..deps {
-            b.take(32)?;
-        }
-        let actor_len = b.len()?;
-        let actor = b.take(actor_len)?.to_vec();
-        let seq = b.uleb()?;
-        headers.push(ChangeHeader { hash, actor, seq });
-        bytes = r.0;
+        let (header, len) = next_change_chunk(bytes, budget)?;
+        headers.push(header);
+        bytes = bytes.get(len..).unwrap_or_default();
     }
     Ok(())
+}
+
+/// The header of the change chunk `bytes` starts with, and that chunk's length.
+fn next_change_chunk(bytes: &[u8], budget: &mut usize) -> Result<(ChangeHeader, usize), DocError> {
+    let mut r = Cursor(bytes);
+    if r.take(4)? != MAGIC {
+        return Err(refused("a chunk without automerge's magic bytes"));
+    }
+    r.take(4)?;
+    let chunk_type = r.take(1)?[0];
+    let len = r.len()?;
+    let data = r.take(len)?;
+    if chunk_type != CHUNK_CHANGE && chunk_type != CHUNK_COMPRESSED {
+        return Err(refused(
+            "a whole document in a sync message (changes must come one by one)",
+        ));
+    }
+    let (hash, body) = chunk_hash(chunk_type, data, *budget)?;
+    *budget = budget
+        .checked_sub(body.len())
+        .ok_or_else(|| refused("changes that inflate past the limit for one message"))?;
+    let mut b = Cursor(&body);
+    let count = b.uleb()?;
+    let mut deps = Vec::new();
+    for _ in 0..count {
+        // `take` fails past the body's end, so a declared count allocates nothing extra.
+        let dep: [u8; 32] = b
+            .take(32)?
+            .try_into()
+            .map_err(|_| refused("a dependency that is not a hash"))?;
+        deps.push(dep);
+    }
+    let actor_len = b.len()?;
+    let actor = b.take(actor_len)?.to_vec();
+    let seq = b.uleb()?;
+    let consumed = bytes.len() - r.0.len();
+    Ok((
+        ChangeHeader {
+            hash,
+            deps,
+            actor,
+            seq,
+        },
+        consumed,
+    ))
+}
+
+/// `payload` without the changes `refused` names (a peer's changes this node refused and
+/// those built on them, each mapped to its dependencies), so that the rest of the message
+/// is still taken, and with `carried` (changes this node had taken from earlier messages
+/// but not stored yet, which automerge applied with this one) added. The heads the peer claims are rewritten the same way: a refused head
+/// stands for what it was built on, which `heads_of` reduces to heads. Otherwise this
+/// node would keep asking for what it refuses, and the pair would answer each other for
+/// ever.
+pub fn without_changes(
+    payload: &[u8],
+    refused: &std::collections::HashMap<[u8; 32], Vec<[u8; 32]>>,
+    carried: &[Vec<u8>],
+    heads_of: impl FnOnce(&[[u8; 32]]) -> Vec<[u8; 32]>,
+) -> Result<Vec<u8>, DocError> {
+    let mut message =
+        crate::document::caught("reading a sync message", || Message::decode(payload))?
+            .map_err(|e| DocError::BadMessage(e.to_string()))?;
+    // Encoding it again asserts what `check_message` checks.
+    check_message(&message)?;
+    let mut budget = MAX_INFLATED;
+    let mut kept_chunks = Vec::new();
+    let mut kept_hashes = std::collections::HashSet::new();
+    for element in message
+        .changes
+        .iter()
+        .chain(carried.iter().map(Vec::as_slice))
+    {
+        let mut kept = Vec::new();
+        let mut rest = element;
+        while !rest.is_empty() {
+            let (header, len) = next_change_chunk(rest, &mut budget)?;
+            let (chunk, tail) = rest.split_at(len.min(rest.len()));
+            if !refused.contains_key(&header.hash) && kept_hashes.insert(header.hash) {
+                kept.extend_from_slice(chunk);
+            }
+            rest = tail;
+        }
+        if !kept.is_empty() {
+            kept_chunks.push(kept);
+        }
+    }
+    message.changes = kept_chunks.into();
+    let mut heads = std::collections::BTreeSet::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut stack: Vec<[u8; 32]> = message.heads.iter().map(|h| h.0).collect();
+    while let Some(head) = stack.pop() {
+        if !seen.insert(head) {
+            continue;
+        }
+        match refused.get(&head) {
+            Some(deps) => stack.extend(deps.iter().copied()),
+            None => {
+                heads.insert(head);
+            }
+        }
+    }
+    let heads: Vec<[u8; 32]> = heads.into_iter().collect();
+    let mut heads = heads_of(&heads);
+    heads.sort_unstable();
+    heads.dedup();
+    message.heads = heads.into_iter().map(automerge::ChangeHash).collect();
+    Ok(message.encode())
 }
 
 /// A chunk's hash as automerge computes it (over the inflated form of a compressed change),
@@ -520,5 +606,73 @@ mod tests {
                 "{junk:?}"
             );
         }
+    }
+
+    /// A peer's message with a change the receiver refuses, one built on it, and one made
+    /// beside them: the message keeps only the last, claims heads the receiver can reach,
+    /// and a change carried over from an earlier message goes in once.
+    #[test]
+    fn a_message_without_refused_changes_keeps_the_rest_and_claims_heads_the_receiver_can_reach() {
+        let mut peer = document_with_notes(1);
+        let base = peer.save();
+        let base_head = peer.heads()[0].0;
+        let mut beside = Document::load(DocKind::Private, &base).unwrap();
+        peer.put(&note("refused", "not yours")).unwrap();
+        let refused_hash = peer.heads()[0].0;
+        peer.put(&note("built-on", "on top")).unwrap();
+        let built_on_hash = peer.heads()[0].0;
+        beside.put(&note("kept", "made beside")).unwrap();
+        let kept_hash = beside.heads()[0].0;
+        peer.load_incremental(&beside.save_incremental()).unwrap();
+
+        // The receiver holds the base; it asks, the peer answers with the three changes.
+        let mut receiver = Document::load(DocKind::Private, &base).unwrap();
+        let (mut ours, mut theirs) = (automerge::sync::State::new(), automerge::sync::State::new());
+        let ask = receiver.generate_sync_message(&mut ours).unwrap().unwrap();
+        peer.receive_sync_message(&mut theirs, &ask).unwrap();
+        let payload = peer.generate_sync_message(&mut theirs).unwrap().unwrap();
+        let sent: Vec<[u8; 32]> = change_headers(&payload)
+            .unwrap()
+            .iter()
+            .map(|h| h.hash)
+            .collect();
+        assert_eq!(sent.len(), 3);
+
+        let refused = std::collections::HashMap::from([
+            (refused_hash, vec![base_head]),
+            (built_on_hash, vec![refused_hash]),
+        ]);
+        let carried = receiver
+            .change_bytes(&base_head)
+            .into_iter()
+            .collect::<Vec<_>>();
+        let kept_bytes = beside.change_bytes(&kept_hash).unwrap();
+        let filtered = without_changes(&payload, &refused, &[kept_bytes], |h| {
+            receiver.heads_among(h)
+        })
+        .unwrap();
+        let left: Vec<[u8; 32]> = change_headers(&filtered)
+            .unwrap()
+            .iter()
+            .map(|h| h.hash)
+            .collect();
+        assert_eq!(left, vec![kept_hash], "only the change made beside, once");
+        let message = Message::decode(&filtered).unwrap();
+        let mut heads: Vec<[u8; 32]> = message.heads.iter().map(|h| h.0).collect();
+        heads.sort_unstable();
+        let mut expected = vec![base_head, kept_hash];
+        expected.sort_unstable();
+        assert_eq!(
+            heads, expected,
+            "the refused heads stand for what they were built on"
+        );
+
+        receiver.receive_sync_message(&mut ours, &filtered).unwrap();
+        assert_eq!(receiver.heads_among(&heads), vec![kept_hash]);
+        assert!(!receiver.has_change(&refused_hash) && !receiver.has_change(&built_on_hash));
+        assert!(
+            carried.len() == 1,
+            "a change the receiver holds is a chunk it can carry"
+        );
     }
 }

@@ -520,8 +520,23 @@ fn envelope(data: &[u8]) {
                     let _ = sig.verify("street:s");
                 }
             }
+            // A node takes the message without the changes it refused: the first one and
+            // what its dependencies name stand for a refusal here.
+            if let Some(first) = headers_of(&env.payload).first() {
+                let refused = std::collections::HashMap::from([(first.hash, first.deps.clone())]);
+                let _ = ivej_doc::inbound::without_changes(
+                    &env.payload,
+                    &refused,
+                    std::slice::from_ref(&env.payload),
+                    <[[u8; 32]]>::to_vec,
+                );
+            }
         }
     }
+}
+
+fn headers_of(payload: &[u8]) -> Vec<ivej_doc::inbound::ChangeHeader> {
+    ivej_doc::inbound::change_headers(payload).unwrap_or_default()
 }
 
 fn envelope_seeds() -> Vec<Vec<u8>> {

@@ -11,7 +11,16 @@ use ivej_trust::{ChangeSignature, Identity, SignedSync};
 use crate::authorise::Scope;
 use crate::error::{NodeError, NodeResult};
 use crate::state::{minutes_doc_id, private_doc_id, street_doc_id, State, SETTING_PEER_ADDRESSES};
+use crate::trust::RefusedChange;
 use crate::Node;
+
+/// The first six bytes of the signing key an actor id starts with, in hex.
+fn short_author(actor: &[u8]) -> String {
+    actor
+        .get(..32)
+        .map(|k| k.iter().take(6).map(|b| format!("{b:02x}")).collect())
+        .unwrap_or_default()
+}
 
 /// Which document a doc id names, as far as this node is concerned.
 enum Target {
@@ -127,76 +136,106 @@ impl State {
     /// by the device its actor names or by the street's authority, and that device's
     /// certificate stands (or stood, for a change the revocation's cut still covers). The
     /// document's fixed creation changes need no signature. Verified signatures wait in
-    /// `pending` until their change is applied.
+    /// `pending` until their change is applied. Returns the changes refused, and those
+    /// built on them; only a message that does not decode is refused as a whole.
     fn check_signatures(
         &mut self,
         target: &Target,
         doc_id: &str,
         signatures: &[ChangeSignature],
         payload: &[u8],
-    ) -> NodeResult<()> {
+    ) -> NodeResult<Vec<RefusedChange>> {
         let headers = ivej_doc::inbound::change_headers(payload)
             .map_err(|e| NodeError::Refused(e.to_string()))?;
         if headers.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let creation = self.trust_mut()?.creation_hashes(doc_id).to_vec();
         let mut checked = Vec::new();
         {
             let doc = self.document_mut(target)?;
-            for header in &headers {
+            for header in headers {
                 if creation.contains(&header.hash) || doc.has_change(&header.hash) {
                     continue;
                 }
-                checked.push(header.clone());
+                checked.push(header);
             }
         }
         let trust = self.trust_mut()?;
         let authority = trust.membership.authority();
         let by_hash: std::collections::HashMap<[u8; 32], &ChangeSignature> =
             signatures.iter().map(|s| (s.hash, s)).collect();
-        for header in checked {
-            let author = header
-                .actor
-                .get(..32)
-                .map(|k| {
-                    k.iter()
-                        .take(6)
-                        .map(|b| format!("{b:02x}"))
-                        .collect::<String>()
-                })
-                .unwrap_or_default();
-            let refuse = |why: String| NodeError::Refused(format!("device {author}: {why}"));
-            let sig = by_hash
-                .get(&header.hash)
-                .copied()
-                .ok_or_else(|| refuse("a change without its author's signature".into()))?;
-            sig.verify(doc_id).map_err(|e| refuse(e.to_string()))?;
-            if sig.signer != authority {
-                if header.actor.get(..32) != Some(&sig.signer[..]) {
-                    return Err(refuse(
-                        "a change signed by another device than its author".into(),
-                    ));
-                }
-                trust
-                    .membership
-                    .change_allowed(&header.actor, &header.hash)
-                    .map_err(|e| refuse(e.to_string()))?;
+        let mut refused = Vec::new();
+        for header in &checked {
+            let author = short_author(&header.actor);
+            // A change carried over from an earlier message has its signature checked.
+            let carried = trust
+                .pending
+                .get(&(doc_id.to_string(), header.hash))
+                .copied();
+            let verdict = match by_hash.get(&header.hash).copied().or(carried.as_ref()) {
+                None => Err("a change without its author's signature".to_string()),
+                Some(sig) => sig
+                    .verify(doc_id)
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| {
+                        if sig.signer == authority {
+                            Ok(*sig)
+                        } else if header.actor.get(..32) != Some(&sig.signer[..]) {
+                            Err("a change signed by another device than its author".to_string())
+                        } else {
+                            trust
+                                .membership
+                                .change_allowed(&header.actor, &header.hash)
+                                .map(|_| *sig)
+                                .map_err(|e| e.to_string())
+                        }
+                    }),
+            };
+            match verdict {
+                Ok(sig) => trust.keep_pending(doc_id, sig),
+                Err(why) => refused.push(RefusedChange {
+                    hash: header.hash,
+                    deps: header.deps.clone(),
+                    author,
+                    why,
+                }),
             }
-            trust.keep_pending(doc_id, *sig);
         }
-        Ok(())
+        // What was built on a refused change goes with it, however the message orders them.
+        loop {
+            let before = refused.len();
+            for header in &checked {
+                let known = |h: &[u8; 32]| {
+                    refused.iter().any(|r| r.hash == *h) || trust.is_refused(doc_id, h)
+                };
+                if !known(&header.hash) && header.deps.iter().any(known) {
+                    refused.push(RefusedChange {
+                        hash: header.hash,
+                        deps: header.deps.clone(),
+                        author: short_author(&header.actor),
+                        why: "a change built on a refused one".into(),
+                    });
+                }
+            }
+            if refused.len() == before {
+                break;
+            }
+        }
+        Ok(refused)
     }
 
     /// After automerge applied a peer's message in memory: each change it applied (also
-    /// ones it kept waiting from earlier messages) meets the write rule for its author.
-    /// Returns their signatures, to store with them.
+    /// ones it kept waiting from earlier messages) meets the write rule for its author,
+    /// judged at the change's own dependencies and at itself. Returns the signatures of
+    /// those that do, to store with them, and those that do not (with what was built on
+    /// them).
     fn authorise_applied(
         &mut self,
         target: &Target,
         doc_id: &str,
         before: &[ivej_doc::automerge::ChangeHash],
-    ) -> NodeResult<Vec<ChangeSignature>> {
+    ) -> NodeResult<(Vec<ChangeSignature>, Vec<RefusedChange>)> {
         let parties = match target {
             Target::Minutes(meeting) => self.minutes_parties(meeting),
             _ => Vec::new(),
@@ -217,33 +256,45 @@ impl State {
         let creation = self.trust_mut()?.creation_hashes(doc_id).to_vec();
         let applied = self.document_mut(target)?.changes_since(before);
         let mut signatures = Vec::new();
+        let mut refused: Vec<RefusedChange> = Vec::new();
         for change in applied {
             if creation.contains(&change.hash) {
                 continue;
             }
+            let deps = self.document_mut(target)?.change_deps(&change.hash)?;
             let trust = self.trust_mut()?;
-            let sig = trust
-                .pending
-                .remove(&(doc_id.to_string(), change.hash))
-                .ok_or_else(|| {
-                    NodeError::Refused("a change whose signature was not checked".into())
-                })?;
-            signatures.push(sig);
-            if sig.signer == trust.membership.authority() {
-                continue;
+            let sig = trust.pending.remove(&(doc_id.to_string(), change.hash));
+            let built_on_refused = deps
+                .iter()
+                .any(|d| refused.iter().any(|r| r.hash == d.0) || trust.is_refused(doc_id, &d.0));
+            let authority = trust.membership.authority();
+            let verdict: Result<ChangeSignature, String> = match sig {
+                _ if built_on_refused => Err("a change built on a refused one".into()),
+                None => Err("a change whose signature was not checked".into()),
+                Some(sig) if sig.signer == authority => Ok(sig),
+                Some(sig) => match trust.membership.change_allowed(&change.actor, &change.hash) {
+                    Err(e) => Err(e.to_string()),
+                    Ok(who) => {
+                        let doc = self.document_mut(target)?;
+                        let touches = doc.change_touches(&change.hash)?;
+                        let at = [ivej_doc::automerge::ChangeHash(change.hash)];
+                        crate::authorise::may_write(doc, scope, &who, &touches, &deps, Some(&at))
+                            .map(|()| sig)
+                            .map_err(|why| why.to_string())
+                    }
+                },
+            };
+            match verdict {
+                Ok(sig) => signatures.push(sig),
+                Err(why) => refused.push(RefusedChange {
+                    hash: change.hash,
+                    deps: deps.iter().map(|d| d.0).collect(),
+                    author: short_author(&change.actor),
+                    why,
+                }),
             }
-            let who = trust
-                .membership
-                .change_allowed(&change.actor, &change.hash)
-                .map_err(|e| NodeError::Refused(e.to_string()))?;
-            let doc = self.document_mut(target)?;
-            let touches = doc.change_touches(&change.hash)?;
-            let deps = doc.change_deps(&change.hash)?;
-            let at = [ivej_doc::automerge::ChangeHash(change.hash)];
-            crate::authorise::may_write(doc, scope, &who, &touches, &deps, Some(&at))
-                .map_err(|why| NodeError::Refused(format!("device {}: {why}", who.device_id)))?;
         }
-        Ok(signatures)
+        Ok((signatures, refused))
     }
 
     pub(crate) fn sync_state(&mut self, peer: &str, doc_id: &str) -> NodeResult<&mut SyncState> {
@@ -603,29 +654,96 @@ impl Node {
         if !new_certs.is_empty() {
             self.emit(NodeEvent::MembershipChanged);
         }
-        st.check_signatures(&target, doc_id, &envelope.signatures, &envelope.payload)?;
-        let mut state = st.sync_state(peer, doc_id)?.clone();
-        let heads_before = st.document_mut(&target)?.heads();
-        let result = st.apply_sync_message(&target, &mut state, &envelope.payload);
-        let result = result.and_then(|touched| {
-            let sigs = st.authorise_applied(&target, doc_id, &heads_before)?;
-            Ok((touched, sigs))
-        });
-        let (touched, signatures) = match result {
-            Ok(done) => done,
-            Err(e) => {
-                // Memory may hold part of what was refused: the disk is the truth. (Most
-                // refusals come before automerge applied anything: nothing to reload.)
-                if st.document_mut(&target)?.heads() != heads_before {
-                    st.reload(&target)?;
-                }
-                return Err(match e {
-                    NodeError::Doc(d) if matches!(*d, ivej_doc::DocError::Refused(_)) => {
-                        NodeError::Refused(d.to_string())
-                    }
-                    other => other,
+        // Changes refused (and what was built on them) are taken out of the message and the
+        // rest is applied: a pair whose rules disagree on one change keeps syncing the rest.
+        // The write rule can only be read once automerge has applied the message; what it
+        // refuses is dropped by reading the document again from disk and applying the rest
+        // once more (it judges every change at its own heads, so one pass finds them all).
+        let mut refusals: Vec<RefusedChange> = Vec::new();
+        let mut carried: Vec<Vec<u8>> = Vec::new();
+        let mut outcome = None;
+        for _attempt in 0..2 {
+            let refused_now =
+                st.check_signatures(&target, doc_id, &envelope.signatures, &envelope.payload)?;
+            st.trust_mut()?.refuse(doc_id, &refused_now);
+            refusals.extend(refused_now);
+            let payload = if st.trust_mut()?.refused_in(doc_id).is_empty() {
+                std::borrow::Cow::Borrowed(&envelope.payload[..])
+            } else {
+                let refused = st.trust_mut()?.refused_in(doc_id).clone();
+                let doc = st.document_mut(&target)?;
+                std::borrow::Cow::Owned(
+                    ivej_doc::inbound::without_changes(
+                        &envelope.payload,
+                        &refused,
+                        &carried,
+                        |h| doc.heads_among(h),
+                    )
+                    .map_err(|e| NodeError::Refused(e.to_string()))?,
+                )
+            };
+            let mut state = st.sync_state(peer, doc_id)?.clone();
+            let heads_before = st.document_mut(&target)?.heads();
+            let result = st
+                .apply_sync_message(&target, &mut state, &payload)
+                .and_then(|touched| {
+                    let (sigs, refused) = st.authorise_applied(&target, doc_id, &heads_before)?;
+                    Ok((touched, sigs, refused))
                 });
+            match result {
+                Ok((touched, sigs, refused)) if refused.is_empty() => {
+                    outcome = Some((touched, sigs, state));
+                    break;
+                }
+                Ok((_, accepted, refused)) => {
+                    // Memory holds what was refused: the disk is the truth. What was taken
+                    // goes again with the rest of the message, with the changes automerge
+                    // had kept waiting from earlier messages, which are not on disk.
+                    let doc = st.document_mut(&target)?;
+                    carried = accepted
+                        .iter()
+                        .filter_map(|sig| doc.change_bytes(&sig.hash))
+                        .collect();
+                    let trust = st.trust_mut()?;
+                    for sig in accepted {
+                        trust.keep_pending(doc_id, sig);
+                    }
+                    st.reload(&target)?;
+                    st.trust_mut()?.refuse(doc_id, &refused);
+                    refusals.extend(refused);
+                }
+                Err(e) => {
+                    if st.document_mut(&target)?.heads() != heads_before {
+                        st.reload(&target)?;
+                    }
+                    return Err(match e {
+                        NodeError::Doc(d) if matches!(*d, ivej_doc::DocError::Refused(_)) => {
+                            NodeError::Refused(d.to_string())
+                        }
+                        other => other,
+                    });
+                }
             }
+        }
+        // One line per author and reason, not per change: a burst of refused changes
+        // should not push everything else out of the list.
+        let mut noted: Vec<(&str, &str)> = Vec::new();
+        for r in &refusals {
+            if !noted.contains(&(r.author.as_str(), r.why.as_str())) {
+                noted.push((r.author.as_str(), r.why.as_str()));
+                let why = format!("device {}: {}", r.author, r.why);
+                st.record_refusal(peer, &r.author, doc_id, &why);
+            }
+        }
+        if !refusals.is_empty() {
+            self.emit(NodeEvent::ChangeRefused {
+                device_id: peer.to_string(),
+            });
+        }
+        let Some((touched, signatures, state)) = outcome else {
+            return Err(NodeError::Refused(
+                "changes the write rule refused even once the refused ones were taken out".into(),
+            ));
         };
         let put_signatures = |w: &mut Writer<'_>| -> Result<(), StoreError> {
             for sig in &signatures {

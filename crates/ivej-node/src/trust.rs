@@ -102,6 +102,21 @@ pub(crate) fn device_keys(store: &mut Store) -> NodeResult<DeviceKeys> {
     })
 }
 
+/// A peer's change this node will not take, and why.
+#[derive(Debug, Clone)]
+pub(crate) struct RefusedChange {
+    pub hash: [u8; 32],
+    pub deps: Vec<[u8; 32]>,
+    /// The first bytes of the author's device key, as the refusals list shows them.
+    pub author: String,
+    pub why: String,
+}
+
+/// The most refused changes remembered, over all documents. Past it the memory starts
+/// afresh: a forgotten change is refused again when it comes again, and what was built on
+/// it waits in automerge's queue for a dependency that never arrives.
+const MAX_REFUSED: usize = 100_000;
+
 /// The street's membership as this node knows it, and what checking changes needs.
 #[derive(Debug)]
 pub(crate) struct StreetTrust {
@@ -113,6 +128,9 @@ pub(crate) struct StreetTrust {
     /// Certificates already sent to each peer by this process.
     pub sent_certs: HashSet<(String, [u8; 32])>,
     creation: HashMap<String, Vec<[u8; 32]>>,
+    /// Peers' changes refused in this process, by document, each with its dependencies.
+    refused: HashMap<String, HashMap<[u8; 32], Vec<[u8; 32]>>>,
+    refused_count: usize,
 }
 
 impl StreetTrust {
@@ -123,6 +141,8 @@ impl StreetTrust {
             pending: HashMap::new(),
             sent_certs: HashSet::new(),
             creation: HashMap::new(),
+            refused: HashMap::new(),
+            refused_count: 0,
         }
     }
 
@@ -165,6 +185,39 @@ impl StreetTrust {
             };
             Document::creation_hashes(kind, owner)
         })
+    }
+
+    /// Remembers changes refused in `doc_id`, so that what is built on them is refused too
+    /// and messages that carry them again are taken without them.
+    pub fn refuse(&mut self, doc_id: &str, changes: &[RefusedChange]) {
+        if changes.is_empty() {
+            return;
+        }
+        if self.refused_count + changes.len() > MAX_REFUSED {
+            self.refused.clear();
+            self.refused_count = 0;
+        }
+        let known = self.refused.entry(doc_id.to_string()).or_default();
+        for change in changes {
+            if known.insert(change.hash, change.deps.clone()).is_none() {
+                self.refused_count += 1;
+            }
+        }
+    }
+
+    pub fn is_refused(&self, doc_id: &str, hash: &[u8; 32]) -> bool {
+        self.refused
+            .get(doc_id)
+            .is_some_and(|known| known.contains_key(hash))
+    }
+
+    /// The changes refused in `doc_id`, each with its dependencies.
+    pub fn refused_in(&self, doc_id: &str) -> &HashMap<[u8; 32], Vec<[u8; 32]>> {
+        static NONE: std::sync::OnceLock<HashMap<[u8; 32], Vec<[u8; 32]>>> =
+            std::sync::OnceLock::new();
+        self.refused
+            .get(doc_id)
+            .unwrap_or_else(|| NONE.get_or_init(HashMap::new))
     }
 
     /// Remembers a verified signature until its change is applied.

@@ -320,17 +320,25 @@ fn a_device_offline_across_two_removals_learns_both_when_it_is_back() {
 }
 
 use ivej_doc::automerge::transaction::Transactable;
-use ivej_doc::automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ROOT};
+use ivej_doc::automerge::{AutoCommit, ObjId, ReadDoc, ROOT};
 
 /// What a modified client on `node` stores: `edit` straight into its street document,
 /// signed with its own key, without the node's own checks.
 fn forge(node: &Node, edit: impl FnOnce(&mut AutoCommit)) {
+    forge_record(node, |doc| {
+        edit(doc.automerge_mut());
+        doc.automerge_mut().commit();
+    });
+}
+
+/// Like [`forge`], through the document's typed API.
+fn forge_record(node: &Node, edit: impl FnOnce(&mut ivej_doc::Document)) {
     let mut st = node.lock().unwrap();
     let doc_id = format!("street:{}", st.street_id.clone().unwrap());
     let key = st.keys.sign.clone();
     let doc = st.street_mut().unwrap();
     let before = doc.heads();
-    edit(doc.automerge_mut());
+    edit(doc);
     doc.automerge_mut().commit();
     let changes = doc.changes_since(&before);
     let bytes = doc.save_incremental();
@@ -367,10 +375,21 @@ fn push_street(from: &Node, to: &Node) -> Result<(), NodeError> {
             quiet = false;
         }
         if quiet {
-            break;
+            return Ok(());
         }
     }
-    Ok(())
+    panic!("the pair kept answering each other");
+}
+
+/// `to` refused something `from` sent, noted with `from`'s device, and the pair still
+/// went quiet.
+fn assert_refused(from: &Node, to: &Node) {
+    let device = from.device_id().unwrap();
+    let refusals = to.refusals().unwrap();
+    assert!(
+        refusals.iter().any(|r| r.device_id == device),
+        "{refusals:?}"
+    );
 }
 
 /// A street with a facilitator, Tuse (interested in Mallory's post) and Mallory.
@@ -420,8 +439,8 @@ fn a_posts_author_answers_interest_in_it_but_cannot_rewrite_or_invent_one() {
         let i = record(am, "interests", &interest);
         am.put(&i, "message", "We withdraw").unwrap();
     });
-    let refused = push_street(&mallory, &f);
-    assert!(matches!(refused, Err(NodeError::Refused(_))), "{refused:?}");
+    push_street(&mallory, &f).unwrap();
+    assert_refused(&mallory, &f);
     let kept: ivej_model::Interest = f
         .lock()
         .unwrap()
@@ -431,17 +450,22 @@ fn a_posts_author_answers_interest_in_it_but_cannot_rewrite_or_invent_one() {
         .unwrap();
     assert_eq!(kept.message, "We need it in May");
 
-    let (_dirs, f, tuse, mallory, post, _) = street_with_an_interest();
-    let tuse_org = tuse.own_org_id().unwrap();
-    forge(&mallory, |am| {
-        let (_, interests) = am.get(ROOT, "interests").unwrap().unwrap();
-        let i = am.put_object(&interests, "forged", ObjType::Map).unwrap();
-        am.put(&i, "id", "forged").unwrap();
-        am.put(&i, "post_id", post.as_str()).unwrap();
-        am.put(&i, "from_org", tuse_org.as_str()).unwrap();
-    });
-    let refused = push_street(&mallory, &f);
-    assert!(matches!(refused, Err(NodeError::Refused(_))), "{refused:?}");
+    // A whole, valid record in Tuse's name, written with the document's own API.
+    let (_dirs, f, tuse, mallory, _post, interest) = street_with_an_interest();
+    let mut forged: ivej_model::Interest = f
+        .lock()
+        .unwrap()
+        .street()
+        .unwrap()
+        .require(&interest)
+        .unwrap();
+    forged.id = "0193f0e0-0000-7000-8000-00000000f0f0".into();
+    forged.message = "Cancel everything".into();
+    assert_eq!(forged.from_org, tuse.own_org_id().unwrap());
+    forge_record(&mallory, |doc| doc.put(&forged).unwrap());
+    push_street(&mallory, &f).unwrap();
+    assert_refused(&mallory, &f);
+    assert!(f.interest(&forged.id).is_err());
 }
 
 /// A change is judged against the document as its author saw it, not as the message that
@@ -480,6 +504,73 @@ fn a_change_cannot_ride_on_another_in_the_same_message() {
             profile("New ApS"),
         )
         .unwrap();
-    let refused = push_street(&mallory, &fresh);
-    assert!(matches!(refused, Err(NodeError::Refused(_))), "{refused:?}");
+    push_street(&mallory, &fresh).unwrap();
+    assert_refused(&mallory, &fresh);
+}
+
+/// A refused change is taken out of the message, with what was built on it, and the rest
+/// is taken: one change the rules refuse (on this peer, or only on this one) does not keep
+/// a pair from syncing everything else, now or later. Before, the whole message was refused
+/// and came again every session.
+#[test]
+fn a_refused_change_and_what_is_built_on_it_are_left_out_and_the_rest_still_syncs() {
+    let (_dirs, f, tuse, mallory, _post, interest) = street_with_an_interest();
+    let before = mallory
+        .create_post(PostInput::new(Direction::Offer, "CAP.SPACE", "Before"))
+        .unwrap();
+    // Not Mallory's to write: the interested company's message.
+    forge(&mallory, |am| {
+        let i = record(am, "interests", &interest);
+        am.put(&i, "message", "We withdraw").unwrap();
+    });
+    // Built on the forged change (the same record, edited again).
+    forge(&mallory, |am| {
+        let i = record(am, "interests", &interest);
+        am.put(&i, "message", "We withdraw, really").unwrap();
+    });
+    let after = mallory
+        .create_post(PostInput::new(Direction::Offer, "CAP.SPACE", "After"))
+        .unwrap();
+    push_street(&mallory, &f).unwrap();
+    assert_refused(&mallory, &f);
+    let titles = |n: &Node| -> Vec<String> {
+        let mut t: Vec<String> = n
+            .list_posts(&Default::default())
+            .unwrap()
+            .into_iter()
+            .map(|v| v.post.title)
+            .collect();
+        t.sort();
+        t
+    };
+    assert!(f.post(&before.id).is_ok(), "what came before is taken");
+    let kept: ivej_model::Interest = f
+        .lock()
+        .unwrap()
+        .street()
+        .unwrap()
+        .require(&interest)
+        .unwrap();
+    assert_eq!(kept.message, "We need it in May");
+    // "After" was made on top of the forged changes (Mallory's own head), so it goes with
+    // them; what Mallory writes from here on does too, until it is revoked.
+    assert!(f.post(&after.id).is_err());
+    let refusals = f.refusals().unwrap();
+    assert!(
+        refusals
+            .iter()
+            .any(|r| r.reason.contains("built on a refused")),
+        "{refusals:?}"
+    );
+
+    // The facilitator's and Tuse's work flows on both ways, across new sessions.
+    let news = f
+        .create_post(PostInput::new(Direction::Need, "CAP.SPACE", "News"))
+        .unwrap();
+    push_street(&f, &mallory).unwrap();
+    push_street(&mallory, &f).unwrap();
+    assert!(mallory.post(&news.id).is_ok());
+    push_street(&f, &tuse).unwrap();
+    assert_eq!(titles(&tuse), titles(&f));
+    assert!(!titles(&tuse).contains(&"After".to_string()));
 }

@@ -588,3 +588,111 @@ fn posts_for_the_facilitator_or_named_members_reach_only_them() {
     exchange(author, other);
     assert_eq!(titles_of(&other.node), vec![welder]);
 }
+
+/// An anonymous need reaches the street as the facilitator's copy, naming no one; interest
+/// in it goes through the facilitator, and each company learns the other only when the
+/// author accepts. Until then no member but the author holds anything that ties the need to
+/// it (not on the board, not in an export, not in its database's bytes), and no one but the
+/// sender and the facilitator anything that ties the interest to the sender.
+#[test]
+fn an_anonymous_need_and_interest_in_it_are_brokered_by_the_facilitator_until_accepted() {
+    let peers = street(3);
+    gossip(&peers);
+    let (f, author, sender, other) = (&peers[0], &peers[1], &peers[2], &peers[3]);
+    let all_pairs = || {
+        for _ in 0..2 {
+            for (i, j) in [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)] {
+                exchange(&peers[i], &peers[j]);
+            }
+        }
+    };
+    let mut input = PostInput::new(Direction::Need, "KNOW", "Anonymous: advice on a takeover");
+    input.anonymous = true;
+    let need = author.node.create_post(input).unwrap();
+    all_pairs();
+
+    // Every board shows the need once; only the author and the facilitator know whose.
+    for p in [f, author, sender, other] {
+        assert_eq!(titles_of(&p.node), vec![need.title.clone()], "{}", p.org);
+    }
+    let copy = sender.node.list_posts(&PostFilter::default()).unwrap()[0].clone();
+    assert_ne!(copy.post.id, need.id);
+    assert_eq!(copy.org_name, None);
+    assert_ne!(copy.post.org_id, author.org);
+    for p in [sender, other] {
+        let bytes = data_directory_bytes(&p.node);
+        assert!(!contains(&bytes, &need.id), "{}: the need's own id", p.org);
+        let export = serde_json::to_string(&p.node.export().unwrap()).unwrap();
+        assert!(!export.contains(&need.id), "{}", p.org);
+        assert!(p.node.post_detail(&copy.post.id).unwrap().author.is_none());
+    }
+
+    // Interest: the sender's message reaches the author, its name does not.
+    let sent = sender
+        .node
+        .express_interest(&copy.post.id, "We did one last year: call us")
+        .unwrap();
+    all_pairs();
+    let at_author = author.node.post_detail(&need.id).unwrap();
+    assert_eq!(at_author.interests.len(), 1);
+    let passed_on = &at_author.interests[0];
+    assert_eq!(passed_on.interest.message, "We did one last year: call us");
+    assert_eq!(passed_on.org_name, None);
+    assert_ne!(passed_on.interest.from_org, sender.org);
+    for p in [author, other] {
+        let bytes = data_directory_bytes(&p.node);
+        assert!(
+            !contains(&bytes, &sent.id),
+            "{}: the interest's own id",
+            p.org
+        );
+    }
+    assert!(!contains(
+        &data_directory_bytes(&other.node),
+        "We did one last year"
+    ));
+    let facilitator_view = f.node.post_detail(&need.id).unwrap();
+    assert_eq!(facilitator_view.interests.len(), 1);
+
+    // Accepted: each learns the other, and the street their relation.
+    author
+        .node
+        .answer_interest(&passed_on.interest.id, true, "Yes please, Monday")
+        .unwrap();
+    all_pairs();
+    let at_sender = sender.node.post_detail(&copy.post.id).unwrap();
+    assert_eq!(at_sender.interests[0].interest.answer, "Yes please, Monday");
+    assert_eq!(
+        at_sender.author.map(|o| o.id),
+        Some(author.org.clone()),
+        "the sender learns whose need it was"
+    );
+    let at_author = author.node.post_detail(&need.id).unwrap();
+    assert_eq!(at_author.interests[0].interest.from_org, sender.org);
+    assert!(at_author.interests[0].org_name.is_some());
+    assert!(other
+        .node
+        .relationships()
+        .unwrap()
+        .iter()
+        .any(|r| [&r.a, &r.b].contains(&&author.org) && [&r.a, &r.b].contains(&&sender.org)));
+    assert!(!contains(&data_directory_bytes(&other.node), &need.id));
+
+    // Made public: the copy goes, the post itself takes its place.
+    author
+        .node
+        .edit_post(
+            &need.id,
+            ivej_node::PostPatch {
+                anonymous: Some(false),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    all_pairs();
+    for p in [f, author, sender, other] {
+        let board = p.node.list_posts(&PostFilter::default()).unwrap();
+        assert_eq!(board.len(), 1, "{}", p.org);
+        assert_eq!(board[0].post.id, need.id, "{}", p.org);
+    }
+}

@@ -53,7 +53,8 @@ impl DocKind {
             ],
             DocKind::Minutes => &["decisions"],
             DocKind::Private => &["drafts", "notes", "posts"],
-            DocKind::Scoped => &["posts"],
+            // Posts for some; interest the facilitator brokers to and from them.
+            DocKind::Scoped => &["posts", "interests"],
         }
     }
 
@@ -274,14 +275,14 @@ impl Document {
 
     pub fn keys<R: Record>(&self) -> Vec<String> {
         match self.collection(R::COLLECTION) {
-            Ok(map) if R::DOC == self.kind => self.doc.keys(&map).collect(),
+            Ok(map) if self.holds::<R>() => self.doc.keys(&map).collect(),
             _ => Vec::new(),
         }
     }
 
     /// Whether a record with this key exists (without reading it).
     pub fn contains<R: Record>(&self, key: &str) -> bool {
-        R::DOC == self.kind
+        self.holds::<R>()
             && self
                 .collection(R::COLLECTION)
                 .is_ok_and(|map| matches!(self.doc.get(&map, key), Ok(Some(_))))
@@ -392,8 +393,14 @@ impl Document {
         }
     }
 
+    /// Whether records of `R` live in this kind of document: the kind they belong to, or
+    /// one that keeps a collection of them too (posts and brokered interest in scopes).
+    fn holds<R: Record>(&self) -> bool {
+        R::DOC == self.kind || self.kind.collections().contains(&R::COLLECTION)
+    }
+
     fn expect_kind<R: Record>(&self) -> Result<(), DocError> {
-        if R::DOC == self.kind {
+        if self.holds::<R>() {
             Ok(())
         } else {
             Err(DocError::WrongKind {

@@ -147,7 +147,7 @@ impl Document {
             match (self.kind(), collection.as_str()) {
                 (DocKind::Street, "organisations") => check::<Organisation>(self, key)?,
                 (DocKind::Street, "posts") => check::<Post>(self, key)?,
-                (DocKind::Street, "interests") => check::<Interest>(self, key)?,
+                (DocKind::Street | DocKind::Scoped, "interests") => check::<Interest>(self, key)?,
                 (DocKind::Street, "series") => check::<MeetingSeries>(self, key)?,
                 (DocKind::Street, "meetings") => check::<Meeting>(self, key)?,
                 (DocKind::Street, "actions") => check::<ActionItem>(self, key)?,

@@ -32,7 +32,23 @@ pub struct Interest {
     pub answer: String,
     pub created_at: i64,
     pub answered_at: Option<i64>,
+    /// Brokered interest, accepted: the organisation behind the anonymous post, as the
+    /// facilitator's device reveals it to the interested one. (Missing in records an
+    /// earlier version wrote.)
+    #[serde(default)]
+    #[cfg_attr(feature = "automerge", autosurgeon(missing = "none"))]
+    pub revealed_author: Option<OrgId>,
 }
+
+#[cfg(feature = "automerge")]
+fn none<T>() -> Option<T> {
+    None
+}
+
+/// The author a brokered copy of an anonymous need names: no organisation at all. Only the
+/// facilitator's devices write it (peers refuse a member that does), and the author's
+/// own post stays in a document only its devices and the facilitator's hold.
+pub const BROKERED_ORG: &str = "brokered";
 
 impl Validate for Interest {
     fn validate(&self) -> Result<(), ValidationErrors> {

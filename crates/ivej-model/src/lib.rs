@@ -47,7 +47,7 @@ pub use ids::{
     SeriesId, StreetId,
 };
 pub use input::{CollaborationInput, OrgPatch, OrgProfile, PostInput, PostPatch, SeriesInput};
-pub use interest::{Interest, InterestStatus};
+pub use interest::{Interest, InterestStatus, BROKERED_ORG};
 pub use invite::{Invite, InviteError};
 pub use lang::Lang;
 pub use meeting::{

@@ -69,9 +69,11 @@ pub(crate) fn may_write(
         for touch in touches {
             match touch {
                 Touch::Record {
-                    collection, key, ..
-                } if collection == "posts" => {
-                    street_record(doc, org, collection, key, None, before, after)?;
+                    collection,
+                    key,
+                    field,
+                } if collection == "posts" || collection == "interests" => {
+                    street_record(doc, org, collection, key, field.as_deref(), before, after)?;
                 }
                 other => return Err(format!("a change to a scoped document's {other:?}")),
             }

@@ -504,6 +504,18 @@ impl Node {
         for (meeting_id, doc) in demo.minutes {
             st.adopt_minutes(&meeting_id, doc)?;
         }
+        // Anonymous needs go where a real one would: the author's scope, with the
+        // facilitator's copy in the street.
+        let anonymous: Vec<ivej_model::Post> = st
+            .street()?
+            .all::<ivej_model::Post>()
+            .into_iter()
+            .filter(crate::brokered::is_anonymous_need)
+            .collect();
+        for post in &anonymous {
+            st.save_post(post)?;
+        }
+        st.broker()?;
         drop(st);
         self.emit(ivej_model::NodeEvent::StreetOpened);
         self.summary()

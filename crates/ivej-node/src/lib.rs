@@ -11,6 +11,7 @@
 //! - Query projections always reflect the stored document heads (rebuilt on open if not).
 
 mod authorise;
+mod brokered;
 pub mod clock;
 pub mod demo;
 mod drafts;

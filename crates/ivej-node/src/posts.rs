@@ -31,7 +31,7 @@ fn visible_to_viewer(post: &Post, viewer: Option<&str>, facilitator: bool) -> bo
 impl State {
     /// The post, wherever it is kept: the street document, or the private one for posts
     /// of private visibility (which never leave the company's own devices).
-    fn find_post(&self, id: &str) -> NodeResult<Post> {
+    pub(crate) fn find_post(&self, id: &str) -> NodeResult<Post> {
         if let Some(post) = self.street()?.get::<Post>(id)? {
             return Ok(post);
         }
@@ -63,12 +63,16 @@ impl State {
     /// organisations, which only their devices hold) and updates the board. A post whose
     /// visibility changed leaves the document it was in (what peers already received there
     /// cannot be recalled; the UI says so).
-    fn save_post(&mut self, post: &Post) -> NodeResult<()> {
+    pub(crate) fn save_post(&mut self, post: &Post) -> NodeResult<()> {
         let org_name = self.org_name(&post.org_id);
         let project = |w: &mut ivej_store::Writer<'_>| w.upsert_post(post, org_name.as_deref());
         let scope = match post.visibility {
             Visibility::Facilitator => Some(crate::scoped::scope_id(&post.org_id, &[])),
             Visibility::Named => Some(crate::scoped::scope_id(&post.org_id, &post.visible_to)),
+            // The street sees the facilitator's copy (`crate::brokered`), never this.
+            Visibility::Street if crate::brokered::is_anonymous_need(post) => {
+                Some(crate::scoped::scope_id(&post.org_id, &[]))
+            }
             Visibility::Private | Visibility::Street => None,
         };
         match (&post.visibility, &scope) {
@@ -86,7 +90,8 @@ impl State {
                 self.persist_street(project)?;
             }
         }
-        if post.visibility != Visibility::Street && self.street_mut()?.remove::<Post>(&post.id)? {
+        let in_street = post.visibility == Visibility::Street && scope.is_none();
+        if !in_street && self.street_mut()?.remove::<Post>(&post.id)? {
             self.persist_street(|_| Ok(()))?;
         }
         if post.visibility != Visibility::Private {
@@ -169,6 +174,7 @@ impl Node {
             updated_at: now,
         };
         st.save_post(&post)?;
+        self.broker(&mut st)?;
         drop(st);
         self.emit(NodeEvent::PostChanged {
             id: post.id.clone(),
@@ -230,6 +236,7 @@ impl Node {
         change(&mut post)?;
         post.updated_at = clock::now_ms().max(post.created_at);
         st.save_post(&post)?;
+        self.broker(&mut st)?;
         drop(st);
         self.emit(NodeEvent::PostChanged { id: id.to_string() });
         Ok(post)
@@ -246,9 +253,11 @@ impl Node {
             today: today.to_string(),
         };
         let hits = st.store.query_posts(&query)?;
+        let held = st.copies_of_held_needs();
         Ok(hits
             .into_iter()
             .filter(|h| visible_to_viewer(&h.post, viewer.as_deref(), facilitator))
+            .filter(|h| !held.contains(&h.post.id))
             .map(|h| st.post_view(h, today))
             .collect())
     }
@@ -280,13 +289,16 @@ impl Node {
         Ok(st.post_view(hit, today))
     }
 
-    /// "I am interested" in a post, with a short message to its author.
+    /// "I am interested" in a post, with a short message to its author. Interest in an
+    /// anonymous need goes through the facilitator: it is kept in this organisation's
+    /// scope (its devices and the facilitator's), and the author learns who sent it only
+    /// on accepting (`crate::brokered`).
     pub fn express_interest(&self, post_id: &str, message: &str) -> NodeResult<Interest> {
         self.take_in_other_writes()?;
         let mut st = self.lock()?;
         let post = st.find_post(post_id)?;
         let from = st.own_org_id()?.to_string();
-        if post.org_id == from {
+        if post.org_id == from || st.copies_of_held_needs().contains(post_id) {
             return Err(NodeError::NotAllowed("this is your own post".into()));
         }
         if !post.status.is_active() {
@@ -295,19 +307,26 @@ impl Node {
                 post.status.code()
             )));
         }
+        let brokered = crate::brokered::is_copy(&post);
         let interest = Interest {
             id: clock::new_id(),
             post_id: post_id.to_string(),
-            from_org: from,
+            from_org: from.clone(),
             message: message.trim().to_string(),
             status: InterestStatus::Sent,
-            brokered: post.anonymous,
+            brokered,
             answer: String::new(),
             created_at: clock::now_ms(),
             answered_at: None,
+            revealed_author: None,
         };
-        st.street_mut()?.put(&interest)?;
-        st.persist_street(|_| Ok(()))?;
+        let at = if brokered {
+            InterestAt::Scoped(crate::scoped::scope_id(&from, &[]))
+        } else {
+            InterestAt::Street
+        };
+        st.put_interest(&at, &interest)?;
+        self.broker(&mut st)?;
         drop(st);
         self.emit(NodeEvent::InterestChanged {
             id: interest.id.clone(),
@@ -319,7 +338,7 @@ impl Node {
     pub fn answer_interest(&self, id: &str, accept: bool, answer: &str) -> NodeResult<Interest> {
         self.take_in_other_writes()?;
         let mut st = self.lock()?;
-        let mut interest: Interest = st.street()?.require(id)?;
+        let (at, mut interest) = st.find_interest(id)?;
         let post = st.find_post(&interest.post_id)?;
         st.may_edit(&post)?;
         interest.status = if accept {
@@ -329,11 +348,12 @@ impl Node {
         };
         interest.answer = answer.trim().to_string();
         interest.answered_at = Some(clock::now_ms().max(interest.created_at));
-        st.street_mut()?.put(&interest)?;
-        st.persist_street(|_| Ok(()))?;
+        st.put_interest(&at, &interest)?;
+        self.broker(&mut st)?;
         drop(st);
         self.emit(NodeEvent::InterestChanged { id: id.to_string() });
-        if accept {
+        // Brokered interest: the facilitator's device reveals and relates the two.
+        if accept && interest.from_org != ivej_model::BROKERED_ORG && !interest.brokered {
             self.relate_on_interest(&interest)?;
         }
         Ok(interest)
@@ -341,26 +361,71 @@ impl Node {
 
     /// Interest shown in a post, oldest first.
     pub fn interests(&self, post_id: &str) -> NodeResult<Vec<Interest>> {
-        let st = self.lock()?;
-        let mut all: Vec<Interest> = st
-            .street()?
-            .all::<Interest>()
-            .into_iter()
-            .filter(|i| i.post_id == post_id)
-            .collect();
-        all.sort_by_key(|i| i.created_at);
+        let mut all = self.all_interests()?;
+        all.retain(|i| i.post_id == post_id);
         Ok(all)
     }
 
     pub fn interest(&self, id: &str) -> NodeResult<Interest> {
-        Ok(self.lock()?.street()?.require(id)?)
+        Ok(self.lock()?.find_interest(id)?.1)
     }
 
-    /// Every interest recorded in the street, oldest first.
+    /// Every interest this device holds (the street's, and brokered interest in the
+    /// scopes it holds), oldest first.
     pub fn all_interests(&self) -> NodeResult<Vec<Interest>> {
-        let st = self.lock()?;
+        let mut st = self.lock()?;
+        st.load_scoped()?;
         let mut all: Vec<Interest> = st.street()?.all();
+        for doc in st.scoped.values() {
+            all.extend(doc.all::<Interest>());
+        }
         all.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
         Ok(all)
+    }
+
+    /// On a facilitator's device, brings brokered copies and interest up to date (see
+    /// `crate::brokered`) and tells subscribers what that changed.
+    pub(crate) fn broker(&self, st: &mut State) -> NodeResult<()> {
+        for event in st.broker()? {
+            self.emit(event);
+        }
+        Ok(())
+    }
+}
+
+/// Where an interest is kept.
+pub(crate) enum InterestAt {
+    Street,
+    Scoped(String),
+}
+
+impl State {
+    pub(crate) fn find_interest(&mut self, id: &str) -> NodeResult<(InterestAt, Interest)> {
+        if let Some(i) = self.street()?.get::<Interest>(id)? {
+            return Ok((InterestAt::Street, i));
+        }
+        self.load_scoped()?;
+        for (scope, doc) in &self.scoped {
+            if let Some(i) = doc.get::<Interest>(id)? {
+                return Ok((InterestAt::Scoped(scope.clone()), i));
+            }
+        }
+        Err(NodeError::NotFound {
+            what: "interest",
+            id: id.to_string(),
+        })
+    }
+
+    pub(crate) fn put_interest(&mut self, at: &InterestAt, interest: &Interest) -> NodeResult<()> {
+        match at {
+            InterestAt::Street => {
+                self.street_mut()?.put(interest)?;
+                self.persist_street(|_| Ok(()))
+            }
+            InterestAt::Scoped(scope) => {
+                self.scoped_mut(scope)?.put(interest)?;
+                self.persist_scoped(scope, |_| Ok(()))
+            }
+        }
     }
 }

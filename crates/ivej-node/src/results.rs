@@ -118,28 +118,11 @@ impl Node {
         baseline: bool,
     ) -> NodeResult<Relationship> {
         let mut st = self.lock()?;
-        st.street()?.require::<Organisation>(a)?;
-        st.street()?.require::<Organisation>(b)?;
-        let key = Relationship::pair_key(a, b);
-        let existing: Option<Relationship> = st.street()?.get(&key)?;
-        let rel = match existing {
-            Some(mut r) => {
-                r.kind = r.kind.max(kind);
-                r.baseline |= baseline;
-                r
-            }
-            None => Relationship {
-                a: a.to_string(),
-                b: b.to_string(),
-                kind,
-                since: clock::today(),
-                baseline,
-            },
-        };
-        st.street_mut()?.put(&rel)?;
-        st.persist_street(|_| Ok(()))?;
+        let (rel, _) = st.put_relationship(a, b, kind, baseline)?;
         drop(st);
-        self.emit(NodeEvent::RelationshipChanged { key });
+        self.emit(NodeEvent::RelationshipChanged {
+            key: Relationship::pair_key(a, b),
+        });
         Ok(rel)
     }
 
@@ -178,5 +161,42 @@ impl Node {
         let st = self.lock()?;
         st.street()?;
         Ok(st.store.search_services(text)?)
+    }
+}
+
+impl crate::state::State {
+    /// Records that `a` and `b` are related as `kind` at least (a relation only grows).
+    /// Returns it, and whether anything was written.
+    pub(crate) fn put_relationship(
+        &mut self,
+        a: &str,
+        b: &str,
+        kind: RelationKind,
+        baseline: bool,
+    ) -> NodeResult<(Relationship, bool)> {
+        self.street()?.require::<Organisation>(a)?;
+        self.street()?.require::<Organisation>(b)?;
+        let key = Relationship::pair_key(a, b);
+        let existing: Option<Relationship> = self.street()?.get(&key)?;
+        let rel = match existing.clone() {
+            Some(mut r) => {
+                r.kind = r.kind.max(kind);
+                r.baseline |= baseline;
+                r
+            }
+            None => Relationship {
+                a: a.to_string(),
+                b: b.to_string(),
+                kind,
+                since: clock::today(),
+                baseline,
+            },
+        };
+        if existing.as_ref() == Some(&rel) {
+            return Ok((rel, false));
+        }
+        self.street_mut()?.put(&rel)?;
+        self.persist_street(|_| Ok(()))?;
+        Ok((rel, true))
     }
 }

@@ -763,7 +763,7 @@ impl Node {
                     .collect();
                 let posts: Vec<(String, Option<Post>)> = touched
                     .keys_in("posts")
-                    .map(|k| (k.to_string(), doc.get::<Post>(k).ok().flatten()))
+                    .map(|k| (k.to_string(), st.find_post(k).ok()))
                     .collect();
                 let services: Vec<Service> = touched
                     .keys_in("services")
@@ -815,10 +815,10 @@ impl Node {
                 if !touched.changed {
                     return st.keep_quiet_state(peer, doc_id, state);
                 }
-                let private = st.private.as_ref().ok_or(NodeError::NoStreet)?;
+                // A post that left for another document shows as that one.
                 let posts: Vec<(String, Option<Post>)> = touched
                     .keys_in("posts")
-                    .map(|k| (k.to_string(), private.get_post(k).ok().flatten()))
+                    .map(|k| (k.to_string(), st.find_post(k).ok()))
                     .collect();
                 let encoded = state.encode();
                 *st.sync_state(peer, doc_id)? = state.clone();
@@ -842,13 +842,9 @@ impl Node {
                 if !touched.changed {
                     return st.keep_quiet_state(peer, doc_id, state);
                 }
-                let doc = st
-                    .scoped
-                    .get(scope)
-                    .ok_or_else(|| NodeError::Internal("scoped document vanished".into()))?;
                 let posts: Vec<(String, Option<Post>)> = touched
                     .keys_in("posts")
-                    .map(|k| (k.to_string(), doc.get_post(k).ok().flatten()))
+                    .map(|k| (k.to_string(), st.find_post(k).ok()))
                     .collect();
                 let names: Vec<(String, Option<String>)> = posts
                     .iter()
@@ -875,6 +871,22 @@ impl Node {
             }
         };
         *st.sync_state(peer, doc_id)? = state;
+        // Anonymous needs and brokered interest live in scopes: a facilitator's device
+        // passes on what came in (`crate::brokered`).
+        let needs_broker = match target {
+            Target::Scoped(_) => true,
+            // A need made public: its copy goes.
+            Target::Street => {
+                let street = st.street()?;
+                touched
+                    .keys_in("posts")
+                    .any(|k| street.contains::<Post>(&ivej_trust::brokered_id(k)))
+            }
+            _ => false,
+        };
+        if needs_broker {
+            self.broker(&mut st)?;
+        }
         drop(st);
         for event in events_for(&touched) {
             self.emit(event);

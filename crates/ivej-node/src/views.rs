@@ -53,13 +53,19 @@ impl Node {
         let own = self.own_org_id()?;
         let facilitator = self.is_facilitator()?;
         let authored = view.post.org_id == own;
-        let author = match view.org_name {
-            Some(_) => Some(self.organisation(&view.post.org_id)?),
-            None => None,
+        let interests_here = self.interests(id)?;
+        // An anonymous need's author, once it accepted this organisation's interest.
+        let revealed = interests_here
+            .iter()
+            .find(|i| i.from_org == own && i.status == InterestStatus::Accepted)
+            .and_then(|i| i.revealed_author.clone());
+        let author = match (&view.org_name, revealed) {
+            (Some(_), _) => Some(self.organisation(&view.post.org_id)?),
+            (None, Some(org)) => self.organisation(&org).ok(),
+            (None, None) => None,
         };
         let names = self.org_names()?;
-        let interests = self
-            .interests(id)?
+        let interests = interests_here
             .into_iter()
             .filter(|i| authored || facilitator || i.from_org == own)
             .map(|interest| {

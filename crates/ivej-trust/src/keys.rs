@@ -75,6 +75,14 @@ pub fn derived_org_id(enrolment: &[u8; 32], device: &[u8; 32]) -> String {
     uuid_shaped(b"industrivej organisation v1\0", &[enrolment, device])
 }
 
+/// The id under which a facilitator's device passes on a record it brokers (the copy of an
+/// anonymous need, interest passed on to a need's author): the same on every facilitator
+/// device, and telling nothing of `original` to anyone who does not already hold it.
+pub fn brokered_id(original: &str) -> String {
+    let inner: [u8; 32] = Sha256::digest(original.as_bytes()).into();
+    uuid_shaped(b"industrivej brokered v1\0", &[&inner])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

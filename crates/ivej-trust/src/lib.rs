@@ -23,7 +23,7 @@ mod revocation;
 
 pub use cert::{CertKind, Certificate, CertificateFields, Role};
 pub use envelope::{ChangeSignature, SignedSync};
-pub use keys::{derived_device_id, derived_org_id, noise_public_key, SigningSecret};
+pub use keys::{brokered_id, derived_device_id, derived_org_id, noise_public_key, SigningSecret};
 pub use membership::{Identity, Membership, MAX_CHAIN};
 pub use revocation::{Revocation, RevocationTarget};
 

@@ -553,10 +553,13 @@ fn run_tests(mut c: Command) -> Result<()> {
 fn bench() -> Result<()> {
     step("benchmarks (release build)");
     let mut c = cargo();
-    c.args(["bench", "--package", "ivej-node", "--bench", "node"]);
+    // With trust switchable, so each figure has its "before trust" beside it.
+    c.args(["bench", "--package", "ivej-node", "--bench", "node"])
+        .args(["--features", "bench-without-trust"]);
     run(c)?;
     let mut c = cargo();
-    c.args(["bench", "--package", "ivej-net", "--bench", "sync"]);
+    c.args(["bench", "--package", "ivej-net", "--bench", "sync"])
+        .args(["--features", "bench-without-trust"]);
     run(c)?;
     setup()?;
     build_frontend_as(true)?;

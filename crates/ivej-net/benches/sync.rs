@@ -32,9 +32,26 @@ fn report(what: &str, mut samples: Vec<Duration>) {
     );
 }
 
-/// `n` nodes of one street, every pair connected (as mDNS would do on a LAN).
+/// Switches signing and checking off on `node`, where this build allows it (`cargo xtask
+/// bench` builds with `--features bench-without-trust`): the figure before trust.
+#[cfg(feature = "bench-without-trust")]
+fn without_trust(node: &Node) -> bool {
+    node.bench_without_trust().expect("switch trust off");
+    true
+}
+
+#[cfg(not(feature = "bench-without-trust"))]
+fn without_trust(_: &Node) -> bool {
+    false
+}
+
+const WITHOUT: &str = "  the same without signing and checking (before trust)";
+
+/// `n` nodes of one street, every pair connected (as mDNS would do on a LAN); with
+/// `unsigned`, none signs or checks changes.
 async fn mesh(
     n: usize,
+    unsigned: bool,
 ) -> (
     Vec<TempDir>,
     Vec<Arc<Node>>,
@@ -71,6 +88,11 @@ async fn mesh(
         .expect("join");
         nodes.push(node);
     }
+    if unsigned {
+        for node in &nodes {
+            without_trust(node);
+        }
+    }
     let mut listeners = Vec::new();
     for node in &nodes {
         listeners.push(
@@ -92,8 +114,8 @@ async fn mesh(
     (dirs, nodes, listeners, stop)
 }
 
-async fn propagation(n: usize, posts: usize) {
-    let (_dirs, nodes, listeners, stop) = mesh(n).await;
+async fn propagation(n: usize, posts: usize, unsigned: bool) {
+    let (_dirs, nodes, listeners, stop) = mesh(n, unsigned).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut samples = Vec::new();
     for k in 0..posts {
@@ -121,20 +143,20 @@ async fn propagation(n: usize, posts: usize) {
         }
         samples.push(start.elapsed());
     }
-    report(
-        &format!(
-            "one new post reaches all {} other peers ({n} peers, full mesh)",
-            n - 1
-        ),
-        samples,
+    let what = format!(
+        "one new post reaches all {} other peers ({n} peers, full mesh)",
+        n - 1
     );
+    report(if unsigned { WITHOUT } else { &what }, samples);
     let _ = stop.send(true);
     for l in listeners {
         l.shutdown().await;
     }
 }
 
-async fn first_full_sync() {
+/// A new device's first full sync of the two-year street; with `unsigned`, neither side
+/// signs or checks (the demo's stored signatures are left unsent). Returns the time taken.
+async fn first_full_sync(unsigned: bool) -> Duration {
     let (da, db) = (TempDir::new().expect("dir"), TempDir::new().expect("dir"));
     let a = open(&da);
     let street = demo::generate(DemoSize::two_year(), 2017, clock::now_ms(), clock::today())
@@ -149,6 +171,10 @@ async fn first_full_sync() {
         })
         .expect("invite");
     b.join(&invite, None).expect("join");
+    if unsigned {
+        without_trust(&a);
+        without_trust(&b);
+    }
     let listener = Listener::bind(a.clone(), "127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("bind");
@@ -176,12 +202,20 @@ async fn first_full_sync() {
     let _ = stop.send(true);
     let report = session.await.expect("task").expect("session");
     println!(
-        "first full sync of the two-year street to a new device over loopback: {:.0} ms, {:.2} MB received in {} messages",
+        "{}: {:.0} ms, {:.2} MB received in {} messages",
+        if unsigned {
+            WITHOUT
+        } else {
+            "first full sync of the two-year street to a new device over loopback"
+        },
         elapsed.as_secs_f64() * 1e3,
         report.bytes_received as f64 / 1e6,
         report.messages_received
     );
     listener.shutdown().await;
+    if unsigned {
+        return elapsed;
+    }
 
     // The limit: the same exchange between two automerge documents in memory.
     let street = demo::generate(DemoSize::two_year(), 2017, clock::now_ms(), clock::today())
@@ -212,6 +246,11 @@ async fn first_full_sync() {
         start.elapsed().as_secs_f64() * 1e3,
         bytes as f64 / 1e6
     );
+    elapsed
+}
+
+fn without_trust_allowed() -> bool {
+    cfg!(feature = "bench-without-trust")
 }
 
 fn main() {
@@ -225,8 +264,26 @@ fn main() {
         .expect("runtime");
     runtime.block_on(async {
         println!("Industrivej sync benchmarks (loopback, Noise sessions)");
-        propagation(2, 100).await;
-        propagation(20, 30).await;
-        first_full_sync().await;
+        // Each figure with trust, then (where the build allows) the same without it.
+        let unsigned = without_trust_allowed();
+        propagation(2, 100, false).await;
+        if unsigned {
+            propagation(2, 100, true).await;
+        }
+        propagation(20, 30, false).await;
+        if unsigned {
+            propagation(20, 30, true).await;
+        }
+        let with = first_full_sync(false).await;
+        if unsigned {
+            let without = first_full_sync(true).await;
+            println!(
+                "  trust's share of the first full sync: {:+.0} ms ({:.2}x)",
+                (with.as_secs_f64() - without.as_secs_f64()) * 1e3,
+                with.as_secs_f64() / without.as_secs_f64()
+            );
+        } else {
+            println!("  (build with --features bench-without-trust for the figures without trust)");
+        }
     });
 }

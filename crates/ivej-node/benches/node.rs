@@ -52,9 +52,8 @@ fn dir_size(dir: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
-fn save_latency() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let node = node(dir.path());
+fn bench_street(dir: &std::path::Path) -> Node {
+    let node = node(dir);
     node.create_street(CreateStreet {
         name: "Bench street".into(),
         kind: StreetKind::MiniNetwork,
@@ -66,15 +65,63 @@ fn save_latency() {
         },
     })
     .expect("street");
-    let samples: Vec<Duration> = (0..500)
-        .map(|i| {
-            let mut input =
-                PostInput::new(Direction::Offer, "CAP.MACH.CNC", &format!("CNC hours {i}"));
-            input.body = "Five-axis mill free on Fridays; operator included on request.".into();
-            time(|| node.create_post(input).expect("post")).1
-        })
-        .collect();
-    report("durable save of one post (fsync), empty street", samples);
+    node
+}
+
+/// A durable save, on a node that signs and checks what it writes and (in a build with
+/// `--features bench-without-trust`, as `cargo xtask bench` makes) on one that does not,
+/// taking turns so that both see the same disk.
+fn save_latency() {
+    let (dir, unsigned_dir) = (
+        tempfile::tempdir().expect("temp dir"),
+        tempfile::tempdir().expect("temp dir"),
+    );
+    let node = bench_street(dir.path());
+    let unsigned = without_trust(bench_street(unsigned_dir.path()));
+    let save = |node: &Node, i: usize| {
+        let mut input = PostInput::new(Direction::Offer, "CAP.MACH.CNC", &format!("CNC hours {i}"));
+        input.body = "Five-axis mill free on Fridays; operator included on request.".into();
+        time(|| node.create_post(input).expect("post")).1
+    };
+    let (mut signed, mut bare) = (Vec::new(), Vec::new());
+    for i in 0..500 {
+        signed.push(save(&node, i));
+        if let Some(unsigned) = &unsigned {
+            bare.push(save(unsigned, i));
+        }
+    }
+    let median = percentile(&sorted(signed.clone()), 0.5);
+    report("durable save of one post (fsync), empty street", signed);
+    if !bare.is_empty() {
+        let without = percentile(&sorted(bare.clone()), 0.5);
+        report(
+            "  the same without signing and checking (before trust)",
+            bare,
+        );
+        println!(
+            "  trust's share of a save: {:+.3} ms at the median ({:.2}x)",
+            (median.as_secs_f64() - without.as_secs_f64()) * 1e3,
+            median.as_secs_f64() / without.as_secs_f64()
+        );
+    }
+}
+
+fn sorted(mut v: Vec<Duration>) -> Vec<Duration> {
+    v.sort();
+    v
+}
+
+/// The node with signing and checking switched off, where this build allows it.
+#[cfg(feature = "bench-without-trust")]
+fn without_trust(node: Node) -> Option<Node> {
+    node.bench_without_trust().expect("switch trust off");
+    Some(node)
+}
+
+#[cfg(not(feature = "bench-without-trust"))]
+fn without_trust(_: Node) -> Option<Node> {
+    println!("  (build with --features bench-without-trust for the figure without trust)");
+    None
 }
 
 fn board_of(posts: usize) -> (tempfile::TempDir, Node) {

@@ -131,6 +131,9 @@ pub(crate) struct StreetTrust {
     /// Peers' changes refused in this process, by document, each with its dependencies.
     refused: HashMap<String, HashMap<[u8; 32], Vec<[u8; 32]>>>,
     refused_count: usize,
+    /// Signing and checking changes switched off: benchmark builds only.
+    #[cfg(feature = "bench-without-trust")]
+    pub without_trust: bool,
 }
 
 impl StreetTrust {
@@ -143,6 +146,8 @@ impl StreetTrust {
             creation: HashMap::new(),
             refused: HashMap::new(),
             refused_count: 0,
+            #[cfg(feature = "bench-without-trust")]
+            without_trust: false,
         }
     }
 
@@ -185,6 +190,19 @@ impl StreetTrust {
             };
             Document::creation_hashes(kind, owner)
         })
+    }
+
+    /// Whether changes go unsigned and unchecked: never, but in a benchmark build that
+    /// measures what trust costs.
+    pub fn checks_off(&self) -> bool {
+        #[cfg(feature = "bench-without-trust")]
+        {
+            self.without_trust
+        }
+        #[cfg(not(feature = "bench-without-trust"))]
+        {
+            false
+        }
     }
 
     /// Remembers changes refused in `doc_id`, so that what is built on them is refused too
@@ -290,6 +308,9 @@ pub(crate) fn sign_changes(
         // A street from before certificates: nothing to sign with.
         return Ok(Vec::new());
     };
+    if trust.checks_off() {
+        return Ok(Vec::new());
+    }
     let own = keys.sign.public();
     let creation = trust.creation_hashes(doc_id).to_vec();
     let identity = trust.membership.identity(&own).ok();
@@ -995,4 +1016,14 @@ pub(crate) fn device_label() -> String {
         label.push(c);
     }
     label
+}
+
+#[cfg(feature = "bench-without-trust")]
+impl Node {
+    /// Benchmark builds only: this node neither signs what it writes nor checks what it
+    /// receives, so that one run can set the cost of trust against the same work without.
+    pub fn bench_without_trust(&self) -> NodeResult<()> {
+        self.lock()?.trust_mut()?.without_trust = true;
+        Ok(())
+    }
 }

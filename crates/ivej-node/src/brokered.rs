@@ -10,9 +10,10 @@
 //! other and records their relation. No member but the author ever holds a record that
 //! ties the need to its author, and none but the sender one that ties the interest to it.
 //!
-//! Every step is a function of the documents a facilitator's device holds, run after each
-//! change it takes in or makes (`State::broker`): any facilitator device, online at any
-//! time, brings the copies up to date, and two of them write the same records.
+//! Every step is a function of the documents a facilitator's device holds, run for each
+//! post or interest a change it takes in or makes touched (`State::broker_post`,
+//! `State::broker_interest`): any facilitator device, online at any time, brings the
+//! copies up to date, and two of them write the same records.
 
 use std::collections::HashMap;
 
@@ -72,144 +73,125 @@ impl State {
             .collect()
     }
 
-    /// On a facilitator's device: brings the street's copies of anonymous needs, and the
-    /// interest passed between scopes, up to date with what this device holds. Returns
-    /// what changed, for subscribers. On other devices, nothing.
-    pub(crate) fn broker(&mut self) -> NodeResult<Vec<NodeEvent>> {
-        if self.street.is_none() || !self.is_facilitator()? {
+    /// On a facilitator's device: brings the street's copy of post `id` up to date with
+    /// the post as this device holds it: there while it is an anonymous need, gone once it
+    /// is a public post (one this device does not hold changes nothing). Returns what
+    /// changed, for subscribers; on other devices, nothing.
+    pub(crate) fn broker_post(&mut self, id: &str) -> NodeResult<Vec<NodeEvent>> {
+        if !self.brokers()? {
             return Ok(Vec::new());
         }
-        self.load_scoped()?;
-        let mut events = Vec::new();
+        let copy_id = ivej_trust::brokered_id(id);
+        let held = self.street()?.get::<Post>(&copy_id)?;
+        match self.find_post(id) {
+            Ok(post) if is_anonymous_need(&post) => {
+                let copy = copy_of(&post);
+                if held.as_ref() == Some(&copy) {
+                    return Ok(Vec::new());
+                }
+                self.street_mut()?.put(&copy)?;
+                self.persist_street(|w| w.upsert_post(&copy, None))?;
+            }
+            Ok(_) if held.is_some() => {
+                self.street_mut()?.remove::<Post>(&copy_id)?;
+                self.persist_street(|w| w.remove_post(&copy_id))?;
+            }
+            _ => return Ok(Vec::new()),
+        }
+        Ok(vec![NodeEvent::PostChanged { id: copy_id }])
+    }
 
-        // The anonymous needs, by the id of their copy, with the scope each lives in.
+    /// On a facilitator's device: passes interest `id` (kept in a scope) between the
+    /// interested organisation and the author of the anonymous need it is about: the
+    /// message to the author (without the sender), the answer back (whichever side has
+    /// one; the author's first). Accepted: each learns the other, and the street their
+    /// relation. Returns what changed; on other devices, or for other interest, nothing.
+    pub(crate) fn broker_interest(&mut self, id: &str) -> NodeResult<Vec<NodeEvent>> {
+        if !self.brokers()? {
+            return Ok(Vec::new());
+        }
+        // The two sides: the sender's (about the copy) and the one passed on (about the
+        // need), whose id is the sender's, brokered.
+        let mut sides: Vec<(String, Interest)> = Vec::new();
         let mut needs: HashMap<String, (String, Post)> = HashMap::new();
         for (scope, doc) in &self.scoped {
+            for interest in doc.all::<Interest>() {
+                if interest.brokered
+                    && (interest.id == id || ivej_trust::brokered_id(&interest.id) == id)
+                {
+                    sides.push((scope.clone(), interest));
+                }
+            }
             for post in ivej_doc::PostsDoc::posts(doc) {
                 if is_anonymous_need(&post) {
                     needs.insert(ivej_trust::brokered_id(&post.id), (scope.clone(), post));
                 }
             }
         }
-
-        // Copies: one per anonymous need, as the need is now. A copy whose need this device
-        // holds no longer as anonymous (made public, withdrawn from the street) goes; one
-        // whose need it has not received yet stays.
-        let street = self.street()?;
-        let mut put: Vec<Post> = Vec::new();
-        for (_, post) in needs.values() {
-            let copy = copy_of(post);
-            if street.get::<Post>(&copy.id)?.as_ref() != Some(&copy) {
-                put.push(copy);
-            }
-        }
-        // Posts held here that are not (or no longer) anonymous needs, by their copy's id.
-        let mut street_posts = street.all::<Post>();
-        let copies: Vec<Post> = street_posts
-            .iter()
-            .filter(|p| is_copy(p))
-            .cloned()
-            .collect();
-        street_posts.retain(|p| !is_copy(p));
-        let public: std::collections::HashSet<String> = street_posts
+        let Some((sender_scope, mut theirs)) = sides
             .into_iter()
-            .chain(self.scoped.values().flat_map(ivej_doc::PostsDoc::posts))
-            .chain(self.private.iter().flat_map(ivej_doc::PostsDoc::posts))
-            .filter(|p| !is_anonymous_need(p))
-            .map(|p| ivej_trust::brokered_id(&p.id))
-            .collect();
-        let removed: Vec<String> = copies
-            .into_iter()
-            .filter(|c| !needs.contains_key(&c.id) && public.contains(&c.id))
-            .map(|c| c.id)
-            .collect();
-        if !put.is_empty() || !removed.is_empty() {
-            let doc = self.street_mut()?;
-            for copy in &put {
-                doc.put(copy)?;
-            }
-            for id in &removed {
-                doc.remove::<Post>(id)?;
-            }
-            self.persist_street(|w| {
-                for copy in &put {
-                    w.upsert_post(copy, None)?;
-                }
-                for id in &removed {
-                    w.remove_post(id)?;
-                }
-                Ok(())
-            })?;
-            events.extend(
-                put.iter()
-                    .map(|p| p.id.clone())
-                    .chain(removed)
-                    .map(|id| NodeEvent::PostChanged { id }),
-            );
+            .find(|(_, i)| needs.contains_key(&i.post_id))
+        else {
+            return Ok(Vec::new());
+        };
+        let Some((author_scope, need)) = needs.remove(&theirs.post_id) else {
+            return Ok(Vec::new());
+        };
+        let author = need.org_id.clone();
+        let was_theirs = theirs.clone();
+        let held = self
+            .scoped_mut(&author_scope)?
+            .get::<Interest>(&ivej_trust::brokered_id(&theirs.id))?;
+        let mut ours = held.clone().unwrap_or_else(|| forwarded(&theirs, &need.id));
+        ours.message.clone_from(&theirs.message);
+        if answered(&ours) {
+            theirs.status = ours.status;
+            theirs.answer.clone_from(&ours.answer);
+            theirs.answered_at = ours.answered_at;
+        } else if answered(&theirs) {
+            // Answered for the author by the facilitator.
+            ours.status = theirs.status;
+            ours.answer.clone_from(&theirs.answer);
+            ours.answered_at = theirs.answered_at;
         }
-
-        // Interest in a copy, sent from the interested organisation's scope: passed on to
-        // the author's scope, and the answer (whichever side has one; the author's first)
-        // passed back. Accepted: each learns the other, and the street their relation.
-        let mut sent: Vec<(String, Interest)> = Vec::new();
-        for (scope, doc) in &self.scoped {
-            for interest in doc.all::<Interest>() {
-                if interest.brokered && needs.contains_key(&interest.post_id) {
-                    sent.push((scope.clone(), interest));
-                }
-            }
+        let accepted = ours.status == InterestStatus::Accepted;
+        if accepted {
+            ours.from_org.clone_from(&theirs.from_org);
+            theirs.revealed_author = Some(author.clone());
         }
-        let mut related: Vec<(String, String)> = Vec::new();
-        for (sender_scope, mut theirs) in sent {
-            let Some((author_scope, need)) = needs.get(&theirs.post_id) else {
-                continue;
-            };
-            let author_scope = author_scope.clone();
-            let author = need.org_id.clone();
-            let was_theirs = theirs.clone();
-            let held = self
-                .scoped_mut(&author_scope)?
-                .get::<Interest>(&ivej_trust::brokered_id(&theirs.id))?;
-            let mut ours = held.clone().unwrap_or_else(|| forwarded(&theirs, &need.id));
-            ours.message.clone_from(&theirs.message);
-            if answered(&ours) {
-                theirs.status = ours.status;
-                theirs.answer.clone_from(&ours.answer);
-                theirs.answered_at = ours.answered_at;
-            } else if answered(&theirs) {
-                // Answered for the author by the facilitator.
-                ours.status = theirs.status;
-                ours.answer.clone_from(&theirs.answer);
-                ours.answered_at = theirs.answered_at;
-            }
-            if ours.status == InterestStatus::Accepted {
-                ours.from_org.clone_from(&theirs.from_org);
-                theirs.revealed_author = Some(author.clone());
-                related.push((author.clone(), theirs.from_org.clone()));
-            }
-            if held.as_ref() != Some(&ours) {
-                self.scoped_mut(&author_scope)?.put(&ours)?;
-                self.persist_scoped(&author_scope, |_| Ok(()))?;
-                events.push(NodeEvent::InterestChanged {
-                    id: ours.id.clone(),
-                });
-            }
-            if theirs != was_theirs {
-                self.scoped_mut(&sender_scope)?.put(&theirs)?;
-                self.persist_scoped(&sender_scope, |_| Ok(()))?;
-                events.push(NodeEvent::InterestChanged {
-                    id: theirs.id.clone(),
-                });
-            }
+        let mut events = Vec::new();
+        if held.as_ref() != Some(&ours) {
+            self.scoped_mut(&author_scope)?.put(&ours)?;
+            self.persist_scoped(&author_scope, |_| Ok(()))?;
+            events.push(NodeEvent::InterestChanged {
+                id: ours.id.clone(),
+            });
         }
-        for (a, b) in related {
-            let (_, written) = self.put_relationship(&a, &b, RelationKind::MetHere, false)?;
+        if theirs != was_theirs {
+            self.scoped_mut(&sender_scope)?.put(&theirs)?;
+            self.persist_scoped(&sender_scope, |_| Ok(()))?;
+            events.push(NodeEvent::InterestChanged {
+                id: theirs.id.clone(),
+            });
+        }
+        if accepted {
+            let (_, written) =
+                self.put_relationship(&author, &theirs.from_org, RelationKind::MetHere, false)?;
             if written {
                 events.push(NodeEvent::RelationshipChanged {
-                    key: Relationship::pair_key(&a, &b),
+                    key: Relationship::pair_key(&author, &theirs.from_org),
                 });
             }
         }
         Ok(events)
+    }
+
+    /// Whether this device brokers: a facilitator's, with its scopes loaded.
+    fn brokers(&mut self) -> NodeResult<bool> {
+        if self.street.is_none() || !self.is_facilitator()? {
+            return Ok(false);
+        }
+        self.load_scoped()?;
+        Ok(true)
     }
 }

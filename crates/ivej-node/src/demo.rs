@@ -514,8 +514,8 @@ impl Node {
             .collect();
         for post in &anonymous {
             st.save_post(post)?;
+            st.broker_post(&post.id)?;
         }
-        st.broker()?;
         drop(st);
         self.emit(ivej_model::NodeEvent::StreetOpened);
         self.summary()

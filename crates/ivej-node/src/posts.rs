@@ -174,7 +174,9 @@ impl Node {
             updated_at: now,
         };
         st.save_post(&post)?;
-        self.broker(&mut st)?;
+        if crate::brokered::is_anonymous_need(&post) {
+            self.emit_all(st.broker_post(&post.id)?);
+        }
         drop(st);
         self.emit(NodeEvent::PostChanged {
             id: post.id.clone(),
@@ -233,10 +235,13 @@ impl Node {
         let mut st = self.lock()?;
         let mut post = st.find_post(id)?;
         st.may_edit(&post)?;
+        let was_anonymous = crate::brokered::is_anonymous_need(&post);
         change(&mut post)?;
         post.updated_at = clock::now_ms().max(post.created_at);
         st.save_post(&post)?;
-        self.broker(&mut st)?;
+        if was_anonymous || crate::brokered::is_anonymous_need(&post) {
+            self.emit_all(st.broker_post(&post.id)?);
+        }
         drop(st);
         self.emit(NodeEvent::PostChanged { id: id.to_string() });
         Ok(post)
@@ -326,7 +331,9 @@ impl Node {
             InterestAt::Street
         };
         st.put_interest(&at, &interest)?;
-        self.broker(&mut st)?;
+        if brokered {
+            self.emit_all(st.broker_interest(&interest.id)?);
+        }
         drop(st);
         self.emit(NodeEvent::InterestChanged {
             id: interest.id.clone(),
@@ -349,7 +356,9 @@ impl Node {
         interest.answer = answer.trim().to_string();
         interest.answered_at = Some(clock::now_ms().max(interest.created_at));
         st.put_interest(&at, &interest)?;
-        self.broker(&mut st)?;
+        if interest.brokered {
+            self.emit_all(st.broker_interest(id)?);
+        }
         drop(st);
         self.emit(NodeEvent::InterestChanged { id: id.to_string() });
         // Brokered interest: the facilitator's device reveals and relates the two.
@@ -383,13 +392,10 @@ impl Node {
         Ok(all)
     }
 
-    /// On a facilitator's device, brings brokered copies and interest up to date (see
-    /// `crate::brokered`) and tells subscribers what that changed.
-    pub(crate) fn broker(&self, st: &mut State) -> NodeResult<()> {
-        for event in st.broker()? {
+    pub(crate) fn emit_all(&self, events: Vec<NodeEvent>) {
+        for event in events {
             self.emit(event);
         }
-        Ok(())
     }
 }
 

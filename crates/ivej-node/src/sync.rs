@@ -889,10 +889,9 @@ impl Node {
         };
         *st.sync_state(peer, doc_id)? = state;
         // Anonymous needs and brokered interest live in scopes: a facilitator's device
-        // passes on what came in (`crate::brokered`).
-        let needs_broker = match target {
+        // passes on what came in (`crate::brokered`); a need made public loses its copy.
+        let brokered = match target {
             Target::Scoped(_) => true,
-            // A need made public: its copy goes.
             Target::Street => {
                 let street = st.street()?;
                 touched
@@ -901,8 +900,13 @@ impl Node {
             }
             _ => false,
         };
-        if needs_broker {
-            self.broker(&mut st)?;
+        if brokered {
+            for post in touched.keys_in("posts") {
+                self.emit_all(st.broker_post(post)?);
+            }
+            for interest in touched.keys_in("interests") {
+                self.emit_all(st.broker_interest(interest)?);
+            }
         }
         drop(st);
         for event in events_for(&touched) {

@@ -12,6 +12,37 @@ use automerge::sync::Message;
 
 use crate::error::DocError;
 
+/// What one message's (or one stored document's) changes may make automerge expand.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    /// Bytes that deflated chunks and columns inflate to.
+    pub inflated: usize,
+    /// Cells of the op columns: each column's rows, which run-length encoding lets a few
+    /// bytes declare by the billion (see [`count_op_cells`]).
+    pub cells: u64,
+}
+
+impl Budget {
+    pub(crate) fn message() -> Self {
+        Budget {
+            inflated: MAX_INFLATED,
+            cells: MAX_OP_CELLS,
+        }
+    }
+
+    pub(crate) fn unlimited() -> Self {
+        Budget {
+            inflated: usize::MAX,
+            cells: u64::MAX,
+        }
+    }
+}
+
+/// The most op-column cells one message may declare. The two-year street document's whole
+/// history (3,578 changes, which a first sync may carry in one message) declares 2.6
+/// million, at most 2,493 in one change; automerge builds some dozens of bytes per cell.
+pub const MAX_OP_CELLS: u64 = 8 * 1024 * 1024;
+
 /// The most one message's change and document chunks may inflate to. The two-year street
 /// document (3,578 changes) inflates to a few MiB; a first sync carries it in one message.
 pub const MAX_INFLATED: usize = 64 * 1024 * 1024;
@@ -43,7 +74,7 @@ pub(crate) fn check_message(message: &Message) -> Result<(), DocError> {
         check_sorted(&have.last_sync)?;
         check_bloom(&have.bloom.to_bytes())?;
     }
-    let mut budget = MAX_INFLATED;
+    let mut budget = Budget::message();
     for chunks in message.changes.iter() {
         check_chunks(chunks, &mut budget)?;
     }
@@ -98,7 +129,7 @@ pub(crate) fn check_bloom(bytes: &[u8]) -> Result<(), DocError> {
 
 /// Walks concatenated storage chunks (what `load_incremental` takes), counting what their
 /// deflated parts inflate to against `budget`.
-pub(crate) fn check_chunks(mut bytes: &[u8], budget: &mut usize) -> Result<(), DocError> {
+pub(crate) fn check_chunks(mut bytes: &[u8], budget: &mut Budget) -> Result<(), DocError> {
     while !bytes.is_empty() {
         let mut r = Cursor(bytes);
         if r.take(4)? != MAGIC {
@@ -110,9 +141,11 @@ pub(crate) fn check_chunks(mut bytes: &[u8], budget: &mut usize) -> Result<(), D
         let data = r.take(len)?;
         match chunk_type {
             CHUNK_DOCUMENT => check_document_columns(data, budget)?,
-            CHUNK_COMPRESSED => inflate_within(data, budget)?,
-            // Change chunks never hold deflated columns (automerge refuses them).
-            CHUNK_CHANGE => {}
+            // Change chunks never hold deflated columns (automerge refuses them); what
+            // their op columns expand to counts too.
+            CHUNK_COMPRESSED | CHUNK_CHANGE => {
+                next_change_chunk(&bytes[..bytes.len() - r.0.len()], budget)?;
+            }
             // automerge's sync never sends bundles, and it inflates a bundle's deflated
             // columns without limit: a peer's bundle is refused.
             CHUNK_BUNDLE => return Err(refused("a bundle chunk in a sync message")),
@@ -125,7 +158,7 @@ pub(crate) fn check_chunks(mut bytes: &[u8], budget: &mut usize) -> Result<(), D
 
 /// A document chunk: actors, heads, the change and op column metadata, then the column
 /// data in that order; deflated columns count by what they inflate to.
-fn check_document_columns(data: &[u8], budget: &mut usize) -> Result<(), DocError> {
+fn check_document_columns(data: &[u8], budget: &mut Budget) -> Result<(), DocError> {
     let mut r = Cursor(data);
     for _ in 0..r.uleb()? {
         let len = r.len()?;
@@ -168,11 +201,18 @@ pub fn change_headers(payload: &[u8]) -> Result<Vec<ChangeHeader>, DocError> {
         .map_err(|e| DocError::BadMessage(e.to_string()))?;
     let mut headers = Vec::new();
     // What all of the message's changes may inflate to, together (as `check_message`).
-    let mut budget = MAX_INFLATED;
+    let mut budget = Budget::message();
     for chunk in message.changes.iter() {
         read_change_chunks(chunk, &mut budget, &mut headers)?;
     }
     Ok(headers)
+}
+
+/// The op-column cells change chunks declare (what [`MAX_OP_CELLS`] bounds per message).
+pub fn op_cells(bytes: &[u8]) -> Result<u64, DocError> {
+    let mut budget = Budget::unlimited();
+    read_change_chunks(bytes, &mut budget, &mut Vec::new())?;
+    Ok(u64::MAX - budget.cells)
 }
 
 /// The headers of the change chunks `save_incremental` wrote: what this device is about to
@@ -180,14 +220,14 @@ pub fn change_headers(payload: &[u8]) -> Result<Vec<ChangeHeader>, DocError> {
 /// save walks the whole history).
 pub fn chunk_headers(bytes: &[u8]) -> Result<Vec<ChangeHeader>, DocError> {
     let mut headers = Vec::new();
-    let mut budget = usize::MAX;
+    let mut budget = Budget::unlimited();
     read_change_chunks(bytes, &mut budget, &mut headers)?;
     Ok(headers)
 }
 
 fn read_change_chunks(
     mut bytes: &[u8],
-    budget: &mut usize,
+    budget: &mut Budget,
     headers: &mut Vec<ChangeHeader>,
 ) -> Result<(), DocError> {
     while !bytes.is_empty() {
@@ -199,7 +239,7 @@ fn read_change_chunks(
 }
 
 /// The header of the change chunk `bytes` starts with, and that chunk's length.
-fn next_change_chunk(bytes: &[u8], budget: &mut usize) -> Result<(ChangeHeader, usize), DocError> {
+fn next_change_chunk(bytes: &[u8], budget: &mut Budget) -> Result<(ChangeHeader, usize), DocError> {
     let mut r = Cursor(bytes);
     if r.take(4)? != MAGIC {
         return Err(refused("a chunk without automerge's magic bytes"));
@@ -213,8 +253,9 @@ fn next_change_chunk(bytes: &[u8], budget: &mut usize) -> Result<(ChangeHeader, 
             "a whole document in a sync message (changes must come one by one)",
         ));
     }
-    let (hash, body) = chunk_hash(chunk_type, data, *budget)?;
-    *budget = budget
+    let (hash, body) = chunk_hash(chunk_type, data, budget.inflated)?;
+    budget.inflated = budget
+        .inflated
         .checked_sub(body.len())
         .ok_or_else(|| refused("changes that inflate past the limit for one message"))?;
     let mut b = Cursor(&body);
@@ -231,6 +272,7 @@ fn next_change_chunk(bytes: &[u8], budget: &mut usize) -> Result<(ChangeHeader, 
     let actor_len = b.len()?;
     let actor = b.take(actor_len)?.to_vec();
     let seq = b.uleb()?;
+    count_op_cells(&mut b, budget)?;
     let consumed = bytes.len() - r.0.len();
     Ok((
         ChangeHeader {
@@ -241,6 +283,93 @@ fn next_change_chunk(bytes: &[u8], budget: &mut usize) -> Result<(ChangeHeader, 
         },
         consumed,
     ))
+}
+
+/// Counts the cells a change's op columns declare against `budget`, from the field after
+/// its sequence number on. automerge expands a run-length encoded column to one value per
+/// row, so ten bytes can declare a billion ops: automerge would build them all before
+/// finding that the change makes no sense.
+fn count_op_cells(b: &mut Cursor<'_>, budget: &mut Budget) -> Result<(), DocError> {
+    b.uleb()?; // start op
+    b.uleb()?; // time (signed; the same bytes to skip)
+    let message = b.len()?;
+    b.take(message)?;
+    for _ in 0..b.uleb()? {
+        let len = b.len()?;
+        b.take(len)?;
+    }
+    for (spec, len) in b.columns()? {
+        let data = b.take(len)?;
+        let cells = column_cells(spec, data)?;
+        budget.cells = budget
+            .cells
+            .checked_sub(cells)
+            .ok_or_else(|| refused("changes that declare more ops than one message may hold"))?;
+    }
+    Ok(())
+}
+
+/// The rows a column declares (for a group column, also the rows of the columns it
+/// groups: each value counts).
+fn column_cells(spec: u64, data: &[u8]) -> Result<u64, DocError> {
+    const GROUP: u64 = 0;
+    const BOOLEAN: u64 = 4;
+    const STRING: u64 = 5;
+    const RAW: u64 = 7;
+    let kind = spec & 0b111;
+    let mut r = Cursor(data);
+    let mut cells: u64 = 0;
+    let add = |cells: &mut u64, n: u64| {
+        *cells = cells
+            .checked_add(n)
+            .ok_or_else(|| refused("a column too long"))?;
+        Ok::<(), DocError>(())
+    };
+    match kind {
+        RAW => return Ok(0),
+        BOOLEAN => {
+            while !r.0.is_empty() {
+                let run = r.uleb()?;
+                add(&mut cells, run)?;
+            }
+        }
+        _ => {
+            // Run-length encoded: a positive count and one value, a negative count and
+            // that many values, or zero and a count of nulls.
+            let value = |r: &mut Cursor<'_>| -> Result<u64, DocError> {
+                if kind == STRING {
+                    let len = r.len()?;
+                    r.take(len)?;
+                    Ok(0)
+                } else {
+                    r.uleb()
+                }
+            };
+            while !r.0.is_empty() {
+                let count = r.sleb()?;
+                if count > 0 {
+                    let run = count.unsigned_abs();
+                    let v = value(&mut r)?;
+                    add(&mut cells, run)?;
+                    if kind == GROUP {
+                        add(&mut cells, run.saturating_mul(v))?;
+                    }
+                } else if count < 0 {
+                    for _ in 0..count.unsigned_abs() {
+                        let v = value(&mut r)?;
+                        add(&mut cells, 1)?;
+                        if kind == GROUP {
+                            add(&mut cells, v)?;
+                        }
+                    }
+                } else {
+                    let nulls = r.uleb()?;
+                    add(&mut cells, nulls)?;
+                }
+            }
+        }
+    }
+    Ok(cells)
 }
 
 /// `payload` without the changes `refused` names (a peer's changes this node refused and
@@ -261,7 +390,7 @@ pub fn without_changes(
             .map_err(|e| DocError::BadMessage(e.to_string()))?;
     // Encoding it again asserts what `check_message` checks.
     check_message(&message)?;
-    let mut budget = MAX_INFLATED;
+    let mut budget = Budget::message();
     let mut kept_chunks = Vec::new();
     let mut kept_hashes = std::collections::HashSet::new();
     for element in message
@@ -363,7 +492,7 @@ pub fn check_integrity(mut bytes: &[u8]) -> Result<(), DocError> {
 }
 
 /// Inflates `deflated` into a scratch buffer, failing as soon as it passes `budget`.
-fn inflate_within(deflated: &[u8], budget: &mut usize) -> Result<(), DocError> {
+fn inflate_within(deflated: &[u8], budget: &mut Budget) -> Result<(), DocError> {
     let mut decoder = flate2::bufread::DeflateDecoder::new(deflated);
     let mut scratch = [0u8; 16 * 1024];
     loop {
@@ -373,7 +502,8 @@ fn inflate_within(deflated: &[u8], budget: &mut usize) -> Result<(), DocError> {
         if n == 0 {
             return Ok(());
         }
-        *budget = budget
+        budget.inflated = budget
+            .inflated
             .checked_sub(n)
             .ok_or_else(|| refused("changes that inflate past the limit for one message"))?;
     }
@@ -416,6 +546,26 @@ impl<'a> Cursor<'a> {
             }
         }
         Err(refused("a number too long"))
+    }
+
+    /// A signed LEB128 number, as automerge writes run lengths.
+    fn sleb(&mut self) -> Result<i64, DocError> {
+        let mut value: i64 = 0;
+        let mut shift = 0u32;
+        loop {
+            let byte = self.take(1)?[0];
+            if shift >= 64 {
+                return Err(refused("a number too long"));
+            }
+            value |= i64::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                if shift < 64 && byte & 0x40 != 0 {
+                    value |= -1i64 << shift;
+                }
+                return Ok(value);
+            }
+        }
     }
 
     /// A length, which cannot be more than what is left.
@@ -492,15 +642,15 @@ mod tests {
     fn what_automerge_saves_passes_whole_and_incremental() {
         let mut doc = document_with_notes(200);
         let whole = doc.save();
-        let mut budget = MAX_INFLATED;
+        let mut budget = Budget::message();
         check_chunks(&whole, &mut budget).unwrap();
         assert!(
-            budget < MAX_INFLATED,
+            budget.inflated < MAX_INFLATED,
             "the saved document has deflated columns"
         );
         doc.put(&note("last", "one more")).unwrap();
         let more = doc.save_incremental();
-        check_chunks(&[whole, more].concat(), &mut MAX_INFLATED.clone()).unwrap();
+        check_chunks(&[whole, more].concat(), &mut Budget::message()).unwrap();
     }
 
     #[test]
@@ -527,14 +677,14 @@ mod tests {
     fn a_compressed_chunk_that_inflates_past_the_limit_is_refused() {
         let bomb = deflate(&vec![0u8; MAX_INFLATED + 1]);
         assert!(bomb.len() < 128 * 1024, "small on the wire: {}", bomb.len());
-        let mut budget = MAX_INFLATED;
+        let mut budget = Budget::message();
         assert!(matches!(
             check_chunks(&chunk(CHUNK_COMPRESSED, &bomb), &mut budget),
             Err(DocError::Refused(_))
         ));
         // Two halves in one message count together.
         let half = chunk(CHUNK_COMPRESSED, &deflate(&vec![0u8; MAX_INFLATED / 2 + 1]));
-        let mut budget = MAX_INFLATED;
+        let mut budget = Budget::message();
         assert!(check_chunks(&[half.clone(), half].concat(), &mut budget).is_err());
     }
 
@@ -547,7 +697,7 @@ mod tests {
         write_uleb(&mut data, column.len() as u64);
         data.push(0); // no op columns
         data.extend(&column);
-        let mut budget = MAX_INFLATED;
+        let mut budget = Budget::message();
         assert!(check_chunks(&chunk(CHUNK_DOCUMENT, &data), &mut budget).is_err());
     }
 
@@ -586,7 +736,7 @@ mod tests {
 
     #[test]
     fn a_bundle_chunk_is_refused_in_a_message() {
-        let mut budget = MAX_INFLATED;
+        let mut budget = Budget::message();
         assert!(matches!(
             check_chunks(&chunk(CHUNK_BUNDLE, &[0; 8]), &mut budget),
             Err(DocError::Refused(_))
@@ -602,7 +752,7 @@ mod tests {
             b"not a chunk",
         ] {
             assert!(
-                check_chunks(junk, &mut MAX_INFLATED.clone()).is_err(),
+                check_chunks(junk, &mut Budget::message()).is_err(),
                 "{junk:?}"
             );
         }
@@ -674,5 +824,70 @@ mod tests {
             carried.len() == 1,
             "a change the receiver holds is a chunk it can carry"
         );
+    }
+
+    /// A change whose action column declares a billion ops in ten bytes: automerge would
+    /// build them all; it is refused before automerge sees it, in a message and on its
+    /// own, while real changes pass.
+    #[test]
+    fn a_change_that_declares_a_billion_ops_in_a_few_bytes_is_refused() {
+        let mut body = Vec::new();
+        write_uleb(&mut body, 0); // no dependencies
+        write_uleb(&mut body, 16);
+        body.extend([7u8; 16]); // actor
+        write_uleb(&mut body, 1); // seq
+        write_uleb(&mut body, 1); // start op
+        write_uleb(&mut body, 0); // time
+        write_uleb(&mut body, 0); // no message
+        write_uleb(&mut body, 0); // no other actors
+        let mut column = Vec::new();
+        // A run of a billion times the action `set`: signed LEB128 of 1e9, then 1.
+        let mut n: i64 = 1_000_000_000;
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if (n == 0 && byte & 0x40 == 0) || (n == -1 && byte & 0x40 != 0) {
+                column.push(byte);
+                break;
+            }
+            column.push(byte | 0x80);
+        }
+        write_uleb(&mut column, 1);
+        write_uleb(&mut body, 1); // one column
+        write_uleb(&mut body, (4 << 4) | 2); // action: integers, run-length encoded
+        write_uleb(&mut body, column.len() as u64);
+        body.extend(&column);
+        let bomb = chunk(CHUNK_CHANGE, &body);
+        assert!(bomb.len() < 64, "{} bytes", bomb.len());
+        assert!(matches!(
+            check_chunks(&bomb, &mut Budget::message()),
+            Err(DocError::Refused(e)) if e.contains("more ops")
+        ));
+
+        // Inside a sync message, as a peer would send it.
+        let mut peer = document_with_notes(3);
+        let mut receiver = Document::new(DocKind::Private).unwrap();
+        let (mut theirs, mut ours) = (automerge::sync::State::new(), automerge::sync::State::new());
+        let ask = receiver.generate_sync_message(&mut ours).unwrap().unwrap();
+        peer.receive_sync_message(&mut theirs, &ask).unwrap();
+        let honest = peer.generate_sync_message(&mut theirs).unwrap().unwrap();
+        assert!(change_headers(&honest).is_ok());
+        let mut message = Message::decode(&honest).unwrap();
+        message.changes = vec![bomb].into();
+        let crafted = message.encode();
+        assert!(change_headers(&crafted).is_err());
+        assert!(matches!(
+            receiver.receive_sync_message(&mut ours, &crafted),
+            Err(DocError::Refused(e)) if e.contains("more ops")
+        ));
+        // Real changes count what they hold.
+        let cells = op_cells(&peer.save_incremental()).unwrap_or(0);
+        let saved: u64 = peer
+            .automerge_mut()
+            .get_changes(&[])
+            .iter()
+            .map(|c| op_cells(c.raw_bytes()).unwrap())
+            .sum();
+        assert!(saved > 0 && cells <= saved, "{cells} {saved}");
     }
 }

@@ -768,3 +768,33 @@ fn membership_from_the_command_line() {
         .unwrap();
     assert!(server.wait().unwrap().success());
 }
+
+/// With LAN discovery off and no `--listen`, `ivej serve` accepts peers on loopback only:
+/// a user who switched the LAN off is not reachable from it. (It used to listen on every
+/// interface all the same.)
+#[test]
+fn serve_with_the_lan_off_listens_on_loopback_only() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    ivej_ok(dir.path(), &["lan", "off"]);
+    let mut server = Command::new(env!("CARGO_BIN_EXE_ivej-under-test"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("serve")
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _server = Served(server);
+    let addr: std::net::SocketAddr = line
+        .trim()
+        .strip_prefix("serving on ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line from serve: {line}"));
+    assert!(addr.ip().is_loopback(), "{line}");
+}

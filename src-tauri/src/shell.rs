@@ -156,6 +156,7 @@ impl Shell {
         let lan = node.options().lan_discovery && node.lan_discovery_enabled().unwrap_or(true);
         let options = ivej_net::ServeOptions {
             lan_discovery: lan,
+            listen: ivej_net::default_listen(lan),
             ..Default::default()
         };
         match ivej_net::serve(node.clone(), options).await {

@@ -63,9 +63,10 @@ pub enum Command {
     },
     /// Run this node on the network until stopped (SIGTERM or Ctrl-C end it cleanly).
     Serve {
-        /// Where to accept peers.
-        #[arg(long, default_value = "0.0.0.0:7117")]
-        listen: std::net::SocketAddr,
+        /// Where to accept peers (default `0.0.0.0:7117`; `127.0.0.1:7117` with LAN
+        /// discovery off).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
         /// A peer to dial directly (host:port), for networks where multicast is blocked.
         #[arg(long = "peer")]
         peers: Vec<String>,

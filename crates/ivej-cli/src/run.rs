@@ -169,6 +169,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Serve { listen, peers } => {
             let lan = options.lan_discovery && node.lan_discovery_enabled()?;
+            let listen = listen.unwrap_or_else(|| ivej_net::default_listen(lan));
             serve(node, listen, peers, lan)
         }
         Command::Lan { state } => {

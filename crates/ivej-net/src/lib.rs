@@ -21,7 +21,7 @@ pub use channel::{NoiseChannel, NoiseReader, NoiseWriter, Reassembly, MAX_MESSAG
 pub use discovery::{day_number, device_pseudonym, street_tag, Discovery, FoundPeer, SERVICE_TYPE};
 pub use error::NetError;
 pub use identity::DeviceKeys;
-pub use serve::{serve, ServeOptions, Server, DEFAULT_PORT};
+pub use serve::{default_listen, serve, ServeOptions, Server, DEFAULT_PORT};
 pub use session::{
     connect, connect_with, serve_connection, Listener, SessionLimits, SessionReport, MAX_SESSIONS,
     MAX_UNADMITTED_PER_ADDRESS,

@@ -31,10 +31,22 @@ pub struct ServeOptions {
     pub refresh_every: Duration,
 }
 
+/// Where to accept peers unless told: on every interface with LAN discovery, on loopback
+/// only without it. A user who switched the LAN off has not asked to be reachable from it
+/// (this device still dials the peers it knows, and sessions go both ways).
+pub fn default_listen(lan_discovery: bool) -> SocketAddr {
+    let ip = if lan_discovery {
+        std::net::Ipv4Addr::UNSPECIFIED
+    } else {
+        std::net::Ipv4Addr::LOCALHOST
+    };
+    SocketAddr::from((ip, DEFAULT_PORT))
+}
+
 impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
-            listen: SocketAddr::from(([0, 0, 0, 0], DEFAULT_PORT)),
+            listen: default_listen(true),
             lan_discovery: true,
             peers: Vec::new(),
             refresh_every: Duration::from_millis(300),

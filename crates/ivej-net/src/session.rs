@@ -129,7 +129,8 @@ impl Drop for Unadmitted {
 
 struct Peer {
     device: String,
-    org: String,
+    /// This session's number with the device (`Node::start_sync_session`).
+    session: u64,
 }
 
 /// The sending half with its time limit, and when it last sent (for keepalives).
@@ -161,9 +162,10 @@ async fn flush<W: tokio::io::AsyncWrite + Unpin>(
         loop {
             let (p, d) = (peer.clone(), doc.clone());
             let message = blocking(node, move |n| {
-                match n.sync_message(&p.device, &d) {
-                    // A document not shared with this peer (yet): skip it.
-                    Err(NodeError::NotAllowed(_)) => Ok(None),
+                match n.sync_message_in_session(&p.device, p.session, &d) {
+                    // A document not shared with this peer (yet): skip it. Replaced by a
+                    // newer session: nothing more to send (the loop then ends quietly).
+                    Err(NodeError::NotAllowed(_) | NodeError::Superseded) => Ok(None),
                     other => other,
                 }
             })
@@ -258,19 +260,19 @@ async fn run_session(
     drop(unadmitted);
     let peer = (identity.device_id, identity.org_id);
     let (peer_device, peer_org) = peer;
-    let peer = Arc::new(Peer {
-        device: peer_device.clone(),
-        org: peer_org.clone(),
-    });
-    let p = peer.clone();
     // What this node shares with the peer, never what the peer offers: documents a peer
     // names are no reason to create any (the hello's list is only informational).
+    let (device, org) = (peer_device.clone(), peer_org.clone());
     let (session, shared) = blocking(&node, move |n| {
-        let session = n.start_sync_session(&p.device, &peer_key)?;
-        n.peer_connected(&p.device, &p.org, ivej_model::Via::Lan)?;
-        Ok((session, n.documents_shared_with(Some(&p.device))?))
+        let session = n.start_sync_session(&device, &peer_key)?;
+        n.peer_connected(&device, &org, ivej_model::Via::Lan)?;
+        Ok((session, n.documents_shared_with(Some(&device))?))
     })
     .await?;
+    let peer = Arc::new(Peer {
+        device: peer_device.clone(),
+        session,
+    });
     let mut docs: BTreeSet<String> = shared.into_iter().collect();
 
     // Reading runs in its own task so waiting for the peer never cuts a message in half.
@@ -344,11 +346,13 @@ async fn run_session(
                     report.bytes_received += payload.len();
                     let (p, d) = (peer.clone(), doc_id.clone());
                     let applied = blocking(&node, move |n| {
-                        n.receive_sync_message(&p.device, &d, &payload)
+                        n.receive_sync_message_in_session(&p.device, p.session, &d, &payload)
                     })
                     .await;
                     match applied {
                         Ok(()) => {}
+                        // A newer session with the device took over: end this one quietly.
+                        Err(NetError::Node(NodeError::Superseded)) => break Ok(()),
                         // Asking for what is not shared is not worth a fight: ignore it.
                         Err(NetError::Node(NodeError::NotAllowed(_))) => continue,
                         // Anything else the peer sent that does not apply ends the session.

@@ -16,9 +16,13 @@ pub enum NodeError {
     NotFound { what: &'static str, id: String },
     #[error("{0}")]
     NotAllowed(String),
-    /// What a peer sent (a certificate, a change) is not taken; the session ends.
+    /// What a peer sent (a certificate, a message that does not decode) is not taken.
     #[error("refused: {0}")]
     Refused(String),
+    /// A session with a device that a newer one with the same device replaced: what it
+    /// carries would mix with the newer one's sync state.
+    #[error("a newer session with this device took over")]
+    Superseded,
     #[error(transparent)]
     Store(Box<StoreError>),
     #[error(transparent)]
@@ -54,7 +58,9 @@ impl NodeError {
             NodeError::AwaitingFirstSync => ErrorCode::AwaitingFirstSync,
             NodeError::AlreadyExists(_) => ErrorCode::AlreadyExists,
             NodeError::NotFound { .. } => ErrorCode::NotFound,
-            NodeError::NotAllowed(_) | NodeError::Refused(_) => ErrorCode::NotAllowed,
+            NodeError::NotAllowed(_) | NodeError::Refused(_) | NodeError::Superseded => {
+                ErrorCode::NotAllowed
+            }
             NodeError::Store(e) if matches!(**e, StoreError::NewerVersion { .. }) => {
                 ErrorCode::NewerVersion
             }

@@ -568,8 +568,32 @@ impl Node {
     /// there is nothing to say: automerge's message in an envelope with the signature of
     /// each change it carries and the certificates of their authors.
     pub fn sync_message(&self, peer: &str, doc_id: &str) -> NodeResult<Option<Vec<u8>>> {
+        self.sync_message_in(peer, None, doc_id)
+    }
+
+    /// [`Node::sync_message`] for `session` (from [`Node::start_sync_session`]): a session
+    /// that a newer one with the same device replaced gets [`NodeError::Superseded`] and
+    /// leaves the newer one's sync state alone.
+    pub fn sync_message_in_session(
+        &self,
+        peer: &str,
+        session: u64,
+        doc_id: &str,
+    ) -> NodeResult<Option<Vec<u8>>> {
+        self.sync_message_in(peer, Some(session), doc_id)
+    }
+
+    fn sync_message_in(
+        &self,
+        peer: &str,
+        session: Option<u64>,
+        doc_id: &str,
+    ) -> NodeResult<Option<Vec<u8>>> {
         let identity = self.admitted(peer)?;
         let mut st = self.lock()?;
+        // Checked with the state held: `start_sync_session` resets the peer's sync states
+        // under the same lock, so this session either ran before or sees it is replaced.
+        self.require_current(peer, session)?;
         let target = st.target(doc_id, &identity)?;
         let mut state = std::mem::take(st.sync_state(peer, doc_id)?);
         let message = st.document_mut(&target)?.generate_sync_message(&mut state);
@@ -633,8 +657,45 @@ impl Node {
     /// before this returns. A message that is not valid, or holds one change that is
     /// refused, is an error and changes nothing; the refusal is noted (`Node::refusals`).
     pub fn receive_sync_message(&self, peer: &str, doc_id: &str, bytes: &[u8]) -> NodeResult<()> {
+        self.receive_in(peer, None, doc_id, bytes)
+    }
+
+    /// [`Node::receive_sync_message`] for `session`; see [`Node::sync_message_in_session`].
+    pub fn receive_sync_message_in_session(
+        &self,
+        peer: &str,
+        session: u64,
+        doc_id: &str,
+        bytes: &[u8],
+    ) -> NodeResult<()> {
+        self.receive_in(peer, Some(session), doc_id, bytes)
+    }
+
+    /// Fails with [`NodeError::Superseded`] when `session` is given and no longer `peer`'s.
+    fn require_current(&self, peer: &str, session: Option<u64>) -> NodeResult<()> {
+        let Some(session) = session else {
+            return Ok(());
+        };
+        let live = self
+            .sessions
+            .lock()
+            .map_err(|_| NodeError::Internal("session table".into()))?;
+        if live.get(peer).is_some_and(|(s, _)| *s == session) {
+            Ok(())
+        } else {
+            Err(NodeError::Superseded)
+        }
+    }
+
+    fn receive_in(
+        &self,
+        peer: &str,
+        session: Option<u64>,
+        doc_id: &str,
+        bytes: &[u8],
+    ) -> NodeResult<()> {
         let sender = self.admitted(peer)?;
-        let result = self.receive_checked(peer, &sender, doc_id, bytes);
+        let result = self.receive_checked(peer, session, &sender, doc_id, bytes);
         if let Err(NodeError::Refused(why)) = &result {
             let author = why
                 .strip_prefix("device ")
@@ -652,6 +713,7 @@ impl Node {
     fn receive_checked(
         &self,
         peer: &str,
+        session: Option<u64>,
         sender: &Identity,
         doc_id: &str,
         bytes: &[u8],
@@ -659,6 +721,7 @@ impl Node {
         let envelope = SignedSync::decode(bytes)
             .map_err(|e| NodeError::Refused(format!("the message: {e}")))?;
         let mut st = self.lock()?;
+        self.require_current(peer, session)?;
         let target = st.target(doc_id, sender)?;
         let new_certs = st.take_certificates(envelope.certificates)?;
         if !new_certs.is_empty() {

@@ -574,3 +574,42 @@ fn a_refused_change_and_what_is_built_on_it_are_left_out_and_the_rest_still_sync
     assert_eq!(titles(&tuse), titles(&f));
     assert!(!titles(&tuse).contains(&"After".to_string()));
 }
+
+/// Two sessions with one device (the invite's address and mDNS both dialled it): the one a
+/// newer session replaced can neither take nor send a message, so the two never mix one
+/// sync state. (The replaced one used to go on until its next turn of the loop.)
+#[test]
+fn a_replaced_session_leaves_the_newer_ones_sync_state_alone() {
+    let (_dirs, f, _tuse, mallory, _post, _interest) = street_with_an_interest();
+    mallory.admit_each_other(&f).unwrap();
+    let (m, doc) = (
+        mallory.device_id().unwrap(),
+        f.documents_shared_with(None).unwrap()[0].clone(),
+    );
+    let key = mallory.noise_keys().unwrap().1;
+    let old = f.start_sync_session(&m, &key).unwrap();
+    let new = f.start_sync_session(&m, &key).unwrap();
+    mallory
+        .create_post(PostInput::new(Direction::Offer, "CAP.SPACE", "Yard"))
+        .unwrap();
+    let message = mallory
+        .sync_message(&f.device_id().unwrap(), &doc)
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        f.receive_sync_message_in_session(&m, old, &doc, &message),
+        Err(NodeError::Superseded)
+    ));
+    assert!(matches!(
+        f.sync_message_in_session(&m, old, &doc),
+        Err(NodeError::Superseded)
+    ));
+    f.receive_sync_message_in_session(&m, new, &doc, &message)
+        .unwrap();
+    assert!(f.sync_message_in_session(&m, new, &doc).is_ok());
+    f.end_sync_session(&m, old).unwrap();
+    assert!(
+        f.sync_message_in_session(&m, new, &doc).is_ok(),
+        "ending the old one leaves the new"
+    );
+}

@@ -23,6 +23,15 @@ pub enum DocError {
     /// choke on, too large once inflated, or changing what no peer may change.
     #[error("refused a peer's changes: {0}")]
     Refused(String),
+    /// A peer's changes left a record (or, with `collection` empty, a root value; the
+    /// street record is collection `street`) that does not read back or is not valid: the
+    /// changes that touched it can be left out and the rest taken.
+    #[error("refused a peer's changes: {why}")]
+    BadRecord {
+        collection: String,
+        key: String,
+        why: String,
+    },
     /// automerge panicked on a peer's data; the panic was caught. The in-memory document
     /// may hold part of what was being applied and must be reloaded.
     #[error("automerge failed while {0}")]

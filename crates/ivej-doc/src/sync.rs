@@ -143,32 +143,49 @@ impl Document {
                 ))),
             }
         }
+        let bad = |collection: &str, key: &str, e: DocError| DocError::BadRecord {
+            collection: collection.to_string(),
+            key: key.to_string(),
+            why: match e {
+                DocError::Invalid(problems) => {
+                    format!("a {collection} record `{key}` that is not valid: {problems}")
+                }
+                DocError::Refused(why) => why,
+                other => format!("a {collection} record `{key}`: {other}"),
+            },
+        };
         for (collection, key) in &touched.records {
-            match (self.kind(), collection.as_str()) {
-                (DocKind::Street, "organisations") => check::<Organisation>(self, key)?,
-                (DocKind::Street, "posts") => check::<Post>(self, key)?,
-                (DocKind::Street | DocKind::Scoped, "interests") => check::<Interest>(self, key)?,
-                (DocKind::Street, "series") => check::<MeetingSeries>(self, key)?,
-                (DocKind::Street, "meetings") => check::<Meeting>(self, key)?,
-                (DocKind::Street, "actions") => check::<ActionItem>(self, key)?,
-                (DocKind::Street, "collaborations") => check::<Collaboration>(self, key)?,
-                (DocKind::Street, "relationships") => check::<Relationship>(self, key)?,
-                (DocKind::Street, "services") => check::<Service>(self, key)?,
-                (DocKind::Minutes, "decisions") => check::<Decision>(self, key)?,
-                (DocKind::Private, "notes") => check::<PrivateNote>(self, key)?,
-                (DocKind::Private | DocKind::Scoped, "posts") => {
-                    if let Some(post) = self.get_in::<Post>("posts", key)? {
-                        post.validate()?;
+            let checked = (|| -> Result<(), DocError> {
+                match (self.kind(), collection.as_str()) {
+                    (DocKind::Street, "organisations") => check::<Organisation>(self, key)?,
+                    (DocKind::Street, "posts") => check::<Post>(self, key)?,
+                    (DocKind::Street | DocKind::Scoped, "interests") => {
+                        check::<Interest>(self, key)?
                     }
-                }
-                (DocKind::Private, "drafts") => {
-                    if let Some(draft) = self.get_in::<crate::Draft>("drafts", key)? {
-                        draft.validate()?;
+                    (DocKind::Street, "series") => check::<MeetingSeries>(self, key)?,
+                    (DocKind::Street, "meetings") => check::<Meeting>(self, key)?,
+                    (DocKind::Street, "actions") => check::<ActionItem>(self, key)?,
+                    (DocKind::Street, "collaborations") => check::<Collaboration>(self, key)?,
+                    (DocKind::Street, "relationships") => check::<Relationship>(self, key)?,
+                    (DocKind::Street, "services") => check::<Service>(self, key)?,
+                    (DocKind::Minutes, "decisions") => check::<Decision>(self, key)?,
+                    (DocKind::Private, "notes") => check::<PrivateNote>(self, key)?,
+                    (DocKind::Private | DocKind::Scoped, "posts") => {
+                        if let Some(post) = self.get_in::<Post>("posts", key)? {
+                            post.validate()?;
+                        }
                     }
+                    (DocKind::Private, "drafts") => {
+                        if let Some(draft) = self.get_in::<crate::Draft>("drafts", key)? {
+                            draft.validate()?;
+                        }
+                    }
+                    // A map this version does not know (a newer peer's): nothing here reads it.
+                    _ => {}
                 }
-                // A map this version does not know (a newer peer's): nothing here reads it.
-                _ => {}
-            }
+                Ok(())
+            })();
+            checked.map_err(|e| bad(collection, key, e))?;
         }
         // A field changed inside the street record shows as a "record" of a collection
         // named `street`; the record replaced whole, as a root key.
@@ -176,12 +193,16 @@ impl Document {
             && (touched.root_keys.contains("street") || touched.keys_in("street").next().is_some());
         if street_touched {
             match crate::document::root_value::<Street>(self.automerge(), "street") {
-                Ok(Some(street)) => street.validate()?,
+                Ok(Some(street)) => street
+                    .validate()
+                    .map_err(|e| bad("street", "", DocError::Invalid(e)))?,
                 Ok(None) => {}
                 Err(e) => {
-                    return Err(DocError::Refused(format!(
-                        "a street record that does not read back: {e}"
-                    )))
+                    return Err(bad(
+                        "street",
+                        "",
+                        DocError::Refused(format!("a street record that does not read back: {e}")),
+                    ))
                 }
             }
         }
@@ -194,14 +215,19 @@ impl Document {
                         None => 0,
                     };
                     if len > crate::minutes::MAX_MINUTES_CHARS {
-                        return Err(DocError::Refused(format!(
-                            "minutes of {len} characters (at most {})",
-                            crate::minutes::MAX_MINUTES_CHARS
-                        )));
+                        return Err(bad(
+                            "",
+                            "text",
+                            DocError::Refused(format!(
+                                "minutes of {len} characters (at most {})",
+                                crate::minutes::MAX_MINUTES_CHARS
+                            )),
+                        ));
                     }
                 }
                 (DocKind::Minutes, "in_confidence") => {
-                    crate::document::root_value::<bool>(self.automerge(), "in_confidence")?;
+                    crate::document::root_value::<bool>(self.automerge(), "in_confidence")
+                        .map_err(|e| bad("", "in_confidence", e))?;
                 }
                 _ => {}
             }

@@ -297,6 +297,55 @@ impl State {
         Ok((signatures, refused))
     }
 
+    /// Of the changes applied in memory since `before`: those that touched the record
+    /// `key` of `collection` (a root value when `collection` is empty; the street record is
+    /// `street`), refused for `why`, and the bytes of the others, to apply again.
+    fn changes_touching(
+        &mut self,
+        target: &Target,
+        before: &[ivej_doc::automerge::ChangeHash],
+        collection: &str,
+        key: &str,
+        why: &str,
+    ) -> NodeResult<(Vec<RefusedChange>, Vec<Vec<u8>>)> {
+        use ivej_doc::Touch;
+        let doc = self.document_mut(target)?;
+        let (mut culprits, mut others) = (Vec::new(), Vec::new());
+        for change in doc.changes_since(before) {
+            let hits = doc.change_touches(&change.hash)?.iter().any(|t| match t {
+                Touch::Root(root) => {
+                    (collection.is_empty() && root == key)
+                        || (collection == "street" && root == "street")
+                }
+                Touch::Record {
+                    collection: c,
+                    key: k,
+                    ..
+                } => c == collection && k == key,
+            });
+            let deps: Vec<[u8; 32]> = doc.change_deps(&change.hash)?.iter().map(|d| d.0).collect();
+            // automerge lists changes in causal order: what was built on one comes after.
+            let built_on = deps
+                .iter()
+                .any(|d| culprits.iter().any(|c: &RefusedChange| c.hash == *d));
+            if hits || built_on {
+                culprits.push(RefusedChange {
+                    hash: change.hash,
+                    deps,
+                    author: short_author(&change.actor),
+                    why: if hits {
+                        why.to_string()
+                    } else {
+                        "a change built on a refused one".into()
+                    },
+                });
+            } else if let Some(bytes) = doc.change_bytes(&change.hash) {
+                others.push(bytes);
+            }
+        }
+        Ok((culprits, others))
+    }
+
     pub(crate) fn sync_state(&mut self, peer: &str, doc_id: &str) -> NodeResult<&mut SyncState> {
         let key = (peer.to_string(), doc_id.to_string());
         if !self.sync_states.contains_key(&key) {
@@ -736,7 +785,8 @@ impl Node {
         let mut carried: Vec<Vec<u8>> = Vec::new();
         let mut outcome = None;
         let checks_off = st.trust_mut()?.checks_off();
-        for _attempt in 0..2 {
+        // A trust refusal and records that fail validation may each take a pass.
+        for _attempt in 0..4 {
             let refused_now = if checks_off {
                 Vec::new()
             } else {
@@ -791,6 +841,28 @@ impl Node {
                     st.reload(&target)?;
                     st.trust_mut()?.refuse(doc_id, &refused);
                     refusals.extend(refused);
+                }
+                // A record that does not read back or is not valid: the changes that touched
+                // it are left out (with what was built on them) and the rest goes again, so
+                // one bad record (an older version's, say) does not hold up everything else.
+                Err(NodeError::Doc(d)) if matches!(*d, ivej_doc::DocError::BadRecord { .. }) => {
+                    let ivej_doc::DocError::BadRecord {
+                        collection,
+                        key,
+                        why,
+                    } = *d
+                    else {
+                        return Err(NodeError::Internal("a bad record vanished".into()));
+                    };
+                    let (culprits, taken) =
+                        st.changes_touching(&target, &heads_before, &collection, &key, &why)?;
+                    st.reload(&target)?;
+                    if culprits.is_empty() {
+                        return Err(NodeError::Refused(why));
+                    }
+                    carried = taken;
+                    st.trust_mut()?.refuse(doc_id, &culprits);
+                    refusals.extend(culprits);
                 }
                 Err(e) => {
                     if st.document_mut(&target)?.heads() != heads_before {

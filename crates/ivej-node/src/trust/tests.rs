@@ -613,3 +613,33 @@ fn a_replaced_session_leaves_the_newer_ones_sync_state_alone() {
         "ending the old one leaves the new"
     );
 }
+
+/// A record that today's validation refuses (one an older version wrote, say) leaves out
+/// the change that made it, and what was built on it, and nothing else: the member's other
+/// work still arrives and the pair goes quiet. Before, the whole message was refused and
+/// came again every session, so one bad record held up everything after it.
+#[test]
+fn a_change_that_leaves_a_record_invalid_is_left_out_and_the_rest_is_taken() {
+    let (_dirs, f, _tuse, mallory, post, _interest) = street_with_an_interest();
+    let before = mallory
+        .create_post(PostInput::new(Direction::Offer, "CAP.SPACE", "Before"))
+        .unwrap();
+    forge(&mallory, |am| {
+        let p = record(am, "posts", &post);
+        am.put(&p, "kind", "NOT.A.KIND").unwrap();
+    });
+    push_street(&mallory, &f).unwrap();
+    assert!(f.post(&before.id).is_ok(), "what came before is taken");
+    assert_eq!(f.post(&post).unwrap().post.kind, "CAP.SPACE");
+    let refusals = f.refusals().unwrap();
+    assert!(
+        refusals.iter().any(|r| r.reason.contains("not valid")),
+        "{refusals:?}"
+    );
+    // The facilitator's work still reaches Mallory and the pair stays quiet.
+    let news = f
+        .create_post(PostInput::new(Direction::Need, "CAP.SPACE", "News"))
+        .unwrap();
+    push_street(&f, &mallory).unwrap();
+    assert!(mallory.post(&news.id).is_ok());
+}

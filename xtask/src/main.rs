@@ -561,6 +561,11 @@ fn bench() -> Result<()> {
     c.args(["bench", "--package", "ivej-net", "--bench", "sync"])
         .args(["--features", "bench-without-trust"]);
     run(c)?;
+    // Memory and typing under floods (the same features: one build serves both).
+    let mut c = cargo();
+    c.args(["bench", "--package", "ivej-net", "--bench", "flood"])
+        .args(["--features", "bench-without-trust"]);
+    run(c)?;
     setup()?;
     build_frontend_as(true)?;
     step("launch to board and peak memory of the desktop app (release build)");

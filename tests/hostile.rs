@@ -957,3 +957,39 @@ async fn connections_that_never_handshake_cannot_keep_honest_members_out() {
     drop(silent);
     street.listener.shutdown().await;
 }
+
+/// A member sends one message of (almost) 64 MiB after another, about a document it does
+/// not share with the node, and never reads what the node sends. Each is read, found not
+/// shared and dropped, one at a time: what it makes the node hold is a few messages, never
+/// all of them (`cargo xtask bench`, flood: 64 of them peak at about three), and an honest
+/// member converges with the node meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_that_sends_huge_messages_and_never_reads_does_not_hold_up_the_node() {
+    let street = attacked_street().await;
+    let mut m = Mallory::connect(&street.mallory, street.listener.local_addr(), vec![]).await;
+    let envelope = SignedSync {
+        payload: vec![0x5a; ivej_net::MAX_MESSAGE - 4096],
+        signatures: vec![],
+        certificates: vec![],
+    }
+    .encode();
+    let flood = tokio::spawn(async move {
+        for _ in 0..8 {
+            m.send_signed("minutes:not-shared", envelope.clone()).await;
+        }
+        m
+    });
+    street.honest_member_converges().await;
+    let mut m = flood.await.unwrap();
+    // The flooding session is still there (nothing it sent was worth ending it for) and
+    // the node still answers it.
+    let news = street
+        .a
+        .create_post(PostInput::new(Direction::Need, "PUR", "After the flood"))
+        .unwrap();
+    m.sync().await;
+    let doc = m.doc(&street.street_doc());
+    let (_, posts) = doc.get(ROOT, "posts").unwrap().unwrap();
+    assert!(doc.get(&posts, &news.id).unwrap().is_some());
+    street.listener.shutdown().await;
+}

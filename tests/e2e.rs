@@ -326,6 +326,23 @@ fn the_demo_street_opens_on_a_full_board() {
     s.click("#nav-members");
     s.find(".member-row");
     s.screenshot("members");
+
+    // A need only named members see: at least one must be named, beside the field.
+    s.ctrl("n");
+    s.find("#post-editor");
+    s.choose("#post-kind", "CAP.SPACE");
+    s.type_into("#post-title", "Cold storage for two pallets, named members only");
+    s.choose("#post-visibility", "named");
+    s.find(".post-named-member");
+    s.click("#post-save");
+    s.wait_until("naming nobody to be refused beside the list", |s| {
+        s.exists(".field-error[data-field='visible_to']")
+    });
+    s.click(".post-named-member");
+    s.screenshot("editor-named");
+    s.click("#post-save");
+    s.wait_text("#post-heading", "Cold storage for two pallets");
+    assert!(s.text(".facts").contains(&message("en", "visibility-named")));
     s.click("#nav-results");
     s.find("#graph-now");
     s.screenshot("dashboard-demo");

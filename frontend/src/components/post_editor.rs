@@ -1,4 +1,4 @@
-use ivej_model::ipc::PostDetail;
+use ivej_model::ipc::{MemberView, PostDetail};
 use ivej_model::{ApiError, Direction, ErrorCode, FieldError, Post, PriceModel, Visibility};
 use serde::Serialize;
 use yew::prelude::*;
@@ -54,6 +54,23 @@ pub fn PostEditor(props: &PostEditorProps) -> Html {
     let loaded = use_state(|| false);
     let restored = use_state(|| false);
     let busy = use_state(|| false);
+    // The other members, to name those who may see a post.
+    let members = use_state(Vec::<MemberView>::new);
+    {
+        let members = members.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(mut all) =
+                    ipc::call::<_, Vec<MemberView>>("members", &serde_json::json!({ "text": null }))
+                        .await
+                {
+                    all.retain(|m| !m.own);
+                    all.sort_by(|a, b| a.org.name.cmp(&b.org.name));
+                    members.set(all);
+                }
+            });
+        });
+    }
 
     // Load the post (when editing) and any draft kept for this editor.
     {
@@ -94,6 +111,12 @@ pub fn PostEditor(props: &PostEditorProps) -> Html {
         Callback::from(move |e: Event| {
             let on = checked(&e);
             draft.update(None, |f| f.anonymous = on);
+        })
+    };
+    let on_named = {
+        let draft = draft.clone();
+        Callback::from(move |org: String| {
+            draft.update(Some("visible_to"), |f| f.toggle_named(&org))
         })
     };
     let add_window = {
@@ -259,14 +282,35 @@ pub fn PostEditor(props: &PostEditorProps) -> Html {
                 <div>
                     <label for="post-visibility">{ tr(lang, "post-visibility") }</label>
                     <select id="post-visibility" onchange={choice("visibility", |f, v| if let Some(x) = Visibility::ALL.into_iter().find(|x| x.code() == v) { f.visibility = x })}>
-                        { for [Visibility::Street, Visibility::Facilitator, Visibility::Private].iter().map(|x| html! {
+                        { for [Visibility::Street, Visibility::Named, Visibility::Facilitator, Visibility::Private].iter().map(|x| html! {
                             <option value={x.code()} selected={f.visibility == *x}>{ tr(lang, &format!("visibility-{}", x.code())) }</option>
                         }) }
                     </select>
                     { error_for(lang, err, "visibility") }
                 </div>
             </div>
-            if f.direction == Direction::Need {
+            if f.visibility == Visibility::Named {
+                <fieldset id="post-named">
+                    <legend>{ tr(lang, "editor-named") }</legend>
+                    if members.is_empty() {
+                        <p class="muted">{ tr(lang, "editor-named-none") }</p>
+                    }
+                    { for members.iter().map(|m| {
+                        let id = m.org.id.clone();
+                        let on_named = on_named.clone();
+                        html! {
+                            <label class="inline">
+                                <input type="checkbox" class="post-named-member" value={id.clone()}
+                                    checked={f.visible_to.contains(&id)}
+                                    onchange={Callback::from(move |_: Event| on_named.emit(id.clone()))} />
+                                { m.org.name.clone() }
+                            </label>
+                        }
+                    }) }
+                    { error_for(lang, err, "visible_to") }
+                </fieldset>
+            }
+            if f.can_be_anonymous() {
                 <label class="inline"><input type="checkbox" id="post-anonymous" checked={f.anonymous} onchange={on_anonymous} />{ tr(lang, "editor-anonymous") }</label>
             }
             { general_error(lang, err) }

@@ -31,6 +31,8 @@ pub struct PostForm {
     pub windows: Vec<WindowForm>,
     pub price: PriceModel,
     pub visibility: Visibility,
+    /// The organisations that may see it, for [`Visibility::Named`].
+    pub visible_to: Vec<String>,
     pub anonymous: bool,
 }
 
@@ -46,6 +48,7 @@ impl Default for PostForm {
             windows: Vec::new(),
             price: PriceModel::Negotiable,
             visibility: Visibility::Street,
+            visible_to: Vec::new(),
             anonymous: false,
         }
     }
@@ -91,8 +94,36 @@ impl PostForm {
                 .collect(),
             price: post.price,
             visibility: post.visibility,
+            visible_to: post.visible_to.clone(),
             anonymous: post.anonymous,
         }
+    }
+
+    /// Names or unnames `org` among those who may see the post.
+    pub fn toggle_named(&mut self, org: &str) {
+        if let Some(i) = self.visible_to.iter().position(|o| o == org) {
+            self.visible_to.remove(i);
+        } else {
+            self.visible_to.push(org.to_string());
+        }
+    }
+
+    /// Only a need shown to the whole street goes out anonymously (through the
+    /// facilitator); for fewer readers the author is known to them anyway.
+    pub fn can_be_anonymous(&self) -> bool {
+        self.direction == Direction::Need && self.visibility == Visibility::Street
+    }
+
+    /// Who may see it, as the node takes it: named organisations only for named
+    /// visibility, and at least one.
+    fn named(&self, errors: &mut Vec<FieldError>) -> Vec<String> {
+        if self.visibility != Visibility::Named {
+            return Vec::new();
+        }
+        if self.visible_to.is_empty() {
+            field(errors, "visible_to", Problem::Empty);
+        }
+        self.visible_to.clone()
     }
 
     /// What the form says about quantity and availability, or the fields it cannot read.
@@ -182,6 +213,11 @@ impl PostForm {
 
     /// A new post from the form.
     pub fn to_input(&self, lang: Lang) -> Result<PostInput, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let visible_to = self.named(&mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         let (quantity, availability) = self.parts(lang)?;
         let mut input = PostInput::new(self.direction, &self.kind, &self.title);
         input.body = self.body.clone();
@@ -189,12 +225,18 @@ impl PostForm {
         input.availability = availability;
         input.price = self.price;
         input.visibility = self.visibility;
-        input.anonymous = self.anonymous && self.direction == Direction::Need;
+        input.visible_to = visible_to;
+        input.anonymous = self.anonymous && self.can_be_anonymous();
         Ok(input)
     }
 
     /// The changes to an existing post.
     pub fn to_patch(&self, lang: Lang) -> Result<PostPatch, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let visible_to = self.named(&mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         let (quantity, availability) = self.parts(lang)?;
         let clear = if quantity.is_none() {
             vec!["quantity".to_string()]
@@ -210,7 +252,8 @@ impl PostForm {
             availability: Some(availability),
             price: Some(self.price),
             visibility: Some(self.visibility),
-            anonymous: Some(self.anonymous && self.direction == Direction::Need),
+            visible_to: Some(visible_to),
+            anonymous: Some(self.anonymous && self.can_be_anonymous()),
             ..Default::default()
         })
     }
@@ -330,5 +373,34 @@ mod tests {
             form.to_input(Lang::Da).unwrap().quantity.unwrap().amount,
             1000.0
         );
+    }
+
+    #[test]
+    fn a_post_for_named_members_names_at_least_one_and_only_a_street_need_goes_anonymous() {
+        let mut form = machine_hours();
+        form.visibility = Visibility::Named;
+        let errors = form.to_input(Lang::En).unwrap_err();
+        assert_eq!(errors[0].field, "visible_to");
+        assert_eq!(errors[0].problem, Problem::Empty);
+        form.toggle_named("o2");
+        form.toggle_named("o3");
+        form.toggle_named("o2");
+        let input = form.to_input(Lang::En).unwrap();
+        assert_eq!(input.visible_to, ["o3"]);
+        assert_eq!(
+            form.to_patch(Lang::En).unwrap().visible_to,
+            Some(vec!["o3".into()])
+        );
+        // Back to the whole street: nobody is named any more.
+        form.visibility = Visibility::Street;
+        assert!(form.to_input(Lang::En).unwrap().visible_to.is_empty());
+
+        form.direction = Direction::Need;
+        form.anonymous = true;
+        assert!(form.can_be_anonymous() && form.to_input(Lang::En).unwrap().anonymous);
+        form.visibility = Visibility::Facilitator;
+        assert!(!form.can_be_anonymous());
+        assert!(!form.to_input(Lang::En).unwrap().anonymous);
+        assert_eq!(form.to_patch(Lang::En).unwrap().anonymous, Some(false));
     }
 }

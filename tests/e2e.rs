@@ -331,7 +331,10 @@ fn the_demo_street_opens_on_a_full_board() {
     s.ctrl("n");
     s.find("#post-editor");
     s.choose("#post-kind", "CAP.SPACE");
-    s.type_into("#post-title", "Cold storage for two pallets, named members only");
+    s.type_into(
+        "#post-title",
+        "Cold storage for two pallets, named members only",
+    );
     s.choose("#post-visibility", "named");
     s.find(".post-named-member");
     s.click("#post-save");
@@ -342,7 +345,9 @@ fn the_demo_street_opens_on_a_full_board() {
     s.screenshot("editor-named");
     s.click("#post-save");
     s.wait_text("#post-heading", "Cold storage for two pallets");
-    assert!(s.text(".facts").contains(&message("en", "visibility-named")));
+    assert!(s
+        .text(".facts")
+        .contains(&message("en", "visibility-named")));
     s.click("#nav-results");
     s.find("#graph-now");
     s.screenshot("dashboard-demo");

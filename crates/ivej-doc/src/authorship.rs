@@ -37,6 +37,9 @@ fn prop_key(prop: &Prop) -> Option<String> {
     }
 }
 
+/// The most known hashes [`Document::heads_among`] reduces.
+const MAX_HEADS_AMONG: usize = 16;
+
 impl Document {
     /// From now on this document's changes carry `key` (a device's signing key) followed
     /// by 16 random bytes as their actor: a change names the device that made it, and two
@@ -77,6 +80,14 @@ impl Document {
             .copied()
             .filter(|h| self.has_change(h))
             .collect();
+        // Each one costs a walk over what came after it: a handful is what honest heads
+        // come to; past that (a peer's making), the set goes as it is.
+        if known.len() > MAX_HEADS_AMONG {
+            let mut all = hashes.to_vec();
+            all.sort_unstable();
+            all.dedup();
+            return all;
+        }
         let mut redundant = std::collections::HashSet::new();
         for b in &known {
             // Everything not before `b`: an `a` missing from it is `b` or an ancestor.

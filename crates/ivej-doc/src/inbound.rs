@@ -43,6 +43,15 @@ impl Budget {
 /// million, at most 2,493 in one change; automerge builds some dozens of bytes per cell.
 pub const MAX_OP_CELLS: u64 = 8 * 1024 * 1024;
 
+/// The most dependencies one change may name. A change depends on the heads its author saw
+/// (as many as there were concurrent branches) and its author's previous change; a few
+/// hundred is already far past what a street makes. A node remembers a refused change's
+/// dependencies, so a peer must not make that list long.
+pub const MAX_DEPS: u64 = 256;
+
+/// The most heads a message may claim (what `without_changes` may have to walk).
+pub const MAX_HEADS: usize = 1024;
+
 /// The most one message's change and document chunks may inflate to. The two-year street
 /// document (3,578 changes) inflates to a few MiB; a first sync carries it in one message.
 pub const MAX_INFLATED: usize = 64 * 1024 * 1024;
@@ -69,6 +78,9 @@ pub(crate) fn check_message(message: &Message) -> Result<(), DocError> {
     // automerge keeps these as the peer sent them and asserts they are sorted when it
     // encodes them again (a panic in debug builds); an honest peer always sorts them.
     check_sorted(&message.heads)?;
+    if message.heads.len() > MAX_HEADS {
+        return Err(refused("a message that claims too many heads"));
+    }
     check_sorted(&message.need)?;
     for have in &message.have {
         check_sorted(&have.last_sync)?;
@@ -260,6 +272,9 @@ fn next_change_chunk(bytes: &[u8], budget: &mut Budget) -> Result<(ChangeHeader,
         .ok_or_else(|| refused("changes that inflate past the limit for one message"))?;
     let mut b = Cursor(&body);
     let count = b.uleb()?;
+    if count > MAX_DEPS {
+        return Err(refused("a change that names too many dependencies"));
+    }
     let mut deps = Vec::new();
     for _ in 0..count {
         // `take` fails past the body's end, so a declared count allocates nothing extra.
@@ -393,15 +408,23 @@ pub fn without_changes(
     let mut budget = Budget::message();
     let mut kept_chunks = Vec::new();
     let mut kept_hashes = std::collections::HashSet::new();
-    for element in message
+    // What this node took before counts against no peer's budget.
+    let mut carried_budget = Budget::unlimited();
+    let elements = message
         .changes
         .iter()
-        .chain(carried.iter().map(Vec::as_slice))
-    {
+        .map(|e| (e, false))
+        .chain(carried.iter().map(|e| (e.as_slice(), true)));
+    for (element, is_carried) in elements {
         let mut kept = Vec::new();
         let mut rest = element;
         while !rest.is_empty() {
-            let (header, len) = next_change_chunk(rest, &mut budget)?;
+            let budget = if is_carried {
+                &mut carried_budget
+            } else {
+                &mut budget
+            };
+            let (header, len) = next_change_chunk(rest, budget)?;
             let (chunk, tail) = rest.split_at(len.min(rest.len()));
             if !refused.contains_key(&header.hash) && kept_hashes.insert(header.hash) {
                 kept.extend_from_slice(chunk);
@@ -413,22 +436,24 @@ pub fn without_changes(
         }
     }
     message.changes = kept_chunks.into();
-    let mut heads = std::collections::BTreeSet::new();
+    // Claimed heads this node refused stand for what they were built on; the others stay.
+    let (mut heads, mut expanded) = (Vec::new(), Vec::new());
     let mut seen = std::collections::HashSet::new();
-    let mut stack: Vec<[u8; 32]> = message.heads.iter().map(|h| h.0).collect();
-    while let Some(head) = stack.pop() {
+    let mut stack: Vec<([u8; 32], bool)> = message.heads.iter().map(|h| (h.0, false)).collect();
+    while let Some((head, from_refused)) = stack.pop() {
         if !seen.insert(head) {
             continue;
         }
         match refused.get(&head) {
-            Some(deps) => stack.extend(deps.iter().copied()),
-            None => {
-                heads.insert(head);
-            }
+            Some(deps) => stack.extend(deps.iter().map(|d| (*d, true))),
+            None if from_refused => expanded.push(head),
+            None => heads.push(head),
         }
     }
-    let heads: Vec<[u8; 32]> = heads.into_iter().collect();
-    let mut heads = heads_of(&heads);
+    if !expanded.is_empty() {
+        expanded.extend(heads);
+        heads = heads_of(&expanded);
+    }
     heads.sort_unstable();
     heads.dedup();
     message.heads = heads.into_iter().map(automerge::ChangeHash).collect();

@@ -46,19 +46,19 @@ fn copy_of(post: &Post) -> Post {
     }
 }
 
-/// Interest passed on to the author: the message, never the sender until accepted.
+/// Interest passed on to the author: the message, never the sender until accepted, and
+/// no answer but the author's own (whatever the sender's record says of one).
 fn forwarded(sent: &Interest, original_post: &str) -> Interest {
     Interest {
         id: ivej_trust::brokered_id(&sent.id),
         post_id: original_post.to_string(),
         from_org: BROKERED_ORG.to_string(),
+        status: InterestStatus::Sent,
+        answer: String::new(),
+        answered_at: None,
         revealed_author: None,
         ..sent.clone()
     }
-}
-
-fn answered(i: &Interest) -> bool {
-    i.status != InterestStatus::Sent
 }
 
 impl State {
@@ -98,7 +98,21 @@ impl State {
             }
             _ => return Ok(Vec::new()),
         }
-        Ok(vec![NodeEvent::PostChanged { id: copy_id }])
+        let mut events = vec![NodeEvent::PostChanged {
+            id: copy_id.clone(),
+        }];
+        // Interest in the copy that came before the need did waits for it: pass it on now.
+        let waiting: Vec<String> = self
+            .scoped
+            .values()
+            .flat_map(|doc| doc.all::<Interest>())
+            .filter(|i| i.brokered && i.post_id == copy_id)
+            .map(|i| i.id)
+            .collect();
+        for interest in waiting {
+            events.extend(self.broker_interest(&interest)?);
+        }
+        Ok(events)
     }
 
     /// On a facilitator's device: passes interest `id` (kept in a scope) between the
@@ -144,20 +158,18 @@ impl State {
             .get::<Interest>(&ivej_trust::brokered_id(&theirs.id))?;
         let mut ours = held.clone().unwrap_or_else(|| forwarded(&theirs, &need.id));
         ours.message.clone_from(&theirs.message);
-        if answered(&ours) {
-            theirs.status = ours.status;
-            theirs.answer.clone_from(&ours.answer);
-            theirs.answered_at = ours.answered_at;
-        } else if answered(&theirs) {
-            // Answered for the author by the facilitator.
-            ours.status = theirs.status;
-            ours.answer.clone_from(&theirs.answer);
-            ours.answered_at = theirs.answered_at;
-        }
+        // The answer is the author's (or the facilitator's for it), kept in the author's
+        // scope; the sender's record only ever mirrors it. (The sender writes its own
+        // record: an answer it wrote there itself counts for nothing.)
+        theirs.status = ours.status;
+        theirs.answer.clone_from(&ours.answer);
+        theirs.answered_at = ours.answered_at;
         let accepted = ours.status == InterestStatus::Accepted;
         if accepted {
             ours.from_org.clone_from(&theirs.from_org);
             theirs.revealed_author = Some(author.clone());
+        } else {
+            theirs.revealed_author = None;
         }
         let mut events = Vec::new();
         if held.as_ref() != Some(&ours) {

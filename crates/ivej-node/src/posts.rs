@@ -312,7 +312,10 @@ impl Node {
                 post.status.code()
             )));
         }
-        let brokered = crate::brokered::is_copy(&post);
+        // Interest in a copy goes through scopes; in an anonymous need an older version
+        // left in the street, it stays there, brokered as it was.
+        let via_scopes = crate::brokered::is_copy(&post);
+        let brokered = via_scopes || post.anonymous;
         let interest = Interest {
             id: clock::new_id(),
             post_id: post_id.to_string(),
@@ -325,13 +328,13 @@ impl Node {
             answered_at: None,
             revealed_author: None,
         };
-        let at = if brokered {
+        let at = if via_scopes {
             InterestAt::Scoped(crate::scoped::scope_id(&from, &[]))
         } else {
             InterestAt::Street
         };
         st.put_interest(&at, &interest)?;
-        if brokered {
+        if via_scopes {
             self.emit_all(st.broker_interest(&interest.id)?);
         }
         drop(st);
@@ -345,8 +348,17 @@ impl Node {
     pub fn answer_interest(&self, id: &str, accept: bool, answer: &str) -> NodeResult<Interest> {
         self.take_in_other_writes()?;
         let mut st = self.lock()?;
-        let (at, mut interest) = st.find_interest(id)?;
-        let post = st.find_post(&interest.post_id)?;
+        let (mut at, mut interest) = st.find_interest(id)?;
+        let mut post = st.find_post(&interest.post_id)?;
+        if crate::brokered::is_copy(&post) {
+            // Interest in an anonymous need's copy: its answer is kept with the need, in
+            // its author's scope, where the facilitator answers for the author.
+            st.require_facilitator("answer interest in another member's post")?;
+            self.emit_all(st.broker_interest(id)?);
+            let (forwarded_at, forwarded) = st.find_interest(&ivej_trust::brokered_id(id))?;
+            post = st.find_post(&forwarded.post_id)?;
+            (at, interest) = (forwarded_at, forwarded);
+        }
         st.may_edit(&post)?;
         interest.status = if accept {
             InterestStatus::Accepted
@@ -357,12 +369,15 @@ impl Node {
         interest.answered_at = Some(clock::now_ms().max(interest.created_at));
         st.put_interest(&at, &interest)?;
         if interest.brokered {
-            self.emit_all(st.broker_interest(id)?);
+            self.emit_all(st.broker_interest(&interest.id)?);
         }
         drop(st);
-        self.emit(NodeEvent::InterestChanged { id: id.to_string() });
-        // Brokered interest: the facilitator's device reveals and relates the two.
-        if accept && interest.from_org != ivej_model::BROKERED_ORG && !interest.brokered {
+        self.emit(NodeEvent::InterestChanged {
+            id: interest.id.clone(),
+        });
+        // Interest passed on through a scope: the facilitator's device reveals and relates
+        // the two; here the sender is not known yet.
+        if accept && interest.from_org != ivej_model::BROKERED_ORG {
             self.relate_on_interest(&interest)?;
         }
         Ok(interest)

@@ -140,6 +140,7 @@ impl State {
     /// built on them; only a message that does not decode is refused as a whole.
     fn check_signatures(
         &mut self,
+        peer: &str,
         target: &Target,
         doc_id: &str,
         signatures: &[ChangeSignature],
@@ -202,14 +203,25 @@ impl State {
                 }),
             }
         }
-        // What was built on a refused change goes with it, however the message orders them.
-        loop {
-            let before = refused.len();
-            for header in &checked {
-                let known = |h: &[u8; 32]| {
-                    refused.iter().any(|r| r.hash == *h) || trust.is_refused(doc_id, h)
-                };
-                if !known(&header.hash) && header.deps.iter().any(known) {
+        // What was built on a refused change goes with it, however the message orders them:
+        // down the graph from each refused change, each change visited once.
+        let mut out: std::collections::HashSet<[u8; 32]> = refused.iter().map(|r| r.hash).collect();
+        let mut children: std::collections::HashMap<[u8; 32], Vec<usize>> =
+            std::collections::HashMap::new();
+        let mut frontier: Vec<[u8; 32]> = out.iter().copied().collect();
+        for (i, header) in checked.iter().enumerate() {
+            for dep in &header.deps {
+                children.entry(*dep).or_default().push(i);
+                if trust.is_refused(peer, doc_id, dep) {
+                    frontier.push(*dep);
+                }
+            }
+        }
+        while let Some(hash) = frontier.pop() {
+            for &i in children.get(&hash).map(Vec::as_slice).unwrap_or_default() {
+                let header = &checked[i];
+                if out.insert(header.hash) {
+                    frontier.push(header.hash);
                     refused.push(RefusedChange {
                         hash: header.hash,
                         deps: header.deps.clone(),
@@ -217,9 +229,6 @@ impl State {
                         why: "a change built on a refused one".into(),
                     });
                 }
-            }
-            if refused.len() == before {
-                break;
             }
         }
         Ok(refused)
@@ -232,6 +241,7 @@ impl State {
     /// them).
     fn authorise_applied(
         &mut self,
+        peer: &str,
         target: &Target,
         doc_id: &str,
         before: &[ivej_doc::automerge::ChangeHash],
@@ -257,6 +267,7 @@ impl State {
         let applied = self.document_mut(target)?.changes_since(before);
         let mut signatures = Vec::new();
         let mut refused: Vec<RefusedChange> = Vec::new();
+        let mut refused_here: std::collections::HashSet<[u8; 32]> = Default::default();
         for change in applied {
             if creation.contains(&change.hash) {
                 continue;
@@ -266,7 +277,7 @@ impl State {
             let sig = trust.pending.remove(&(doc_id.to_string(), change.hash));
             let built_on_refused = deps
                 .iter()
-                .any(|d| refused.iter().any(|r| r.hash == d.0) || trust.is_refused(doc_id, &d.0));
+                .any(|d| refused_here.contains(&d.0) || trust.is_refused(peer, doc_id, &d.0));
             let authority = trust.membership.authority();
             let verdict: Result<ChangeSignature, String> = match sig {
                 _ if built_on_refused => Err("a change built on a refused one".into()),
@@ -286,12 +297,15 @@ impl State {
             };
             match verdict {
                 Ok(sig) => signatures.push(sig),
-                Err(why) => refused.push(RefusedChange {
-                    hash: change.hash,
-                    deps: deps.iter().map(|d| d.0).collect(),
-                    author: short_author(&change.actor),
-                    why,
-                }),
+                Err(why) => {
+                    refused_here.insert(change.hash);
+                    refused.push(RefusedChange {
+                        hash: change.hash,
+                        deps: deps.iter().map(|d| d.0).collect(),
+                        author: short_author(&change.actor),
+                        why,
+                    });
+                }
             }
         }
         Ok((signatures, refused))
@@ -311,6 +325,7 @@ impl State {
         use ivej_doc::Touch;
         let doc = self.document_mut(target)?;
         let (mut culprits, mut others) = (Vec::new(), Vec::new());
+        let mut culprit_hashes: std::collections::HashSet<[u8; 32]> = Default::default();
         for change in doc.changes_since(before) {
             let hits = doc.change_touches(&change.hash)?.iter().any(|t| match t {
                 Touch::Root(root) => {
@@ -325,10 +340,9 @@ impl State {
             });
             let deps: Vec<[u8; 32]> = doc.change_deps(&change.hash)?.iter().map(|d| d.0).collect();
             // automerge lists changes in causal order: what was built on one comes after.
-            let built_on = deps
-                .iter()
-                .any(|d| culprits.iter().any(|c: &RefusedChange| c.hash == *d));
+            let built_on = deps.iter().any(|d| culprit_hashes.contains(d));
             if hits || built_on {
+                culprit_hashes.insert(change.hash);
                 culprits.push(RefusedChange {
                     hash: change.hash,
                     deps,
@@ -790,14 +804,20 @@ impl Node {
             let refused_now = if checks_off {
                 Vec::new()
             } else {
-                st.check_signatures(&target, doc_id, &envelope.signatures, &envelope.payload)?
+                st.check_signatures(
+                    peer,
+                    &target,
+                    doc_id,
+                    &envelope.signatures,
+                    &envelope.payload,
+                )?
             };
-            st.trust_mut()?.refuse(doc_id, &refused_now);
+            st.trust_mut()?.refuse(peer, doc_id, &refused_now);
             refusals.extend(refused_now);
-            let payload = if st.trust_mut()?.refused_in(doc_id).is_empty() {
+            let payload = if st.trust_mut()?.refused_in(peer, doc_id).is_empty() {
                 std::borrow::Cow::Borrowed(&envelope.payload[..])
             } else {
-                let refused = st.trust_mut()?.refused_in(doc_id).clone();
+                let refused = st.trust_mut()?.refused_in(peer, doc_id).clone();
                 let doc = st.document_mut(&target)?;
                 std::borrow::Cow::Owned(
                     ivej_doc::inbound::without_changes(
@@ -817,7 +837,8 @@ impl Node {
                     if checks_off {
                         return Ok((touched, Vec::new(), Vec::new()));
                     }
-                    let (sigs, refused) = st.authorise_applied(&target, doc_id, &heads_before)?;
+                    let (sigs, refused) =
+                        st.authorise_applied(peer, &target, doc_id, &heads_before)?;
                     Ok((touched, sigs, refused))
                 });
             match result {
@@ -839,7 +860,7 @@ impl Node {
                         trust.keep_pending(doc_id, sig);
                     }
                     st.reload(&target)?;
-                    st.trust_mut()?.refuse(doc_id, &refused);
+                    st.trust_mut()?.refuse(peer, doc_id, &refused);
                     refusals.extend(refused);
                 }
                 // A record that does not read back or is not valid: the changes that touched
@@ -854,14 +875,17 @@ impl Node {
                     else {
                         return Err(NodeError::Internal("a bad record vanished".into()));
                     };
-                    let (culprits, taken) =
-                        st.changes_touching(&target, &heads_before, &collection, &key, &why)?;
+                    let found =
+                        st.changes_touching(&target, &heads_before, &collection, &key, &why);
+                    // Memory holds the whole message, checked or not: the disk is the truth,
+                    // whatever `changes_touching` made of it.
                     st.reload(&target)?;
+                    let (culprits, taken) = found?;
                     if culprits.is_empty() {
                         return Err(NodeError::Refused(why));
                     }
                     carried = taken;
-                    st.trust_mut()?.refuse(doc_id, &culprits);
+                    st.trust_mut()?.refuse(peer, doc_id, &culprits);
                     refusals.extend(culprits);
                 }
                 Err(e) => {
@@ -877,12 +901,15 @@ impl Node {
                 }
             }
         }
-        // One line per author and reason, not per change: a burst of refused changes
-        // should not push everything else out of the list.
-        let mut noted: Vec<(&str, &str)> = Vec::new();
+        // One line per author and reason, not per change, and a few per message at most: a
+        // burst of refused changes should not push everything else out of the list, nor cost
+        // a write each.
+        let mut noted: std::collections::HashSet<(&str, &str)> = Default::default();
         for r in &refusals {
-            if !noted.contains(&(r.author.as_str(), r.why.as_str())) {
-                noted.push((r.author.as_str(), r.why.as_str()));
+            if noted.len() >= 8 {
+                break;
+            }
+            if noted.insert((r.author.as_str(), r.why.as_str())) {
                 let why = format!("device {}: {}", r.author, r.why);
                 st.record_refusal(peer, &r.author, doc_id, &why);
             }

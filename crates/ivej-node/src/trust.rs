@@ -112,9 +112,13 @@ pub(crate) struct RefusedChange {
     pub why: String,
 }
 
-/// The most refused changes remembered, over all documents. Past it the memory starts
-/// afresh: a forgotten change is refused again when it comes again, and what was built on
-/// it waits in automerge's queue for a dependency that never arrives.
+/// Refused changes, each with its dependencies.
+pub(crate) type Refused = HashMap<[u8; 32], Vec<[u8; 32]>>;
+
+/// The most refused changes and dependencies remembered, over all peers and documents.
+/// Past it the memory starts afresh: a forgotten change is refused again when it comes
+/// again, and what was built on it waits in automerge's queue for a dependency that never
+/// arrives.
 const MAX_REFUSED: usize = 100_000;
 
 /// The street's membership as this node knows it, and what checking changes needs.
@@ -128,8 +132,11 @@ pub(crate) struct StreetTrust {
     /// Certificates already sent to each peer by this process.
     pub sent_certs: HashSet<(String, [u8; 32])>,
     creation: HashMap<String, Vec<[u8; 32]>>,
-    /// Peers' changes refused in this process, by document, each with its dependencies.
-    refused: HashMap<String, HashMap<[u8; 32], Vec<[u8; 32]>>>,
+    /// Peers' changes refused in this process, by the peer that sent them and document,
+    /// each with its dependencies. By peer, because some reasons are the sender's doing (a
+    /// change relayed without its author's signature): the same change from another peer
+    /// is judged afresh.
+    refused: HashMap<(String, String), Refused>,
     refused_count: usize,
     /// Signing and checking changes switched off: benchmark builds only.
     #[cfg(feature = "bench-without-trust")]
@@ -205,36 +212,37 @@ impl StreetTrust {
         }
     }
 
-    /// Remembers changes refused in `doc_id`, so that what is built on them is refused too
-    /// and messages that carry them again are taken without them.
-    pub fn refuse(&mut self, doc_id: &str, changes: &[RefusedChange]) {
+    /// Remembers changes `peer` sent in `doc_id` that were refused, so that what is built
+    /// on them is refused too and its messages that carry them again are taken without them.
+    pub fn refuse(&mut self, peer: &str, doc_id: &str, changes: &[RefusedChange]) {
         if changes.is_empty() {
             return;
         }
-        if self.refused_count + changes.len() > MAX_REFUSED {
+        let size: usize = changes.iter().map(|c| 1 + c.deps.len()).sum();
+        if self.refused_count + size > MAX_REFUSED {
             self.refused.clear();
             self.refused_count = 0;
         }
-        let known = self.refused.entry(doc_id.to_string()).or_default();
+        let known = self
+            .refused
+            .entry((peer.to_string(), doc_id.to_string()))
+            .or_default();
         for change in changes {
             if known.insert(change.hash, change.deps.clone()).is_none() {
-                self.refused_count += 1;
+                self.refused_count += 1 + change.deps.len();
             }
         }
     }
 
-    pub fn is_refused(&self, doc_id: &str, hash: &[u8; 32]) -> bool {
-        self.refused
-            .get(doc_id)
-            .is_some_and(|known| known.contains_key(hash))
+    pub fn is_refused(&self, peer: &str, doc_id: &str, hash: &[u8; 32]) -> bool {
+        self.refused_in(peer, doc_id).contains_key(hash)
     }
 
-    /// The changes refused in `doc_id`, each with its dependencies.
-    pub fn refused_in(&self, doc_id: &str) -> &HashMap<[u8; 32], Vec<[u8; 32]>> {
-        static NONE: std::sync::OnceLock<HashMap<[u8; 32], Vec<[u8; 32]>>> =
-            std::sync::OnceLock::new();
+    /// The changes refused from `peer` in `doc_id`, each with its dependencies.
+    pub fn refused_in(&self, peer: &str, doc_id: &str) -> &Refused {
+        static NONE: std::sync::OnceLock<Refused> = std::sync::OnceLock::new();
         self.refused
-            .get(doc_id)
+            .get(&(peer.to_string(), doc_id.to_string()))
             .unwrap_or_else(|| NONE.get_or_init(HashMap::new))
     }
 

@@ -363,11 +363,34 @@ fn record(am: &AutoCommit, collection: &str, key: &str) -> ObjId {
 fn push_street(from: &Node, to: &Node) -> Result<(), NodeError> {
     from.admit_each_other(to).unwrap();
     let doc = from.documents_shared_with(None).unwrap()[0].clone();
+    push_doc(from, to, &doc, |m| m)
+}
+
+/// Syncs every document `from` shares with `to`, both ways, until quiet.
+fn push_all(from: &Node, to: &Node) {
+    from.admit_each_other(to).unwrap();
+    let docs = from
+        .documents_shared_with(Some(&to.device_id().unwrap()))
+        .unwrap();
+    for doc in docs {
+        push_doc(from, to, &doc, |m| m).unwrap();
+    }
+}
+
+/// Syncs `doc` between `from` and `to` until quiet, `relay` standing between what `from`
+/// sends and what `to` receives.
+fn push_doc(
+    from: &Node,
+    to: &Node,
+    doc: &str,
+    relay: impl Fn(Vec<u8>) -> Vec<u8>,
+) -> Result<(), NodeError> {
     let (f, t) = (from.device_id().unwrap(), to.device_id().unwrap());
+    let doc = doc.to_string();
     for _ in 0..20 {
         let mut quiet = true;
         if let Some(m) = from.sync_message(&t, &doc)? {
-            to.receive_sync_message(&f, &doc, &m)?;
+            to.receive_sync_message(&f, &doc, &relay(m))?;
             quiet = false;
         }
         if let Some(m) = to.sync_message(&f, &doc)? {
@@ -642,4 +665,81 @@ fn a_change_that_leaves_a_record_invalid_is_left_out_and_the_rest_is_taken() {
         .unwrap();
     push_street(&f, &mallory).unwrap();
     assert!(mallory.post(&news.id).is_ok());
+}
+
+/// The sender of interest in an anonymous need writes its own record of that interest: an
+/// answer it writes there itself counts for nothing. Only the author's answer (kept in the
+/// author's scope) reveals the author and records the relation.
+#[test]
+fn a_sender_cannot_accept_its_own_brokered_interest_to_learn_who_posted_the_need() {
+    use ivej_model::{Interest, InterestStatus};
+    let (_dirs, f, tuse, mallory, _post, _interest) = street_with_an_interest();
+    let mut input = PostInput::new(Direction::Need, "KNOW", "Anonymous: advice on a takeover");
+    input.anonymous = true;
+    let need = tuse.create_post(input).unwrap();
+    push_all(&tuse, &f);
+    push_all(&f, &mallory);
+    let copy = ivej_trust::brokered_id(&need.id);
+    let sent = mallory.express_interest(&copy, "Who are you?").unwrap();
+    // Mallory marks its own record accepted, in its own scope (as its write rule allows).
+    {
+        let scope = crate::scoped::scope_id(&mallory.own_org_id().unwrap(), &[]);
+        let mut st = mallory.lock().unwrap();
+        let mut forged: Interest = st.scoped_mut(&scope).unwrap().require(&sent.id).unwrap();
+        forged.status = InterestStatus::Accepted;
+        st.scoped_mut(&scope).unwrap().put(&forged).unwrap();
+        st.persist_scoped(&scope, |_| Ok(())).unwrap();
+    }
+    push_all(&mallory, &f);
+    push_all(&f, &mallory);
+    push_all(&f, &tuse);
+    let at_mallory = mallory.interest(&sent.id).unwrap();
+    assert_eq!(at_mallory.status, InterestStatus::Sent);
+    assert_eq!(at_mallory.revealed_author, None);
+    assert!(mallory.post_detail(&copy).unwrap().author.is_none());
+    let related = |n: &Node| {
+        let (a, b) = (tuse.own_org_id().unwrap(), mallory.own_org_id().unwrap());
+        n.relationships()
+            .unwrap()
+            .iter()
+            .any(|r| [&r.a, &r.b].contains(&&a) && [&r.a, &r.b].contains(&&b))
+    };
+    assert!(!related(&f));
+    // The author accepts: now each knows the other.
+    let passed_on = tuse.interests(&need.id).unwrap()[0].id.clone();
+    tuse.answer_interest(&passed_on, true, "Call us").unwrap();
+    push_all(&tuse, &f);
+    push_all(&f, &mallory);
+    assert_eq!(
+        mallory.interest(&sent.id).unwrap().revealed_author,
+        Some(tuse.own_org_id().unwrap())
+    );
+    assert!(related(&f));
+}
+
+/// A change a peer relays without its author's signature is refused from that peer only:
+/// the same change from a peer that sends it whole is taken. (The refusal used to be
+/// remembered for every peer, so a member could keep honest work out of a node.)
+#[test]
+fn a_change_relayed_without_its_signature_is_refused_from_that_peer_only() {
+    let (_dirs, f, tuse, mallory, _post, _interest) = street_with_an_interest();
+    let honest = f
+        .create_post(PostInput::new(Direction::Offer, "CAP.SPACE", "Honest hall"))
+        .unwrap();
+    push_street(&f, &mallory).unwrap();
+    mallory.admit_each_other(&tuse).unwrap();
+    let doc = f.documents_shared_with(None).unwrap()[0].clone();
+    let strip = |m: Vec<u8>| {
+        let mut envelope = ivej_trust::SignedSync::decode(&m).unwrap();
+        envelope.signatures.clear();
+        envelope.encode()
+    };
+    push_doc(&mallory, &tuse, &doc, strip).unwrap();
+    assert!(tuse.post(&honest.id).is_err());
+    assert_refused(&mallory, &tuse);
+    push_street(&f, &tuse).unwrap();
+    assert!(
+        tuse.post(&honest.id).is_ok(),
+        "taken from a peer that sends it whole"
+    );
 }

@@ -580,14 +580,20 @@ impl std::ops::DerefMut for Served {
 }
 
 fn serve(dir: &std::path::Path, peers: &[&str]) -> (Served, String, String) {
-    let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+    let mut args = vec!["--listen", "127.0.0.1:0"];
     for peer in peers {
         args.extend(["--peer", peer]);
     }
+    serve_with(dir, &args)
+}
+
+/// `ivej serve ARGS` on `dir`, with the address from its first line and that line.
+fn serve_with(dir: &std::path::Path, args: &[&str]) -> (Served, String, String) {
     let mut server = Command::new(env!("CARGO_BIN_EXE_ivej-under-test"))
         .arg("--data-dir")
         .arg(dir)
-        .args(&args)
+        .arg("serve")
+        .args(args)
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -777,24 +783,7 @@ fn serve_with_the_lan_off_listens_on_loopback_only() {
     let dir = tempfile::tempdir().unwrap();
     init(dir.path());
     ivej_ok(dir.path(), &["lan", "off"]);
-    let mut server = Command::new(env!("CARGO_BIN_EXE_ivej-under-test"))
-        .arg("--data-dir")
-        .arg(dir.path())
-        .arg("serve")
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _server = Served(server);
-    let addr: std::net::SocketAddr = line
-        .trim()
-        .strip_prefix("serving on ")
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected first line from serve: {line}"));
+    let (_server, addr, line) = serve_with(dir.path(), &[]);
+    let addr: std::net::SocketAddr = addr.parse().unwrap();
     assert!(addr.ip().is_loopback(), "{line}");
 }

@@ -18,6 +18,7 @@ mod cert;
 mod codec;
 mod envelope;
 mod keys;
+pub mod mailbox;
 mod membership;
 mod revocation;
 

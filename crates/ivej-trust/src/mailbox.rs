@@ -118,11 +118,8 @@ impl EpochKey {
 
     /// The mailbox of document `doc_id` in this epoch.
     pub fn topic(&self, doc_id: &str) -> Topic {
-        let signing = SigningSecret::from_seed(derive(
-            &self.key,
-            DOMAIN_TOPIC_ID,
-            doc_id.as_bytes(),
-        ));
+        let signing =
+            SigningSecret::from_seed(derive(&self.key, DOMAIN_TOPIC_ID, doc_id.as_bytes()));
         Topic {
             id: signing.public(),
             epoch: self.epoch,
@@ -208,8 +205,7 @@ impl BundleHeader {
         if r.take(4)? != BUNDLE_MAGIC {
             return Err(TrustError::Malformed("bundle header"));
         }
-        let kind =
-            BundleKind::from_code(r.u8()?).ok_or(TrustError::Malformed("bundle header"))?;
+        let kind = BundleKind::from_code(r.u8()?).ok_or(TrustError::Malformed("bundle header"))?;
         Ok(BundleHeader {
             kind,
             epoch: r.u32()?,
@@ -390,7 +386,10 @@ mod tests {
         // Above 1 MiB: Padmé, at most 12 % more, and never less than asked.
         for len in [1024 * 1024 + 1, 3_300_000, MAX_BODY + FIXED_PLAIN] {
             let padded = padded_len(len);
-            assert!(padded >= len && padded <= len + len / 8, "{len} -> {padded}");
+            assert!(
+                padded >= len && padded <= len + len / 8,
+                "{len} -> {padded}"
+            );
             assert!(padded + HEADER_LEN + TAG_LEN <= MAX_SEALED);
         }
         assert_eq!(padded_len(3_300_000), padded_len(3_300_001));
@@ -412,7 +411,10 @@ mod tests {
         }
         // Replayed into another document's topic, or another epoch's.
         assert!(key.topic("minutes:m").open(&sealed).is_err());
-        assert!(EpochKey::new(1, [9; 32]).topic("street:s").open(&sealed).is_err());
+        assert!(EpochKey::new(1, [9; 32])
+            .topic("street:s")
+            .open(&sealed)
+            .is_err());
         // Signed by one device but naming another (someone who holds the topic key could
         // try): the signature does not hold.
         let mut plain = Writer::new();
@@ -442,10 +444,7 @@ mod tests {
             .unwrap();
         let mut forged = header.to_vec();
         forged.extend(ct);
-        assert_eq!(
-            topic.open(&forged),
-            Err(TrustError::BadSignature("bundle"))
-        );
+        assert_eq!(topic.open(&forged), Err(TrustError::BadSignature("bundle")));
     }
 
     #[test]
@@ -458,7 +457,11 @@ mod tests {
         let proof = a.open_proof(b"hash one");
         assert!(verify_open(&a.id, b"hash one", &proof));
         assert!(!verify_open(&a.id, b"hash two", &proof));
-        assert!(!verify_open(&key.topic("minutes:m").id, b"hash one", &proof));
+        assert!(!verify_open(
+            &key.topic("minutes:m").id,
+            b"hash one",
+            &proof
+        ));
         assert_ne!(key.rendezvous("d1"), key.rendezvous("d2"));
     }
 }

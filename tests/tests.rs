@@ -10,6 +10,7 @@ mod e2e;
 mod hostile;
 mod lan;
 mod merge;
+mod relay;
 mod support;
 mod sync;
 mod webdriver;

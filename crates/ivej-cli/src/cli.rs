@@ -98,6 +98,9 @@ pub enum Command {
     Device(DeviceCommand),
     /// Changes refused from peers, by the device that sent them.
     Refused,
+    /// The street's relay: run one, or set and show the one this device uses.
+    #[command(subcommand)]
+    Relay(RelayCommand),
     /// The whole state as JSON.
     Export {
         /// Write to this file instead of standard output.
@@ -725,4 +728,33 @@ fn parse_point(s: &str) -> Result<ivej_model::GeoPoint, String> {
         .parse()
         .map_err(|_| format!("`{lon}` is not a longitude"))?;
     Ok(ivej_model::GeoPoint::new(lat, lon))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RelayCommand {
+    /// Run a relay until SIGTERM or Ctrl-C: prints its address and public key, which
+    /// `ivej relay set` takes. It stores only sealed bundles and holds no street's key.
+    Serve {
+        /// Where to accept members' connections.
+        #[arg(long, env = "IVEJ_RELAY_LISTEN", default_value = "0.0.0.0:7118")]
+        listen: std::net::SocketAddr,
+        /// The SQLite file the relay keeps bundles in (default: `relay.sqlite` in the
+        /// data directory).
+        #[arg(long, env = "IVEJ_RELAY_STORE")]
+        store: Option<PathBuf>,
+        /// The relay's static key (made on the first start; default: `relay.key` beside
+        /// the store). Keep it: members pin the public key that goes with it.
+        #[arg(long, env = "IVEJ_RELAY_KEY_FILE")]
+        key_file: Option<PathBuf>,
+        /// Days a snapshot stands before the bundles it covers are deleted.
+        #[arg(long, env = "IVEJ_RELAY_GRACE_DAYS", default_value_t = 30)]
+        grace_days: u32,
+    },
+    /// Use this relay (host:port and its 64-digit key); the facilitator's later invites
+    /// carry it.
+    Set { address: String, key: String },
+    /// Stop using a relay.
+    Clear,
+    /// The relay this device uses, and what is pending with its mailbox.
+    Show,
 }

@@ -4,6 +4,7 @@
 
 mod cli;
 mod output;
+mod relay;
 mod resolve;
 mod run;
 

@@ -420,3 +420,28 @@ pub fn report(r: &ivej_model::report::Report) {
     );
     println!("  posts: {}, interests: {}", r.posts, r.interests);
 }
+
+pub fn relay(s: &ivej_model::ipc::RelayStatus) {
+    let Some(relay) = &s.relay else {
+        println!("No relay: this device syncs on the LAN only.");
+        return;
+    };
+    println!("relay: {}", relay.address);
+    println!("  key: {}", relay.key_hex());
+    println!(
+        "  {}",
+        if s.connected {
+            "connected"
+        } else {
+            "not connected (runs with `ivej serve` or the app)"
+        }
+    );
+    if s.pending_out == 0 && s.pending_in == 0 {
+        println!("  mailbox: nothing pending");
+    } else {
+        println!(
+            "  mailbox: {} document(s) to put, {} bundle(s) to take",
+            s.pending_out, s.pending_in
+        );
+    }
+}

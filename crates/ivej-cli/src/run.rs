@@ -16,7 +16,7 @@ use ivej_node::{
 use crate::cli::{
     Cli, CollabCommand, Command, DeviceCommand, InviteCommand, MeetingCommand, MemberCommand,
     OrgCommand, PostCommand, PostFields, PostFilterArgs, ProfileArgs, ReferenceCommand,
-    RelationCommand,
+    RelationCommand, RelayCommand,
 };
 use crate::{output, resolve};
 
@@ -33,6 +33,19 @@ pub fn run(cli: Cli) -> Result<()> {
     let json = cli.json;
     if let Command::Reference(cmd) = cli.command {
         return reference(cmd, json);
+    }
+    if let Command::Relay(RelayCommand::Serve {
+        listen,
+        store,
+        key_file,
+        grace_days,
+    }) = cli.command
+    {
+        let store = match store {
+            Some(path) => path,
+            None => data_dir(cli.data_dir)?.join("relay.sqlite"),
+        };
+        return crate::relay::serve(listen, &store, key_file, grace_days);
     }
     let mut options = NodeOptions::new(data_dir(cli.data_dir)?);
     options.lan_discovery = !cli.no_lan;
@@ -185,6 +198,7 @@ pub fn run(cli: Cli) -> Result<()> {
             node.add_peer_address(&address)?;
             Ok(())
         }
+        Command::Relay(cmd) => crate::relay::device(&node, cmd, json),
         Command::Reference(_) => Ok(()),
     }
 }

@@ -31,4 +31,4 @@ pub use minutes::MinutesDoc;
 pub use private::{Draft, PostsDoc, PrivateDoc, ScopedDoc};
 pub use record::Record;
 pub use street::StreetDoc;
-pub use sync::{SyncState, Touched};
+pub use sync::{ChangeBatch, SyncState, Touched};

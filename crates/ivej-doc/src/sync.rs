@@ -46,7 +46,86 @@ fn map_key(prop: &Prop) -> Option<String> {
 /// More changes waiting for dependencies than any honest exchange leaves behind.
 pub const MAX_MISSING_DEPS: usize = 1_000;
 
+/// Changes for a mailbox: one sync message (as a peer would send them, so a receiver
+/// checks them the same way) and the hashes it carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeBatch {
+    pub message: Vec<u8>,
+    pub hashes: Vec<[u8; 32]>,
+}
+
+/// A change on its way into a batch: its bytes, hash and dependencies.
+type Pending = (Vec<u8>, [u8; 32], Vec<[u8; 32]>);
+
 impl Document {
+    /// Every change not built into `since` (heads this document holds; others are
+    /// ignored), in causal order, as sync messages of at most about `max_bytes` of changes
+    /// each (a larger change goes alone). Each message claims as heads the changes in it
+    /// that nothing else in it builds on.
+    pub fn change_batches(&mut self, since: &[[u8; 32]], max_bytes: usize) -> Vec<ChangeBatch> {
+        let since: Vec<automerge::ChangeHash> = since
+            .iter()
+            .filter(|h| self.has_change(h))
+            .map(|h| automerge::ChangeHash(*h))
+            .collect();
+        let changes: Vec<Pending> = self
+            .automerge_mut()
+            .get_changes(&since)
+            .into_iter()
+            .map(|c| {
+                (
+                    c.raw_bytes().to_vec(),
+                    c.hash().0,
+                    c.deps().iter().map(|d| d.0).collect(),
+                )
+            })
+            .collect();
+        let mut batches = Vec::new();
+        let mut current: Vec<Pending> = Vec::new();
+        let mut size = 0;
+        let finish = |batch: &mut Vec<Pending>| {
+            let built_on: std::collections::HashSet<[u8; 32]> = batch
+                .iter()
+                .flat_map(|(_, _, deps)| deps.iter().copied())
+                .collect();
+            let mut heads: Vec<automerge::ChangeHash> = batch
+                .iter()
+                .filter(|(_, h, _)| !built_on.contains(h))
+                .map(|(_, h, _)| automerge::ChangeHash(*h))
+                .collect();
+            heads.sort_unstable();
+            let hashes = batch.iter().map(|(_, h, _)| *h).collect();
+            let message = Message {
+                heads,
+                need: Vec::new(),
+                have: Vec::new(),
+                changes: batch
+                    .drain(..)
+                    .map(|(bytes, _, _)| bytes)
+                    .collect::<Vec<_>>()
+                    .into(),
+                flags: None,
+                version: automerge::sync::MessageVersion::V1,
+            };
+            ChangeBatch {
+                message: message.encode(),
+                hashes,
+            }
+        };
+        for change in changes {
+            if !current.is_empty() && size + change.0.len() > max_bytes {
+                batches.push(finish(&mut current));
+                size = 0;
+            }
+            size += change.0.len();
+            current.push(change);
+        }
+        if !current.is_empty() {
+            batches.push(finish(&mut current));
+        }
+        batches
+    }
+
     /// The next message for the peer whose state is `state`, if there is anything to say.
     /// An error means automerge failed on what the peer told it earlier: start that peer's
     /// state afresh.

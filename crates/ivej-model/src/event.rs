@@ -47,4 +47,7 @@ pub enum NodeEvent {
     ChangeRefused {
         device_id: String,
     },
+    /// The relay this device uses, or what is pending with its mailbox, changed: the sync
+    /// screen's status changed (no document did).
+    RelayChanged,
 }

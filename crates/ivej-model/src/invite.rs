@@ -31,8 +31,46 @@ pub struct Invite {
     pub issuers: Vec<Vec<u8>>,
     /// For a further device of the facilitator: the authority's own seed.
     pub authority_seed: Option<[u8; 32]>,
-    /// Where to reach a peer when multicast discovery is blocked (`host:port`), or a relay.
+    /// Where to reach a peer when multicast discovery is blocked (`host:port`).
     pub address: Option<String>,
+    /// The street's relay, for members on other networks.
+    pub relay: Option<RelayRef>,
+}
+
+/// A relay: where it is (`host:port`) and the static key it must prove (pinned, so no
+/// certificate authority is needed).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RelayRef {
+    pub address: String,
+    pub key: [u8; 32],
+}
+
+impl RelayRef {
+    /// The key as 64 hexadecimal digits, as `ivej relay serve` prints it.
+    pub fn key_hex(&self) -> String {
+        self.key.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// From `host:port` and the key as 64 hexadecimal digits.
+    pub fn parse(address: &str, key_hex: &str) -> Option<RelayRef> {
+        let address = address.trim();
+        let (host, port) = address.rsplit_once(':')?;
+        if host.is_empty() || port.parse::<u16>().ok()? == 0 || address.len() > 255 {
+            return None;
+        }
+        let key_hex = key_hex.trim();
+        if key_hex.len() != 64 {
+            return None;
+        }
+        let mut key = [0u8; 32];
+        for (i, byte) in key.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(key_hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(RelayRef {
+            address: address.to_string(),
+            key,
+        })
+    }
 }
 
 /// Why an invite code could not be read.
@@ -156,6 +194,14 @@ impl Invite {
         let len = address.len().min(255);
         bytes.push(len as u8);
         bytes.extend_from_slice(&address.as_bytes()[..len]);
+        // The relay is optional and last: codes made before it existed read as without one.
+        if let Some(relay) = &self.relay {
+            let len = relay.address.len().min(255);
+            bytes.push(1);
+            bytes.push(len as u8);
+            bytes.extend_from_slice(&relay.address.as_bytes()[..len]);
+            bytes.extend_from_slice(&relay.key);
+        }
         bytes.extend_from_slice(&crc32(&bytes).to_be_bytes());
         let body = base32(&bytes);
         let groups: Vec<&str> = body
@@ -209,6 +255,21 @@ impl Invite {
         let len = usize::from(r.take(1)?[0]);
         let address = String::from_utf8(r.take(len)?.to_vec())
             .map_err(|_| InviteError::Damaged("the address is not text"))?;
+        let relay = match r.0.first() {
+            None => None,
+            Some(1) => {
+                r.take(1)?;
+                let len = usize::from(r.take(1)?[0]);
+                let address = String::from_utf8(r.take(len)?.to_vec())
+                    .map_err(|_| InviteError::Damaged("the relay's address is not text"))?;
+                let key = array32(r.take(32)?)?;
+                Some(RelayRef { address, key })
+            }
+            Some(_) => return Err(InviteError::Damaged("unknown field")),
+        };
+        if !r.0.is_empty() {
+            return Err(InviteError::Damaged("trailing bytes"));
+        }
         Ok(Invite {
             street_id,
             secret,
@@ -218,6 +279,7 @@ impl Invite {
             issuers,
             authority_seed,
             address: (!address.is_empty()).then_some(address),
+            relay,
         })
     }
 }
@@ -297,6 +359,7 @@ mod tests {
             },
             authority_seed: device.then_some([4; 32]),
             address: address.map(str::to_string),
+            relay: None,
         }
     }
 
@@ -307,6 +370,13 @@ mod tests {
             invite(true, None),
             invite(false, Some("192.0.2.10:7117")),
             invite(true, Some("relay.example:443")),
+            Invite {
+                relay: Some(RelayRef {
+                    address: "relay.example:7118".into(),
+                    key: [0xab; 32],
+                }),
+                ..invite(false, Some("192.0.2.10:7117"))
+            },
         ] {
             let code = inv.to_code();
             assert!(code.starts_with("IVEJ-"));

@@ -85,6 +85,22 @@ pub struct SyncStatus {
     pub peer_addresses: Vec<String>,
 }
 
+/// The relay this device uses and where its mailbox stands: the sync screen and
+/// `ivej relay show`. Never "nothing pending" while the relay reported entries this device
+/// has not taken.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RelayStatus {
+    pub relay: Option<crate::RelayRef>,
+    /// The relay's key as 64 hexadecimal digits (as `ivej relay serve` prints it).
+    pub key: Option<String>,
+    /// A process on this data directory holds a connection to it.
+    pub connected: bool,
+    /// Documents with changes the mailbox does not hold yet.
+    pub pending_out: usize,
+    /// Entries in the mailbox this device has not taken yet.
+    pub pending_in: u64,
+}
+
 /// A new member's invite as the facilitator hands it over.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InviteView {

@@ -7,12 +7,14 @@
 //! peer sends is untrusted: malformed frames or messages end that session, never the process.
 //!
 //! Discovery on the LAN is mDNS (`discovery`); `serve` runs a node's whole network side.
-//! Not here yet: the relay.
+//! `relayed` keeps a node on the street's relay (`ivej-relay`): the mailbox in step, and
+//! live sessions through it with members on other networks.
 
 mod channel;
 mod discovery;
 mod error;
 mod identity;
+mod relayed;
 mod serve;
 mod session;
 mod wire;
@@ -23,7 +25,7 @@ pub use error::NetError;
 pub use identity::DeviceKeys;
 pub use serve::{default_listen, serve, ServeOptions, Server, DEFAULT_PORT};
 pub use session::{
-    connect, connect_with, serve_connection, Listener, SessionLimits, SessionReport, MAX_SESSIONS,
-    MAX_UNADMITTED_PER_ADDRESS,
+    connect, connect_with, serve_connection, serve_relayed, Listener, SessionLimits, SessionReport,
+    MAX_SESSIONS, MAX_UNADMITTED_PER_ADDRESS,
 };
 pub use wire::WireMessage;

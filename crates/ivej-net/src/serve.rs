@@ -29,6 +29,8 @@ pub struct ServeOptions {
     pub peers: Vec<String>,
     /// How often to look for changes other processes made to the data directory.
     pub refresh_every: Duration,
+    /// Entries in a mailbox topic after which this device puts a snapshot (tests lower it).
+    pub snapshot_every: u64,
 }
 
 /// Where to accept peers unless told: on every interface with LAN discovery, on loopback
@@ -50,6 +52,7 @@ impl Default for ServeOptions {
             lan_discovery: true,
             peers: Vec::new(),
             refresh_every: Duration::from_millis(300),
+            snapshot_every: ivej_node::SNAPSHOT_EVERY,
         }
     }
 }
@@ -183,6 +186,14 @@ pub async fn serve(node: Arc<Node>, options: ServeOptions) -> Result<Server, Net
             }
         }));
     }
+
+    // The street's relay, when one is set (now or later).
+    tasks.push(tokio::spawn(crate::relayed::keep_relaying(
+        node.clone(),
+        crate::session::SessionLimits::default(),
+        options.snapshot_every,
+        stop_rx.clone(),
+    )));
 
     // Peers given by address.
     let mut addresses = options.peers.clone();

@@ -189,6 +189,7 @@ async fn run_session(
     limits: SessionLimits,
     mut shutdown: watch::Receiver<bool>,
     unadmitted: Option<Unadmitted>,
+    via: ivej_model::Via,
 ) -> Result<SessionReport, NetError> {
     // Sync messages are small and latency matters more than packet count.
     stream.set_nodelay(true)?;
@@ -265,7 +266,7 @@ async fn run_session(
     let (device, org) = (peer_device.clone(), peer_org.clone());
     let (session, shared) = blocking(&node, move |n| {
         let session = n.start_sync_session(&device, &peer_key)?;
-        n.peer_connected(&device, &org, ivej_model::Via::Lan)?;
+        n.peer_connected(&device, &org, via)?;
         Ok((session, n.documents_shared_with(Some(&device))?))
     })
     .await?;
@@ -446,7 +447,16 @@ pub async fn connect_with(
     let stream = tokio::time::timeout(limits.hello, TcpStream::connect(addr))
         .await
         .map_err(|_| NetError::Timeout)??;
-    run_session(node, stream, true, limits, shutdown, None).await
+    run_session(
+        node,
+        stream,
+        true,
+        limits,
+        shutdown,
+        None,
+        ivej_model::Via::Lan,
+    )
+    .await
 }
 
 /// Runs a session on a connection a listener accepted.
@@ -456,7 +466,38 @@ pub async fn serve_connection(
     limits: SessionLimits,
     shutdown: watch::Receiver<bool>,
 ) -> Result<SessionReport, NetError> {
-    run_session(node, stream, false, limits, shutdown, None).await
+    run_session(
+        node,
+        stream,
+        false,
+        limits,
+        shutdown,
+        None,
+        ivej_model::Via::Lan,
+    )
+    .await
+}
+
+/// Runs a session over a live pipe through the relay (`initiator`: the side that called).
+/// The session is the same as on the LAN, handshake, certificates and all; the relay
+/// only copies its bytes.
+pub async fn serve_relayed(
+    node: Arc<Node>,
+    stream: TcpStream,
+    initiator: bool,
+    limits: SessionLimits,
+    shutdown: watch::Receiver<bool>,
+) -> Result<SessionReport, NetError> {
+    run_session(
+        node,
+        stream,
+        initiator,
+        limits,
+        shutdown,
+        None,
+        ivej_model::Via::Relay,
+    )
+    .await
 }
 
 /// Accepts peers on a TCP port; each connection is its own session, so one bad peer never
@@ -509,8 +550,16 @@ impl Listener {
                         sessions.spawn(async move {
                             // A failed session ends that peer's connection only.
                             let _ =
-                                run_session(node, stream, false, limits, rx, Some(unadmitted))
-                                    .await;
+                                run_session(
+                                    node,
+                                    stream,
+                                    false,
+                                    limits,
+                                    rx,
+                                    Some(unadmitted),
+                                    ivej_model::Via::Lan,
+                                )
+                                .await;
                             drop(slot);
                         });
                     }

@@ -22,8 +22,16 @@ fn short_author(actor: &[u8]) -> String {
         .unwrap_or_default()
 }
 
+/// How a peer's changes came: in a session (numbered, when given), or in a bundle from
+/// the relay's mailbox, which has no sync state of its own to keep.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Inbound {
+    Session(Option<u64>),
+    Mailbox,
+}
+
 /// Which document a doc id names, as far as this node is concerned.
-enum Target {
+pub(crate) enum Target {
     Street,
     Minutes(String),
     Private,
@@ -94,7 +102,7 @@ impl State {
     }
 
     /// The document a target names.
-    fn document_mut(&mut self, target: &Target) -> NodeResult<&mut ivej_doc::Document> {
+    pub(crate) fn document_mut(&mut self, target: &Target) -> NodeResult<&mut ivej_doc::Document> {
         Ok(match target {
             Target::Street => self.street_mut()?,
             Target::Minutes(meeting) => self.minutes_mut(meeting)?,
@@ -547,7 +555,7 @@ impl Node {
                 }
                 NodeEvent::PrivateChanged => docs.extend(private.clone()),
                 // Status only: no document changed.
-                NodeEvent::PeerChanged { .. } => {}
+                NodeEvent::PeerChanged { .. } | NodeEvent::RelayChanged => {}
                 // A post may be a private one, or one shared with some.
                 NodeEvent::PostChanged { .. } | NodeEvent::StreetOpened => {
                     docs.insert(street.clone());
@@ -758,7 +766,19 @@ impl Node {
         bytes: &[u8],
     ) -> NodeResult<()> {
         let sender = self.admitted(peer)?;
-        let result = self.receive_checked(peer, session, &sender, doc_id, bytes);
+        self.receive_from(peer, Inbound::Session(session), &sender, doc_id, bytes)
+    }
+
+    /// Applies a message from `peer` (whose identity is `sender`), noting a refusal.
+    pub(crate) fn receive_from(
+        &self,
+        peer: &str,
+        inbound: Inbound,
+        sender: &Identity,
+        doc_id: &str,
+        bytes: &[u8],
+    ) -> NodeResult<()> {
+        let result = self.receive_checked(peer, inbound, sender, doc_id, bytes);
         if let Err(NodeError::Refused(why)) = &result {
             let author = why
                 .strip_prefix("device ")
@@ -776,7 +796,7 @@ impl Node {
     fn receive_checked(
         &self,
         peer: &str,
-        session: Option<u64>,
+        inbound: Inbound,
         sender: &Identity,
         doc_id: &str,
         bytes: &[u8],
@@ -784,6 +804,13 @@ impl Node {
         let envelope = SignedSync::decode(bytes)
             .map_err(|e| NodeError::Refused(format!("the message: {e}")))?;
         let mut st = self.lock()?;
+        let session = match inbound {
+            Inbound::Session(session) => session,
+            Inbound::Mailbox => None,
+        };
+        // A bundle from the mailbox is no part of an exchange: it leaves the sender's sync
+        // state (of a session, if one runs) alone, and its own is thrown away.
+        let keep_state = matches!(inbound, Inbound::Session(_));
         self.require_current(peer, session)?;
         let target = st.target(doc_id, sender)?;
         let new_certs = st.take_certificates(envelope.certificates)?;
@@ -829,7 +856,11 @@ impl Node {
                     .map_err(|e| NodeError::Refused(e.to_string()))?,
                 )
             };
-            let mut state = st.sync_state(peer, doc_id)?.clone();
+            let mut state = if keep_state {
+                st.sync_state(peer, doc_id)?.clone()
+            } else {
+                SyncState::new()
+            };
             let heads_before = st.document_mut(&target)?.heads();
             let result = st
                 .apply_sync_message(&target, &mut state, &payload)
@@ -930,10 +961,24 @@ impl Node {
             }
             Ok(())
         };
+        // The peer's row and sync state go with the change, for a session's messages.
+        let put_peer_state =
+            |w: &mut Writer<'_>, row: Option<&crate::peers::PeerRecord>, encoded: &[u8]| {
+                if keep_state {
+                    put_peer_row(w, peer, row)?;
+                    w.put_sync_state(peer, doc_id, encoded)
+                } else {
+                    Ok(())
+                }
+            };
         let touched = match &target {
             Target::Street => {
                 if !touched.changed {
-                    return st.keep_quiet_state(peer, doc_id, state);
+                    return if keep_state {
+                        st.keep_quiet_state(peer, doc_id, state)
+                    } else {
+                        Ok(())
+                    };
                 }
                 let doc = st.street()?;
                 let orgs: Vec<Organisation> = touched
@@ -960,28 +1005,38 @@ impl Node {
                         .map(|(_, n)| n.clone())
                 };
                 let encoded = state.encode();
-                *st.sync_state(peer, doc_id)? = state.clone();
-                let row = st.note_peer(peer);
+                let row = if keep_state {
+                    *st.sync_state(peer, doc_id)? = state.clone();
+                    st.note_peer(peer)
+                } else {
+                    None
+                };
                 st.persist_street(|w| {
                     put_signatures(w)?;
                     project_touched(w, &orgs, &posts, &services, &name_of)?;
-                    put_peer_row(w, peer, row.as_ref())?;
-                    w.put_sync_state(peer, doc_id, &encoded)
+                    put_peer_state(w, row.as_ref(), &encoded)
                 })?;
                 touched
             }
             Target::Minutes(meeting) => {
                 let meeting = meeting.clone();
                 if !touched.changed {
-                    return st.keep_quiet_state(peer, doc_id, state);
+                    return if keep_state {
+                        st.keep_quiet_state(peer, doc_id, state)
+                    } else {
+                        Ok(())
+                    };
                 }
                 let encoded = state.encode();
-                *st.sync_state(peer, doc_id)? = state.clone();
-                let row = st.note_peer(peer);
+                let row = if keep_state {
+                    *st.sync_state(peer, doc_id)? = state.clone();
+                    st.note_peer(peer)
+                } else {
+                    None
+                };
                 st.persist_minutes(&meeting, |w| {
                     put_signatures(w)?;
-                    put_peer_row(w, peer, row.as_ref())?;
-                    w.put_sync_state(peer, doc_id, &encoded)
+                    put_peer_state(w, row.as_ref(), &encoded)
                 })?;
                 if !touched.is_empty() {
                     self.emit(NodeEvent::MinutesChanged {
@@ -992,7 +1047,11 @@ impl Node {
             }
             Target::Private => {
                 if !touched.changed {
-                    return st.keep_quiet_state(peer, doc_id, state);
+                    return if keep_state {
+                        st.keep_quiet_state(peer, doc_id, state)
+                    } else {
+                        Ok(())
+                    };
                 }
                 // A post that left for another document shows as that one.
                 let posts: Vec<(String, Option<Post>)> = touched
@@ -1000,13 +1059,16 @@ impl Node {
                     .map(|k| (k.to_string(), st.find_post(k).ok()))
                     .collect();
                 let encoded = state.encode();
-                *st.sync_state(peer, doc_id)? = state.clone();
-                let row = st.note_peer(peer);
+                let row = if keep_state {
+                    *st.sync_state(peer, doc_id)? = state.clone();
+                    st.note_peer(peer)
+                } else {
+                    None
+                };
                 st.persist_private(|w| {
                     put_signatures(w)?;
                     project_touched(w, &[], &posts, &[], &|_| None)?;
-                    put_peer_row(w, peer, row.as_ref())?;
-                    w.put_sync_state(peer, doc_id, &encoded)
+                    put_peer_state(w, row.as_ref(), &encoded)
                 })?;
                 if !touched.is_empty() {
                     self.emit(NodeEvent::PrivateChanged);
@@ -1019,7 +1081,11 @@ impl Node {
             }
             Target::Scoped(scope) => {
                 if !touched.changed {
-                    return st.keep_quiet_state(peer, doc_id, state);
+                    return if keep_state {
+                        st.keep_quiet_state(peer, doc_id, state)
+                    } else {
+                        Ok(())
+                    };
                 }
                 let posts: Vec<(String, Option<Post>)> = touched
                     .keys_in("posts")
@@ -1037,19 +1103,24 @@ impl Node {
                         .and_then(|(_, n)| n.clone())
                 };
                 let encoded = state.encode();
-                *st.sync_state(peer, doc_id)? = state.clone();
-                let row = st.note_peer(peer);
+                let row = if keep_state {
+                    *st.sync_state(peer, doc_id)? = state.clone();
+                    st.note_peer(peer)
+                } else {
+                    None
+                };
                 let scope = scope.clone();
                 st.persist_scoped(&scope, |w| {
                     put_signatures(w)?;
                     project_touched(w, &[], &posts, &[], &name_of)?;
-                    put_peer_row(w, peer, row.as_ref())?;
-                    w.put_sync_state(peer, doc_id, &encoded)
+                    put_peer_state(w, row.as_ref(), &encoded)
                 })?;
                 touched
             }
         };
-        *st.sync_state(peer, doc_id)? = state;
+        if keep_state {
+            *st.sync_state(peer, doc_id)? = state;
+        }
         // Anonymous needs and brokered interest live in scopes: a facilitator's device
         // passes on what came in (`crate::brokered`); a need made public loses its copy.
         let brokered = match target {

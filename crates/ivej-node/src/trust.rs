@@ -771,17 +771,21 @@ impl Node {
             .add_certificate(cert.clone(), now)
             .map_err(|e| NodeError::Internal(format!("the new invite: {e}")))?;
         st.store_membership(std::slice::from_ref(&cert), &[])?;
+        let authority_key = st.trust_mut()?.membership.authority();
         drop(st);
         self.emit(NodeEvent::MembershipChanged);
+        // The street's relay, as this device uses it.
+        let relay = self.relay()?;
         Ok(Invite {
             street_id,
             secret,
-            authority_key: self.lock()?.trust_mut()?.membership.authority(),
+            authority_key,
             enrolment_seed: enrolment.seed(),
             enrolment: cert.encode(),
             issuers,
             authority_seed,
             address: request.address,
+            relay,
         })
     }
 
@@ -876,6 +880,9 @@ impl Node {
         let private = ivej_doc::PrivateDoc::create(&org_id)?;
         st.adopt(invite.street_id.clone(), org_id, doc, private)?;
         drop(st);
+        if let Some(relay) = &invite.relay {
+            self.set_relay(Some(relay))?;
+        }
         if let Some(address) = &invite.address {
             self.add_peer_address(address)?;
         }

@@ -11,6 +11,7 @@
 
 mod documents;
 mod error;
+mod mailbox;
 mod migrations;
 mod projections;
 mod search;
@@ -23,6 +24,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 pub use documents::{QuarantinedChunk, StoredDocument, StoredPeer};
 pub use error::StoreError;
+pub use mailbox::MailboxRow;
 pub use migrations::CURRENT_VERSION;
 pub use projections::{PostHit, PostQuery};
 pub use search::fts_query;

@@ -126,6 +126,17 @@ const STEPS: &[&str] = &[
         doc_id TEXT NOT NULL,
         reason TEXT NOT NULL
      );",
+    // 8: the relay's mailbox, per epoch and document: the entries taken (a cursor that
+    // only moves past entries whose changes are stored), the newest entry the relay
+    // reported, and the heads of what the mailbox is known to hold (concatenated hashes).
+    "CREATE TABLE mailbox (
+        epoch INTEGER NOT NULL,
+        doc_id TEXT NOT NULL,
+        cursor INTEGER NOT NULL DEFAULT 0,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        known BLOB NOT NULL DEFAULT x'',
+        PRIMARY KEY (epoch, doc_id)
+     );",
 ];
 
 /// The schema version this build creates.

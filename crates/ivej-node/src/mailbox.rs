@@ -1,0 +1,437 @@
+//! The relay, sans IO: which relay this device uses, which documents go through its
+//! mailbox, the bundles this device puts, taking the bundles others put, where each
+//! topic's cursor stands, and whom to call for a live session. The transport
+//! (`ivej-net`) carries the bytes.
+//!
+//! - **What goes there.** The street document and the minutes not held in confidence:
+//!   what every member reads, sealed under the epoch's topic keys, which every member
+//!   holds. Documents only some may read (the private document, posts for some, minutes
+//!   in confidence) travel only inside sessions, on the LAN or live through the relay.
+//! - **What is put.** Every change the mailbox is not known to hold, with its author's
+//!   signature and certificates, whoever made it: a change learnt on the LAN reaches
+//!   members who were not there, and every change in the mailbox has its dependencies
+//!   there too.
+//! - **What is taken.** A bundle is opened (AEAD and the putting device's signature), the
+//!   device must hold a certificate that stands, and the changes inside then meet every
+//!   check a peer's sync message meets (signatures, write rule, records), before
+//!   automerge sees a byte.
+//! - **Cursors never skip.** A topic's cursor moves past an entry only when every change in
+//!   it is stored (or refused); an entry whose changes wait for others holds it.
+
+use ivej_model::{NodeEvent, RelayRef};
+use ivej_trust::mailbox::{BundleKind, EpochKey, Topic};
+use ivej_trust::{ChangeSignature, SignedSync};
+
+use crate::state::{minutes_doc_id, street_doc_id, State};
+use crate::sync::Target;
+use crate::{clock, Node, NodeError, NodeResult};
+
+/// About how many bytes of changes one bundle carries: a first sync streams in pieces
+/// and a burst of typing pads to a small size class.
+const BUNDLE_BYTES: usize = 256 * 1024;
+/// Entries after which a device up to date puts a snapshot, so the relay can prune.
+pub const SNAPSHOT_EVERY: u64 = 256;
+const RELAY_SETTING: &str = "relay";
+const RELAY_LIVE_SETTING: &str = "relay.live_until";
+
+/// One document's mailbox as this device sees it.
+#[derive(Debug, Clone)]
+pub struct MailboxDoc {
+    pub doc_id: String,
+    pub topic: Topic,
+    /// Every entry up to this number is taken.
+    pub cursor: u64,
+    /// The newest entry the relay reported.
+    pub last_seq: u64,
+}
+
+/// Bundles to put, and the document's heads they bring the mailbox to.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub bundles: Vec<Vec<u8>>,
+    pub heads: Vec<[u8; 32]>,
+}
+
+/// What this device knows of the mailbox, for the status screen and `ivej peers`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MailboxStatus {
+    /// Documents with changes the mailbox does not hold yet.
+    pub pending_out: usize,
+    /// Entries the relay reported that this device has not taken yet.
+    pub pending_in: u64,
+}
+
+impl State {
+    /// The key of the street's current epoch. (Only the first epoch exists yet: it is
+    /// derived from the street secret every invite carries.)
+    pub(crate) fn epoch_key(&self) -> NodeResult<EpochKey> {
+        Ok(EpochKey::first(&self.street_secret()?))
+    }
+
+    /// What `doc_id` is, if it goes through the mailbox and this device holds it.
+    fn mailbox_target(&mut self, doc_id: &str) -> NodeResult<Option<Target>> {
+        let street_id = self.street_id.clone().ok_or(NodeError::NoStreet)?;
+        if doc_id == street_doc_id(&street_id) {
+            return Ok(Some(Target::Street));
+        }
+        if let Some(meeting) = doc_id.strip_prefix("minutes:") {
+            if self.street()?.contains::<ivej_model::Meeting>(meeting) {
+                return Ok(Some(Target::Minutes(meeting.to_string())));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether this device may put `target`'s changes where every member reads them.
+    fn shareable_with_all(&mut self, target: &Target) -> NodeResult<bool> {
+        Ok(match target {
+            Target::Street => true,
+            Target::Minutes(meeting) => !self.minutes_mut(meeting)?.in_confidence().unwrap_or(true),
+            _ => false,
+        })
+    }
+}
+
+fn refused(what: &str, e: impl std::fmt::Display) -> NodeError {
+    NodeError::Refused(format!("{what}: {e}"))
+}
+
+impl Node {
+    /// The relay this device uses, if any (an invite brings the street's; a user may set
+    /// another).
+    pub fn relay(&self) -> NodeResult<Option<RelayRef>> {
+        let Some(text) = self.local_setting(RELAY_SETTING)? else {
+            return Ok(None);
+        };
+        Ok(text
+            .split_once(' ')
+            .and_then(|(address, key)| RelayRef::parse(address, key)))
+    }
+
+    /// Sets (or, with `None`, clears) the relay this device uses. The facilitator's
+    /// later invites carry it.
+    pub fn set_relay(&self, relay: Option<&RelayRef>) -> NodeResult<()> {
+        let value = relay
+            .map(|r| format!("{} {}", r.address, r.key_hex()))
+            .unwrap_or_default();
+        self.set_local_setting(RELAY_SETTING, &value)?;
+        self.emit(NodeEvent::RelayChanged);
+        Ok(())
+    }
+
+    /// The documents that go through the mailbox: the street and the minutes of every
+    /// meeting the street knows (those held in confidence are never put; a device that
+    /// reads the topic finds nothing there).
+    pub fn mailbox_documents(&self) -> NodeResult<Vec<MailboxDoc>> {
+        let st = self.lock()?;
+        let key = st.epoch_key()?;
+        let street_id = st.street_id.clone().ok_or(NodeError::NoStreet)?;
+        let mut ids = vec![street_doc_id(&street_id)];
+        ids.extend(
+            st.street()?
+                .keys::<ivej_model::Meeting>()
+                .iter()
+                .map(|m| minutes_doc_id(m)),
+        );
+        ids.into_iter()
+            .map(|doc_id| {
+                let row = st.store.mailbox_row(key.epoch, &doc_id)?;
+                Ok(MailboxDoc {
+                    topic: key.topic(&doc_id),
+                    doc_id,
+                    cursor: row.cursor,
+                    last_seq: row.last_seq,
+                })
+            })
+            .collect()
+    }
+
+    /// Bundles of every change of `doc_id` the mailbox is not known to hold, sealed and
+    /// signed by this device; `None` when there is nothing to put.
+    pub fn mailbox_outgoing(&self, doc_id: &str) -> NodeResult<Option<Outgoing>> {
+        self.outgoing(doc_id, BundleKind::Changes)
+    }
+
+    /// A snapshot of `doc_id` (every change it holds, in one bundle), or `None` when the
+    /// document is too large for one bundle or is not put in the mailbox.
+    pub fn mailbox_snapshot(&self, doc_id: &str) -> NodeResult<Option<Vec<u8>>> {
+        Ok(self
+            .outgoing(doc_id, BundleKind::Snapshot)?
+            .and_then(|o| o.bundles.into_iter().next()))
+    }
+
+    fn outgoing(&self, doc_id: &str, kind: BundleKind) -> NodeResult<Option<Outgoing>> {
+        let mut st = self.lock()?;
+        let Some(target) = st.mailbox_target(doc_id)? else {
+            return Ok(None);
+        };
+        if !st.shareable_with_all(&target)? {
+            return Ok(None);
+        }
+        let key = st.epoch_key()?;
+        let topic = key.topic(doc_id);
+        let (since, max) = match kind {
+            BundleKind::Changes => (st.store.mailbox_row(key.epoch, doc_id)?.known, BUNDLE_BYTES),
+            BundleKind::Snapshot => (Vec::new(), ivej_trust::mailbox::MAX_BODY / 2),
+        };
+        let doc = st.document_mut(&target)?;
+        let batches = doc.change_batches(&since, max);
+        if batches.is_empty() || (kind == BundleKind::Snapshot && batches.len() > 1) {
+            return Ok(None);
+        }
+        let heads: Vec<[u8; 32]> = doc.heads().iter().map(|h| h.0).collect();
+        let mut bundles = Vec::with_capacity(batches.len());
+        for batch in batches {
+            let mut signatures = Vec::with_capacity(batch.hashes.len());
+            for bytes in st.store.change_signatures(doc_id, &batch.hashes)? {
+                if let Ok(sig) = ChangeSignature::from_bytes(&bytes) {
+                    signatures.push(sig);
+                }
+            }
+            let headers = ivej_doc::inbound::change_headers(&batch.message)?;
+            let mut authors: Vec<[u8; 32]> = headers
+                .iter()
+                .filter_map(|h| h.actor.get(..32).and_then(|a| a.try_into().ok()))
+                .collect();
+            authors.push(st.keys.sign.public());
+            authors.sort_unstable();
+            authors.dedup();
+            let mut certificates = Vec::new();
+            if let Some(trust) = st.trust.as_ref() {
+                for author in authors {
+                    for cert in trust.membership.chain(&author) {
+                        if !certificates.contains(&cert) {
+                            certificates.push(cert);
+                        }
+                    }
+                }
+            }
+            let body = SignedSync {
+                payload: batch.message,
+                signatures,
+                certificates,
+            }
+            .encode();
+            let nonce: [u8; 24] = rand::random();
+            bundles.push(
+                topic
+                    .seal(kind, &st.keys.sign, clock::now_ms(), &body, nonce)
+                    .map_err(|e| NodeError::Internal(e.to_string()))?,
+            );
+        }
+        Ok(Some(Outgoing { bundles, heads }))
+    }
+
+    /// The bundles from [`Node::mailbox_outgoing`] are stored by the relay: the mailbox
+    /// holds everything up to `heads`.
+    pub fn mailbox_put(&self, doc_id: &str, heads: &[[u8; 32]]) -> NodeResult<()> {
+        let mut st = self.lock()?;
+        self.note_known(&mut st, doc_id, heads)
+    }
+
+    fn note_known(&self, st: &mut State, doc_id: &str, hashes: &[[u8; 32]]) -> NodeResult<()> {
+        let Some(target) = st.mailbox_target(doc_id)? else {
+            return Ok(());
+        };
+        let epoch = st.epoch_key()?.epoch;
+        let mut known = st.store.mailbox_row(epoch, doc_id)?.known;
+        known.extend_from_slice(hashes);
+        let known = st.document_mut(&target)?.heads_among(&known);
+        st.store
+            .write(|w| w.set_mailbox_known(epoch, doc_id, &known))?;
+        Ok(())
+    }
+
+    /// Takes a bundle fetched from the mailbox of `doc_id`. It must open under the topic's
+    /// key, be signed by a device whose certificate stands, and its changes must pass every
+    /// check a peer's message passes. Returns whether the entry is settled: each of its
+    /// changes is stored (or refused); an entry whose changes wait for others is not. A
+    /// bundle refused whole is an error ([`NodeError::Refused`]) and settles its entry.
+    pub fn mailbox_take(&self, doc_id: &str, sealed: &[u8]) -> NodeResult<bool> {
+        let (identity, body, hashes) = {
+            let mut st = self.lock()?;
+            let topic = st.epoch_key()?.topic(doc_id);
+            let opened = topic.open(sealed).map_err(|e| refused("a bundle", e))?;
+            let envelope =
+                SignedSync::decode(&opened.body).map_err(|e| refused("a bundle's changes", e))?;
+            let headers = ivej_doc::inbound::change_headers(&envelope.payload)
+                .map_err(|e| refused("a bundle's changes", e))?;
+            let hashes: Vec<[u8; 32]> = headers.iter().map(|h| h.hash).collect();
+            // The bundle's own heads: what nothing else in it was built on.
+            let built_on: std::collections::HashSet<[u8; 32]> = headers
+                .iter()
+                .flat_map(|h| h.deps.iter().copied())
+                .collect();
+            let heads: Vec<[u8; 32]> = hashes
+                .iter()
+                .copied()
+                .filter(|h| !built_on.contains(h))
+                .collect();
+            if !st.take_certificates(envelope.certificates)?.is_empty() {
+                self.emit(NodeEvent::MembershipChanged);
+            }
+            let identity = st
+                .trust_mut()?
+                .membership
+                .identity(&opened.signer)
+                .map_err(|e| refused("a bundle from a key no certificate stands for", e))?;
+            (identity, opened.body, (hashes, heads))
+        };
+        let (hashes, heads) = hashes;
+        let device = identity.device_id.clone();
+        match self.receive_from(
+            &device,
+            crate::sync::Inbound::Mailbox,
+            &identity,
+            doc_id,
+            &body,
+        ) {
+            Ok(()) => {}
+            // Minutes of a meeting this device has not heard of yet: later.
+            Err(NodeError::NotAllowed(_)) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        let mut st = self.lock()?;
+        let Some(target) = st.mailbox_target(doc_id)? else {
+            return Ok(false);
+        };
+        let (held, held_heads): (Vec<[u8; 32]>, Vec<[u8; 32]>) = {
+            let doc = st.document_mut(&target)?;
+            (
+                hashes
+                    .iter()
+                    .copied()
+                    .filter(|h| doc.has_change(h))
+                    .collect(),
+                heads
+                    .iter()
+                    .copied()
+                    .filter(|h| doc.has_change(h))
+                    .collect(),
+            )
+        };
+        let trust = st.trust_mut()?;
+        let settled = hashes
+            .iter()
+            .all(|h| held.contains(h) || trust.is_refused(&device, doc_id, h));
+        // What the mailbox holds: what came from it is there (with all it was built on:
+        // every device puts a change's dependencies with it or before it).
+        self.note_known(&mut st, doc_id, &held_heads)?;
+        Ok(settled)
+    }
+
+    /// Entries of `doc_id`'s topic up to `cursor` are taken; the relay's newest is
+    /// `last_seq`.
+    pub fn mailbox_advance(&self, doc_id: &str, cursor: u64, last_seq: u64) -> NodeResult<()> {
+        let mut st = self.lock()?;
+        let epoch = st.epoch_key()?.epoch;
+        st.store
+            .write(|w| w.set_mailbox_cursor(epoch, doc_id, cursor, last_seq))?;
+        Ok(())
+    }
+
+    /// What is pending between this device and the mailbox. Never "nothing" while the
+    /// relay reported entries this device has not taken.
+    pub fn mailbox_status(&self) -> NodeResult<MailboxStatus> {
+        let docs = self.mailbox_documents()?;
+        let mut status = MailboxStatus::default();
+        let mut st = self.lock()?;
+        let epoch = st.epoch_key()?.epoch;
+        for doc in docs {
+            status.pending_in += doc.last_seq.saturating_sub(doc.cursor);
+            let Some(target) = st.mailbox_target(&doc.doc_id)? else {
+                continue;
+            };
+            let stored = match &target {
+                Target::Minutes(m) => {
+                    st.minutes.contains_key(m) || st.store.load_document(&doc.doc_id)?.is_some()
+                }
+                _ => true,
+            };
+            if !stored || !st.shareable_with_all(&target)? {
+                continue;
+            }
+            let known = st.store.mailbox_row(epoch, &doc.doc_id)?.known;
+            // Everything is in the mailbox when each of the document's heads is.
+            let heads = st.document_mut(&target)?.heads();
+            if !heads.iter().all(|h| known.contains(&h.0)) {
+                status.pending_out += 1;
+            }
+        }
+        Ok(status)
+    }
+
+    /// The relay this device uses and what is pending with its mailbox.
+    pub fn relay_status(&self) -> NodeResult<ivej_model::ipc::RelayStatus> {
+        let relay = self.relay()?;
+        let pending = if relay.is_some() {
+            self.mailbox_status()?
+        } else {
+            MailboxStatus::default()
+        };
+        Ok(ivej_model::ipc::RelayStatus {
+            key: relay.as_ref().map(RelayRef::key_hex),
+            connected: relay.is_some() && self.relay_is_connected()?,
+            relay,
+            pending_out: pending.pending_out,
+            pending_in: pending.pending_in,
+        })
+    }
+
+    /// This process holds a connection to the relay (renewed while it lasts; another
+    /// process reading the status trusts it for 90 s).
+    pub fn relay_connected(&self) -> NodeResult<()> {
+        let until = clock::now_ms() + 90_000;
+        self.set_local_setting(RELAY_LIVE_SETTING, &until.to_string())?;
+        self.emit(NodeEvent::RelayChanged);
+        Ok(())
+    }
+
+    /// The connection to the relay ended.
+    pub fn relay_disconnected(&self) -> NodeResult<()> {
+        self.set_local_setting(RELAY_LIVE_SETTING, "")?;
+        self.emit(NodeEvent::RelayChanged);
+        Ok(())
+    }
+
+    /// Whether a process on this data directory is connected to the relay.
+    pub fn relay_is_connected(&self) -> NodeResult<bool> {
+        Ok(self
+            .local_setting(RELAY_LIVE_SETTING)?
+            .and_then(|v| v.parse::<i64>().ok())
+            .is_some_and(|until| until > clock::now_ms()))
+    }
+
+    /// Where the relay finds `device_id` for a live session (a name only members of the
+    /// epoch can compute).
+    pub fn rendezvous(&self, device_id: &str) -> NodeResult<[u8; 32]> {
+        Ok(self.lock()?.epoch_key()?.rendezvous(device_id))
+    }
+
+    /// Devices this one calls through the relay for a live session: every device whose
+    /// certificate stands, with no session under way, of which this device's id is the
+    /// smaller (so each pair has one caller).
+    pub fn devices_to_call(&self) -> NodeResult<Vec<String>> {
+        let own = self.device_id()?;
+        let devices: Vec<String> = {
+            let st = self.lock()?;
+            let trust = st.trust.as_ref().ok_or(NodeError::NoStreet)?;
+            trust
+                .membership
+                .devices()
+                .into_iter()
+                .filter(|(_, revoked, _)| revoked.is_none())
+                .map(|(identity, _, _)| identity.device_id)
+                .filter(|d| *d > own)
+                .collect()
+        };
+        let live = self
+            .sessions
+            .lock()
+            .map_err(|_| NodeError::Internal("session table".into()))?;
+        Ok(devices
+            .into_iter()
+            .filter(|d| !live.contains_key(d))
+            .collect())
+    }
+}

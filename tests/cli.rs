@@ -787,3 +787,108 @@ fn serve_with_the_lan_off_listens_on_loopback_only() {
     let addr: std::net::SocketAddr = addr.parse().unwrap();
     assert!(addr.ip().is_loopback(), "{line}");
 }
+
+/// `ivej relay serve` prints where it listens and its key and stops cleanly on SIGTERM;
+/// `ivej relay set` (a bad relay named), the invite that carries it, `ivej relay show`;
+/// two members with the LAN off and no address of each other meet through it, and
+/// `ivej peers` says so.
+#[test]
+fn a_relay_from_the_command_line_brings_two_members_together_with_the_lan_off() {
+    let (relay_dir, a, b) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let store = relay_dir.path().join("relay.sqlite");
+    let mut relay = Command::new(env!("CARGO_BIN_EXE_ivej-under-test"))
+        .args(["relay", "serve", "--listen", "127.0.0.1:0", "--store"])
+        .arg(&store)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(relay.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let second = lines.next().unwrap().unwrap();
+    let mut relay = Served(relay);
+    let address = first
+        .strip_prefix("relay listening on ")
+        .unwrap()
+        .to_string();
+    let key = second.strip_prefix("key ").unwrap().to_string();
+    assert_eq!(key.len(), 64, "{second}");
+    // The key is kept beside the store, readable only by its user.
+    let key_file = relay_dir.path().join("relay.key");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    street_with_an_offer(a.path());
+    let out = ivej(a.path(), &["relay", "set", "relay.example", &key]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("host:port"), "{}", stderr(&out));
+    ivej_ok(a.path(), &["relay", "set", &address, &key]);
+    let shown = ivej_json(a.path(), &["relay", "show"]);
+    assert_eq!(shown["relay"]["address"], address.as_str());
+    assert_eq!(shown["key"], key.as_str());
+    assert_eq!(shown["connected"], false);
+
+    // The invite carries the relay.
+    let invite = ivej_json(a.path(), &["invite", "create"]);
+    ivej_ok(
+        b.path(),
+        &[
+            "join",
+            invite["code"].as_str().unwrap(),
+            "--org",
+            "Virkelyst Plast",
+        ],
+    );
+    assert_eq!(
+        ivej_json(b.path(), &["relay", "show"])["relay"]["address"],
+        address.as_str()
+    );
+    for dir in [a.path(), b.path()] {
+        ivej_ok(dir, &["lan", "off"]);
+    }
+    let (mut server_a, _, _) = serve(a.path(), &[]);
+    let (mut server_b, _, _) = serve(b.path(), &[]);
+    eventually("b to receive a's post through the relay", || {
+        ivej_json(b.path(), &["post", "list"])[0]["post"]["title"] == "Storage hall"
+    });
+    eventually("a live session through the relay", || {
+        let peers = ivej_json(a.path(), &["peers"]);
+        peers[0]["via"] == "relay" && peers[0]["connected"] == true
+    });
+    let text = ivej_ok(a.path(), &["peers"]);
+    assert!(text.contains("  relay  "), "{text}");
+    assert!(text.contains("relay: "), "{text}");
+    eventually("a's mailbox to say nothing pending", || {
+        let shown = ivej_json(a.path(), &["relay", "show"]);
+        shown["connected"] == true && shown["pending_out"] == 0 && shown["pending_in"] == 0
+    });
+
+    for server in [&mut server_a, &mut server_b, &mut relay] {
+        Command::new("kill")
+            .arg(server.0.id().to_string())
+            .status()
+            .unwrap();
+        assert!(server.0.wait().unwrap().success());
+    }
+    // The relay's key stays: started again, it is the same relay.
+    let again = Command::new(env!("CARGO_BIN_EXE_ivej-under-test"))
+        .args(["relay", "serve", "--listen", "127.0.0.1:0", "--store"])
+        .arg(&store)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut again = Served(again);
+    let mut lines = BufReader::new(again.0.stdout.take().unwrap()).lines();
+    let _ = lines.next();
+    assert_eq!(lines.next().unwrap().unwrap(), second);
+}

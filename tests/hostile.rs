@@ -36,7 +36,7 @@ struct Mallory {
 }
 
 /// A node's device signing key, as whoever holds its data directory can read it.
-fn signing_key(node: &Node) -> SigningSecret {
+pub(crate) fn signing_key(node: &Node) -> SigningSecret {
     let seed = node.local_setting("sign_seed").unwrap().unwrap();
     let seed: [u8; 32] = ivej_model::hex::decode(&seed).unwrap().try_into().unwrap();
     SigningSecret::from_seed(seed)

@@ -216,3 +216,150 @@ async fn three_members_on_no_shared_network_converge_through_the_relay_live_and_
     }
     relay.server.shutdown().await;
 }
+
+/// Puts `bundle` into `doc_id`'s topic as a member (or anyone holding the epoch key) would.
+async fn put_raw(
+    relay: &Relay,
+    key: &ivej_trust::mailbox::EpochKey,
+    doc_id: &str,
+    bundle: Vec<u8>,
+) -> u64 {
+    let address = ivej_relay::RelayAddress {
+        addr: relay.server.local_addr().to_string(),
+        key: relay.server.public_key(),
+    };
+    let (client, _) = ivej_relay::RelayClient::connect(&address).await.unwrap();
+    let topic = key.topic(doc_id);
+    client
+        .open(topic.id, topic.open_proof(client.handshake_hash()))
+        .await
+        .unwrap();
+    client.put(topic.id, bundle).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bundles_that_are_damaged_forged_uncertified_or_replayed_are_refused_and_change_nothing() {
+    use ivej_trust::mailbox::{BundleKind, EpochKey};
+    use ivej_trust::{ChangeSignature, SignedSync, SigningSecret};
+
+    let relay = Relay::start(RelayLimits::default()).await;
+    let dirs: Vec<TempDir> = (0..3).map(|_| TempDir::new().unwrap()).collect();
+    let f = facilitator(&dirs[0]);
+    f.set_relay(Some(&relay.reference())).unwrap();
+    let b = member(&dirs[1], &f, "Regstrup Smedie");
+    let m = member(&dirs[2], &f, "Mallory ApS");
+    post(&f, "Spare CNC hours");
+    let street = format!("street:{}", f.street_id().unwrap());
+    let key = EpochKey::first(&f.street_secret().unwrap());
+    let topic = key.topic(&street);
+    let good = f.mailbox_outgoing(&street).unwrap().unwrap().bundles;
+    assert_eq!(good.len(), 1);
+    let good = good[0].clone();
+    let body = topic.open(&good).unwrap().body;
+    let before = titles(&b);
+    let refused = |n: &Node| n.refusals().unwrap().len();
+
+    // A flipped byte in a bundle the relay stored (its disk, or its operator).
+    let seq = put_raw(&relay, &key, &street, good.clone()).await;
+    {
+        let db = rusqlite::Connection::open(relay.store_path()).unwrap();
+        let stored: Vec<u8> = db
+            .query_row(
+                "SELECT bundle FROM entries WHERE seq = ?1",
+                [seq as i64],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let mut damaged = stored;
+        let i = damaged.len() / 2;
+        damaged[i] ^= 0x20;
+        db.execute(
+            "UPDATE entries SET bundle = ?1 WHERE seq = ?2",
+            rusqlite::params![damaged, seq as i64],
+        )
+        .unwrap();
+    }
+    let address = ivej_relay::RelayAddress {
+        addr: relay.server.local_addr().to_string(),
+        key: relay.server.public_key(),
+    };
+    let (client, _) = ivej_relay::RelayClient::connect(&address).await.unwrap();
+    client
+        .open(topic.id, topic.open_proof(client.handshake_hash()))
+        .await
+        .unwrap();
+    let damaged = client.get(topic.id, seq).await.unwrap();
+    assert!(matches!(
+        b.mailbox_take(&street, &damaged),
+        Err(ivej_node::NodeError::Refused(_))
+    ));
+    assert_eq!(titles(&b), before);
+
+    // Another member's forgery: the facilitator's change, signed by Mallory's device as if
+    // it were its own, in a bundle Mallory signed.
+    let mallory_key = crate::hostile::signing_key(&m);
+    let mut envelope = SignedSync::decode(&body).unwrap();
+    for sig in &mut envelope.signatures {
+        *sig = ChangeSignature::sign(&mallory_key, &street, sig.hash);
+    }
+    // With Mallory's own certificates, so its key is known and the bundle opens.
+    for cert in m.presentation().unwrap().chain {
+        envelope
+            .certificates
+            .push(ivej_trust::Certificate::decode(&cert).unwrap());
+    }
+    let forged = topic
+        .seal(
+            BundleKind::Changes,
+            &mallory_key,
+            0,
+            &envelope.encode(),
+            rand::random(),
+        )
+        .unwrap();
+    let before_refusals = refused(&b);
+    put_raw(&relay, &key, &street, forged.clone()).await;
+    b.mailbox_take(&street, &forged).unwrap();
+    assert_eq!(titles(&b), before, "a forged change was taken");
+    assert!(refused(&b) > before_refusals, "the forgery was not noted");
+
+    // A bundle from a key no certificate stands for (someone who has the street secret,
+    // say from a lost invite, but never enrolled).
+    let stranger = SigningSecret::from_seed(rand::random());
+    let uncertified = topic
+        .seal(BundleKind::Changes, &stranger, 0, &body, rand::random())
+        .unwrap();
+    let refused_now = b.mailbox_take(&street, &uncertified);
+    assert!(
+        matches!(&refused_now, Err(ivej_node::NodeError::Refused(why)) if why.contains("certificate")),
+        "{refused_now:?}"
+    );
+    assert_eq!(titles(&b), before);
+
+    // The facilitator's good bundle replayed into another document's topic: the relay does
+    // not file it there, and a receiver handed it there does not open it.
+    let minutes = "minutes:0190f4f2-0000-7000-8000-000000000000";
+    let other = key.topic(minutes);
+    let (c2, _) = ivej_relay::RelayClient::connect(&address).await.unwrap();
+    c2.open(other.id, other.open_proof(c2.handshake_hash()))
+        .await
+        .unwrap();
+    assert!(c2.put(other.id, good.clone()).await.is_err());
+    assert!(matches!(
+        b.mailbox_take(minutes, &good),
+        Err(ivej_node::NodeError::Refused(_))
+    ));
+    assert_eq!(titles(&b), before);
+
+    // An outsider without the key cannot open the topic, with a proof from another
+    // connection or none.
+    let (outsider, _) = ivej_relay::RelayClient::connect(&address).await.unwrap();
+    let stolen = topic.open_proof(client.handshake_hash());
+    assert!(outsider.open(topic.id, stolen).await.is_err());
+    assert!(outsider.list(topic.id, 0, 10).await.is_err());
+
+    // Through all that, b still takes the good bundle.
+    assert!(b.mailbox_take(&street, &good).unwrap());
+    assert!(titles(&b).contains(&"Spare CNC hours".to_string()));
+    relay.server.shutdown().await;
+}

@@ -269,9 +269,12 @@ pub fn peers(list: &[ivej_model::PeerStatus]) {
             parts.join(", ")
         };
         println!(
-            "{}  {:?}  seen {}  synced {}  {}",
+            "{}  {}  seen {}  synced {}  {}",
             short(&p.device_id),
-            p.via,
+            match p.via {
+                ivej_model::Via::Lan => "LAN",
+                ivej_model::Via::Relay => "relay",
+            },
             ago(p.last_seen),
             ago(p.last_synced),
             state

@@ -193,7 +193,15 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Sync { peer, timeout } => sync_now(node, &peer, timeout, json),
-        Command::Peers => output::show(json, node.peer_statuses()?.as_slice(), output::peers),
+        Command::Peers => {
+            output::show(json, node.peer_statuses()?.as_slice(), output::peers)?;
+            // What waits in the mailbox is not any one peer's: said apart, never hidden.
+            let relay = node.relay_status()?;
+            if !json && relay.relay.is_some() {
+                output::relay(&relay);
+            }
+            Ok(())
+        }
         Command::AddPeer { address } => {
             node.add_peer_address(&address)?;
             Ok(())

@@ -48,7 +48,7 @@ pub struct RelayRef {
 impl RelayRef {
     /// The key as 64 hexadecimal digits, as `ivej relay serve` prints it.
     pub fn key_hex(&self) -> String {
-        self.key.iter().map(|b| format!("{b:02x}")).collect()
+        crate::hex::encode(&self.key)
     }
 
     /// From `host:port` and the key as 64 hexadecimal digits.
@@ -58,14 +58,7 @@ impl RelayRef {
         if host.is_empty() || port.parse::<u16>().ok()? == 0 || address.len() > 255 {
             return None;
         }
-        let key_hex = key_hex.trim();
-        if key_hex.len() != 64 {
-            return None;
-        }
-        let mut key = [0u8; 32];
-        for (i, byte) in key.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(key_hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-        }
+        let key: [u8; 32] = crate::hex::decode(key_hex.trim())?.try_into().ok()?;
         Some(RelayRef {
             address: address.to_string(),
             key,
@@ -384,6 +377,25 @@ mod tests {
             let sloppy = format!("  {}\n", code.to_lowercase().replace('-', " "));
             let sloppy = sloppy.replacen("ivej ", "ivej-", 1);
             assert_eq!(Invite::from_code(&sloppy).unwrap(), inv);
+        }
+    }
+
+    #[test]
+    fn a_relay_needs_a_host_a_port_and_a_whole_key() {
+        let key = "ab".repeat(32);
+        let relay = RelayRef::parse(" relay.example:7118 ", &key).unwrap();
+        assert_eq!(relay.key, [0xab; 32]);
+        assert_eq!(relay.address, "relay.example:7118");
+        assert_eq!(relay.key_hex(), key);
+        for (address, key) in [
+            ("relay.example", key.as_str()),
+            (":7118", key.as_str()),
+            ("relay.example:0", key.as_str()),
+            ("relay.example:7118", "abc"),
+            ("relay.example:7118", &"zz".repeat(32)),
+            ("relay.example:7118", &"ab".repeat(31)),
+        ] {
+            assert_eq!(RelayRef::parse(address, key), None, "{address} {key}");
         }
     }
 

@@ -32,6 +32,8 @@ const BUNDLE_BYTES: usize = 256 * 1024;
 /// Entries after which a device up to date puts a snapshot, so the relay can prune.
 pub const SNAPSHOT_EVERY: u64 = 256;
 const RELAY_SETTING: &str = "relay";
+/// Who a refused bundle is noted as coming from: the relay's mailbox.
+pub const MAILBOX: &str = "relay mailbox";
 const RELAY_LIVE_SETTING: &str = "relay.live_until";
 
 /// One document's mailbox as this device sees it.
@@ -96,7 +98,51 @@ fn refused(what: &str, e: impl std::fmt::Display) -> NodeError {
     NodeError::Refused(format!("{what}: {e}"))
 }
 
+/// A bundle opened and its sender found.
+struct Opened {
+    identity: ivej_trust::Identity,
+    body: Vec<u8>,
+    /// The changes it carries, and those of them nothing else in it was built on.
+    hashes: Vec<[u8; 32]>,
+    heads: Vec<[u8; 32]>,
+}
+
 impl Node {
+    /// Opens a bundle and finds who put it: the AEAD, the signature, the certificate.
+    fn open_bundle(&self, doc_id: &str, sealed: &[u8]) -> NodeResult<Opened> {
+        let mut st = self.lock()?;
+        let topic = st.epoch_key()?.topic(doc_id);
+        let opened = topic.open(sealed).map_err(|e| refused("a bundle", e))?;
+        let envelope =
+            SignedSync::decode(&opened.body).map_err(|e| refused("a bundle's changes", e))?;
+        let headers = ivej_doc::inbound::change_headers(&envelope.payload)
+            .map_err(|e| refused("a bundle's changes", e))?;
+        let hashes: Vec<[u8; 32]> = headers.iter().map(|h| h.hash).collect();
+        let built_on: std::collections::HashSet<[u8; 32]> = headers
+            .iter()
+            .flat_map(|h| h.deps.iter().copied())
+            .collect();
+        let heads: Vec<[u8; 32]> = hashes
+            .iter()
+            .copied()
+            .filter(|h| !built_on.contains(h))
+            .collect();
+        if !st.take_certificates(envelope.certificates)?.is_empty() {
+            self.emit(NodeEvent::MembershipChanged);
+        }
+        let identity = st
+            .trust_mut()?
+            .membership
+            .identity(&opened.signer)
+            .map_err(|e| refused("a bundle from a key no certificate stands for", e))?;
+        Ok(Opened {
+            identity,
+            body: opened.body,
+            hashes,
+            heads,
+        })
+    }
+
     /// The relay this device uses, if any (an invite brings the street's; a user may set
     /// another).
     pub fn relay(&self) -> NodeResult<Option<RelayRef>> {
@@ -248,36 +294,21 @@ impl Node {
     /// changes is stored (or refused); an entry whose changes wait for others is not. A
     /// bundle refused whole is an error ([`NodeError::Refused`]) and settles its entry.
     pub fn mailbox_take(&self, doc_id: &str, sealed: &[u8]) -> NodeResult<bool> {
-        let (identity, body, hashes) = {
-            let mut st = self.lock()?;
-            let topic = st.epoch_key()?.topic(doc_id);
-            let opened = topic.open(sealed).map_err(|e| refused("a bundle", e))?;
-            let envelope =
-                SignedSync::decode(&opened.body).map_err(|e| refused("a bundle's changes", e))?;
-            let headers = ivej_doc::inbound::change_headers(&envelope.payload)
-                .map_err(|e| refused("a bundle's changes", e))?;
-            let hashes: Vec<[u8; 32]> = headers.iter().map(|h| h.hash).collect();
-            // The bundle's own heads: what nothing else in it was built on.
-            let built_on: std::collections::HashSet<[u8; 32]> = headers
-                .iter()
-                .flat_map(|h| h.deps.iter().copied())
-                .collect();
-            let heads: Vec<[u8; 32]> = hashes
-                .iter()
-                .copied()
-                .filter(|h| !built_on.contains(h))
-                .collect();
-            if !st.take_certificates(envelope.certificates)?.is_empty() {
-                self.emit(NodeEvent::MembershipChanged);
-            }
-            let identity = st
-                .trust_mut()?
-                .membership
-                .identity(&opened.signer)
-                .map_err(|e| refused("a bundle from a key no certificate stands for", e))?;
-            (identity, opened.body, (hashes, heads))
-        };
-        let (hashes, heads) = hashes;
+        let opened = self.open_bundle(doc_id, sealed);
+        if let Err(NodeError::Refused(why)) = &opened {
+            // Noted for the sync screen and `ivej refused`, as a refused peer's change is
+            // (changes refused inside a bundle that opened are noted with their sender).
+            self.lock()?.record_refusal(MAILBOX, "", doc_id, why);
+            self.emit(NodeEvent::ChangeRefused {
+                device_id: MAILBOX.into(),
+            });
+        }
+        let Opened {
+            identity,
+            body,
+            hashes,
+            heads,
+        } = opened?;
         let device = identity.device_id.clone();
         match self.receive_from(
             &device,

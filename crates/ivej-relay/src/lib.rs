@@ -29,42 +29,13 @@ pub use client::{join, Push, RelayClient};
 pub use proto::{Entry, ErrorCode};
 pub use store::Listing;
 
-/// Where a relay is and the static key it must prove: what an invite carries.
+/// Where a relay is and the static key it must prove (an invite carries it as
+/// `ivej_model::RelayRef`, which also reads it from text).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelayAddress {
     /// `host:port`.
     pub addr: String,
     pub key: [u8; 32],
-}
-
-impl RelayAddress {
-    /// From `host:port` and the key as 64 hex digits.
-    pub fn parse(addr: &str, key_hex: &str) -> Result<RelayAddress, RelayError> {
-        let addr = addr.trim();
-        let valid_port = addr.rsplit_once(':').is_some_and(|(host, port)| {
-            !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p != 0)
-        });
-        if !valid_port {
-            return Err(RelayError::BadAddress(addr.to_string()));
-        }
-        let key_hex = key_hex.trim();
-        if key_hex.len() != 64 || !key_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(RelayError::BadKey);
-        }
-        let mut key = [0u8; 32];
-        for (i, byte) in key.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&key_hex[2 * i..2 * i + 2], 16)
-                .map_err(|_| RelayError::BadKey)?;
-        }
-        Ok(RelayAddress {
-            addr: addr.to_string(),
-            key,
-        })
-    }
-
-    pub fn key_hex(&self) -> String {
-        self.key.iter().map(|b| format!("{b:02x}")).collect()
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,26 +56,4 @@ pub enum RelayError {
         retry_after: std::time::Duration,
         text: String,
     },
-    #[error("not a relay address (host:port): {0}")]
-    BadAddress(String),
-    #[error("a relay key is 64 hexadecimal digits")]
-    BadKey,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_relay_address_needs_a_port_and_a_whole_key() {
-        let key = "ab".repeat(32);
-        let a = RelayAddress::parse("relay.example:7118", &key).unwrap();
-        assert_eq!(a.key, [0xab; 32]);
-        assert_eq!(a.key_hex(), key);
-        assert!(RelayAddress::parse("relay.example", &key).is_err());
-        assert!(RelayAddress::parse(":7118", &key).is_err());
-        assert!(RelayAddress::parse("relay.example:0", &key).is_err());
-        assert!(RelayAddress::parse("relay.example:7118", "abc").is_err());
-        assert!(RelayAddress::parse("relay.example:7118", &"zz".repeat(32)).is_err());
-    }
 }

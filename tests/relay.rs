@@ -93,6 +93,33 @@ fn uuid_bytes(id: &str) -> Vec<u8> {
         .collect()
 }
 
+/// What must never be found in a relay's storage: the street's id (as text and bytes) and
+/// name, its document id, organisation names, post titles, device ids, and automerge's
+/// magic bytes (a document or change stored in the clear).
+fn plaintext(f: &Node, devices: &[&Arc<Node>]) -> Vec<(String, Vec<u8>)> {
+    let street_id = f.street_id().unwrap();
+    let summary = f.summary().unwrap();
+    let mut needles: Vec<(String, Vec<u8>)> = vec![
+        ("street id".into(), street_id.as_bytes().to_vec()),
+        ("street id as bytes".into(), uuid_bytes(&street_id)),
+        ("street document id".into(), format!("street:{street_id}").into_bytes()),
+        ("street name".into(), summary.street.name.into_bytes()),
+        ("automerge's magic bytes".into(), vec![0x85, 0x6f, 0x4a, 0x83]),
+    ];
+    for org in f.export().unwrap().organisations {
+        needles.push((org.name.clone(), org.name.into_bytes()));
+    }
+    for title in titles(f) {
+        needles.push((title.clone(), title.into_bytes()));
+    }
+    for device in devices {
+        let id = device.device_id().unwrap();
+        needles.push((format!("device {id}"), id.clone().into_bytes()));
+        needles.push((format!("device {id} as bytes"), uuid_bytes(&id)));
+    }
+    needles
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_members_on_no_shared_network_converge_through_the_relay_live_and_by_mailbox() {
     let relay = Relay::start(RelayLimits {
@@ -182,32 +209,7 @@ async fn three_members_on_no_shared_network_converge_through_the_relay_live_and_
         "the relay stored {} bytes",
         stored.len()
     );
-    let street_id = f.street_id().unwrap();
-    let summary = f.summary().unwrap();
-    let mut needles: Vec<(String, Vec<u8>)> = vec![
-        ("street id".into(), street_id.as_bytes().to_vec()),
-        ("street id as bytes".into(), uuid_bytes(&street_id)),
-        (
-            "street document id".into(),
-            format!("street:{street_id}").into_bytes(),
-        ),
-        ("street name".into(), summary.street.name.into_bytes()),
-        (
-            "automerge's magic bytes".into(),
-            vec![0x85, 0x6f, 0x4a, 0x83],
-        ),
-    ];
-    for name in ["Erhvervshus Holbæk", "Regstrup Smedie", "Holbæk Plast"] {
-        needles.push((name.into(), name.as_bytes().to_vec()));
-    }
-    for title in titles(&f) {
-        needles.push((title.clone(), title.into_bytes()));
-    }
-    for device in [&f, &b, &c] {
-        let id = device.device_id().unwrap();
-        needles.push((format!("device {id}"), id.clone().into_bytes()));
-        needles.push((format!("device {id} as bytes"), uuid_bytes(&id)));
-    }
+    let needles = plaintext(&f, &[&f, &b, &c]);
     for (what, needle) in needles {
         assert!(
             !contains(&stored, &needle),
@@ -362,4 +364,114 @@ async fn bundles_that_are_damaged_forged_uncertified_or_replayed_are_refused_and
     assert!(b.mailbox_take(&street, &good).unwrap());
     assert!(titles(&b).contains(&"Spare CNC hours".to_string()));
     relay.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_relay_instances_over_one_postgres_carry_a_street_and_eight_writers_lose_no_entry() {
+    use ivej_relay::postgres::PostgresStore;
+    use ivej_trust::mailbox::{BundleKind, EpochKey};
+
+    let cluster = crate::postgres::Cluster::start();
+    let key: [u8; 32] = rand::random();
+    // Many puts a second from one connection: this test is about ordering, not limits.
+    let limits = RelayLimits {
+        puts_per_second: 100_000.0,
+        puts_burst: 100_000.0,
+        connects_burst: 100.0,
+        ..RelayLimits::default()
+    };
+    let mut instances = Vec::new();
+    for _ in 0..2 {
+        let store = PostgresStore::connect(&cluster.url()).await.unwrap();
+        let server = RelayServer::bind("127.0.0.1:0".parse().unwrap(), key, store, limits.clone())
+            .await
+            .unwrap();
+        instances.push(server);
+    }
+    let reference = |i: usize| RelayRef {
+        address: instances[i].local_addr().to_string(),
+        key: instances[i].public_key(),
+    };
+
+    // One member on each instance: they converge through the one database.
+    let dirs: Vec<TempDir> = (0..2).map(|_| TempDir::new().unwrap()).collect();
+    let f = facilitator(&dirs[0]);
+    f.set_relay(Some(&reference(0))).unwrap();
+    let b = member(&dirs[1], &f, "Regstrup Smedie");
+    b.set_relay(Some(&reference(1))).unwrap();
+    post(&f, "Spare CNC hours");
+    let (sf, sb) = (online(&f).await, online(&b).await);
+    eventually("b, on the other instance, to hold f's post", || {
+        titles(&b).contains(&"Spare CNC hours".to_string())
+    })
+    .await;
+    post(&b, "Laser cutter, Thursdays");
+    eventually("f to hold b's post", || {
+        titles(&f).contains(&"Laser cutter, Thursdays".to_string())
+    })
+    .await;
+    sf.shutdown().await;
+    sb.shutdown().await;
+    // Nothing readable in the database either.
+    let dump = cluster.dump();
+    assert!(dump.len() > 10_000, "the dump is {} bytes", dump.len());
+    for (what, needle) in plaintext(&f, &[&f, &b]) {
+        assert!(!contains(&dump, &needle), "the relay's database holds {what}");
+    }
+
+    // 8 writers, 4 on each instance, put 500 bundles each into one topic while a reader
+    // on one instance follows the topic by its cursor: it sees every entry exactly once.
+    let epoch = EpochKey::new(0, rand::random());
+    let topic = epoch.topic("street:load");
+    let address = |i: usize| ivej_relay::RelayAddress {
+        addr: instances[i].local_addr().to_string(),
+        key: instances[i].public_key(),
+    };
+    let mut writers = Vec::new();
+    for w in 0..8usize {
+        let (address, topic) = (address(w % 2), topic.clone());
+        writers.push(tokio::spawn(async move {
+            let (client, _) = ivej_relay::RelayClient::connect(&address).await.unwrap();
+            client
+                .open(topic.id, topic.open_proof(client.handshake_hash()))
+                .await
+                .unwrap();
+            let device = ivej_trust::SigningSecret::from_seed([w as u8; 32]);
+            for i in 0..500u32 {
+                let body = format!("writer {w} entry {i}");
+                let bundle = topic
+                    .seal(BundleKind::Changes, &device, 0, body.as_bytes(), rand::random())
+                    .unwrap();
+                client.put(topic.id, bundle).await.unwrap();
+            }
+        }));
+    }
+    let (reader, _) = ivej_relay::RelayClient::connect(&address(1)).await.unwrap();
+    reader
+        .open(topic.id, topic.open_proof(reader.handshake_hash()))
+        .await
+        .unwrap();
+    let mut cursor = 0u64;
+    let mut seen = std::collections::HashSet::new();
+    let started = std::time::Instant::now();
+    while seen.len() < 4000 {
+        assert!(started.elapsed() < Duration::from_secs(120), "{} entries seen", seen.len());
+        let listing = reader.list(topic.id, cursor, 1024).await.unwrap();
+        for entry in listing.entries {
+            assert_eq!(entry.seq, cursor + 1, "an entry was skipped or repeated");
+            cursor = entry.seq;
+            let bundle = reader.get(topic.id, entry.seq).await.unwrap();
+            let body = String::from_utf8(topic.open(&bundle).unwrap().body).unwrap();
+            assert!(seen.insert(body.clone()), "{body} was seen twice");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    assert_eq!(cursor, 4000);
+    assert_eq!(reader.list(topic.id, cursor, 10).await.unwrap().entries.len(), 0);
+    for server in instances {
+        server.shutdown().await;
+    }
 }

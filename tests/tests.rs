@@ -10,6 +10,7 @@ mod e2e;
 mod hostile;
 mod lan;
 mod merge;
+mod postgres;
 mod relay;
 mod support;
 mod sync;

@@ -34,6 +34,9 @@ const APT_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "iproute2",
     "procps",
+    // The relay's scale-out tests start a throwaway cluster of their own (Debian 12's
+    // PostgreSQL; the server package's own cluster is not used).
+    "postgresql-15",
 ];
 
 const TAURI_DRIVER_VERSION: &str = "2.0.4";
@@ -100,6 +103,16 @@ const PROBES: &[Probe] = &[
         program: "kill",
         args: &["-l"],
         brought_by: "Debian package procps",
+    },
+    Probe {
+        program: "/usr/lib/postgresql/15/bin/initdb",
+        args: &["--version"],
+        brought_by: "Debian package postgresql-15",
+    },
+    Probe {
+        program: "pg_dump",
+        args: &["--version"],
+        brought_by: "Debian package postgresql-client-15 (with postgresql-15)",
     },
 ];
 

@@ -740,10 +740,15 @@ pub enum RelayCommand {
         listen: std::net::SocketAddr,
         /// The SQLite file the relay keeps bundles in (default: `relay.sqlite` in the
         /// data directory).
-        #[arg(long, env = "IVEJ_RELAY_STORE")]
+        #[arg(long, env = "IVEJ_RELAY_STORE", conflicts_with = "postgres")]
         store: Option<PathBuf>,
+        /// Keep bundles in PostgreSQL instead (`postgres://user@host:port/db`), for
+        /// several relay instances over one database; each needs `--key-file`.
+        #[arg(long, env = "IVEJ_RELAY_POSTGRES")]
+        postgres: Option<String>,
         /// The relay's static key (made on the first start; default: `relay.key` beside
-        /// the store). Keep it: members pin the public key that goes with it.
+        /// the store, or in the data directory with `--postgres`). Keep it: members pin
+        /// the public key that goes with it; instances over one database share it.
         #[arg(long, env = "IVEJ_RELAY_KEY_FILE")]
         key_file: Option<PathBuf>,
         /// Days a snapshot stands before the bundles it covers are deleted.

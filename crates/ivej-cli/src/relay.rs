@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use ivej_node::Node;
+use ivej_relay::postgres::PostgresStore;
 use ivej_relay::server::{RelayLimits, RelayServer};
 use ivej_relay::sqlite::SqliteStore;
 
@@ -39,39 +40,50 @@ fn static_key(path: &Path) -> Result<[u8; 32]> {
     }
 }
 
+/// Where a relay keeps its bundles.
+#[derive(Debug)]
+pub enum Storage {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
 /// Runs a relay until SIGTERM or Ctrl-C.
 pub fn serve(
     listen: std::net::SocketAddr,
-    store: &Path,
-    key_file: Option<PathBuf>,
+    storage: Storage,
+    key_file: &Path,
     grace_days: u32,
 ) -> Result<()> {
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
-    let key_file = key_file.unwrap_or_else(|| store.with_file_name("relay.key"));
-    if let Some(parent) = store.parent() {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    let key = static_key(&key_file)?;
-    let store = SqliteStore::open(store)
-        .with_context(|| format!("cannot open the relay's store {}", store.display()))?;
+    let key = static_key(key_file)?;
     let limits = RelayLimits {
         grace: Duration::from_secs(u64::from(grace_days) * 24 * 3600),
         ..RelayLimits::default()
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the network runtime")?;
     runtime.block_on(async move {
-        let server = RelayServer::bind(listen, key, store, limits)
-            .await
-            .with_context(|| format!("cannot listen on {listen}"))?;
-        let key_hex: String = server
-            .public_key()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let server = match storage {
+            Storage::Sqlite(path) => {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("cannot create {}", parent.display()))?;
+                }
+                let store = SqliteStore::open(&path)
+                    .with_context(|| format!("cannot open the relay's store {}", path.display()))?;
+                RelayServer::bind(listen, key, store, limits).await
+            }
+            Storage::Postgres(url) => {
+                let store = PostgresStore::connect(&url)
+                    .await
+                    .context("cannot use the PostgreSQL database")?;
+                RelayServer::bind(listen, key, store, limits).await
+            }
+        }
+        .with_context(|| format!("cannot listen on {listen}"))?;
+        let key_hex = ivej_model::hex::encode(&server.public_key());
         // What a facilitator types into `ivej relay set`.
         let mut out = std::io::stdout();
         let _ = writeln!(out, "relay listening on {}", server.local_addr());

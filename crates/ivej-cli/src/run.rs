@@ -37,15 +37,22 @@ pub fn run(cli: Cli) -> Result<()> {
     if let Command::Relay(RelayCommand::Serve {
         listen,
         store,
+        postgres,
         key_file,
         grace_days,
     }) = cli.command
     {
-        let store = match store {
-            Some(path) => path,
-            None => data_dir(cli.data_dir)?.join("relay.sqlite"),
+        let dir = data_dir(cli.data_dir)?;
+        let storage = match (postgres, store) {
+            (Some(url), _) => crate::relay::Storage::Postgres(url),
+            (None, Some(path)) => crate::relay::Storage::Sqlite(path),
+            (None, None) => crate::relay::Storage::Sqlite(dir.join("relay.sqlite")),
         };
-        return crate::relay::serve(listen, &store, key_file, grace_days);
+        let key_file = key_file.unwrap_or_else(|| match &storage {
+            crate::relay::Storage::Sqlite(path) => path.with_file_name("relay.key"),
+            crate::relay::Storage::Postgres(_) => dir.join("relay.key"),
+        });
+        return crate::relay::serve(listen, storage, &key_file, grace_days);
     }
     let mut options = NodeOptions::new(data_dir(cli.data_dir)?);
     options.lan_discovery = !cli.no_lan;

@@ -8,7 +8,8 @@
 //!   (`ivej_trust::mailbox`) and fetch what is new after their cursor.
 //!
 //! The client is always built (`client`, `proto`, `channel`); the server and its SQLite
-//! store sit behind the `server` feature. The relay is pinned by the invite (its address
+//! store sit behind the `server` feature, PostgreSQL storage (several stateless instances
+//! over one database) behind `postgres`. The relay is pinned by the invite (its address
 //! and static key), so no certificate authority or TLS set-up is needed.
 //!
 //! What the relay must never do: hold a street's key, read a bundle past its header, or
@@ -18,6 +19,8 @@ pub mod channel;
 pub mod client;
 #[cfg(feature = "server")]
 pub mod limits;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod proto;
 #[cfg(feature = "server")]
 pub mod server;

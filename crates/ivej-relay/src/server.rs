@@ -241,7 +241,15 @@ async fn refuse(mut stream: TcpStream, code: ErrorCode, wait: Duration) {
     let mut out = vec![1u8];
     out.extend_from_slice(&(reply.len() as u16).to_be_bytes());
     out.extend_from_slice(&reply);
-    let _ = tokio::time::timeout(Duration::from_secs(2), stream.write_all(&out)).await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        // Read the preface first: closing with unread bytes resets the connection, and
+        // the client would lose the answer.
+        let mut preface = [0u8; 5];
+        stream.read_exact(&mut preface).await?;
+        stream.write_all(&out).await?;
+        stream.shutdown().await
+    })
+    .await;
 }
 
 async fn connection<S: Store>(

@@ -48,7 +48,10 @@ impl Cluster {
             .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
         if as_postgres {
             let ids = |flag: &str| -> u32 {
-                let out = Command::new("id").args([flag, "postgres"]).output().unwrap();
+                let out = Command::new("id")
+                    .args([flag, "postgres"])
+                    .output()
+                    .unwrap();
                 String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
             };
             std::os::unix::fs::chown(dir.path(), Some(ids("-u")), Some(ids("-g"))).unwrap();
@@ -138,7 +141,11 @@ impl Cluster {
             ])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out.stdout
     }
 }
@@ -155,7 +162,14 @@ impl Drop for Cluster {
             Command::new(&path)
         };
         let _ = c
-            .args(["-D", data.to_str().unwrap_or(""), "-m", "immediate", "-w", "stop"])
+            .args([
+                "-D",
+                data.to_str().unwrap_or(""),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ])
             .stdin(std::process::Stdio::null())
             .output();
     }

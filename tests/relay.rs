@@ -102,9 +102,15 @@ fn plaintext(f: &Node, devices: &[&Arc<Node>]) -> Vec<(String, Vec<u8>)> {
     let mut needles: Vec<(String, Vec<u8>)> = vec![
         ("street id".into(), street_id.as_bytes().to_vec()),
         ("street id as bytes".into(), uuid_bytes(&street_id)),
-        ("street document id".into(), format!("street:{street_id}").into_bytes()),
+        (
+            "street document id".into(),
+            format!("street:{street_id}").into_bytes(),
+        ),
         ("street name".into(), summary.street.name.into_bytes()),
-        ("automerge's magic bytes".into(), vec![0x85, 0x6f, 0x4a, 0x83]),
+        (
+            "automerge's magic bytes".into(),
+            vec![0x85, 0x6f, 0x4a, 0x83],
+        ),
     ];
     for org in f.export().unwrap().organisations {
         needles.push((org.name.clone(), org.name.into_bytes()));
@@ -292,7 +298,7 @@ async fn bundles_that_are_damaged_forged_uncertified_or_replayed_are_refused_and
         .unwrap();
     let damaged = client.get(topic.id, seq).await.unwrap();
     assert!(matches!(
-        b.mailbox_take(&street, &damaged),
+        b.mailbox_take(0, &street, &damaged),
         Err(ivej_node::NodeError::Refused(_))
     ));
     assert_eq!(titles(&b), before);
@@ -321,7 +327,7 @@ async fn bundles_that_are_damaged_forged_uncertified_or_replayed_are_refused_and
         .unwrap();
     let before_refusals = refused(&b);
     put_raw(&relay, &key, &street, forged.clone()).await;
-    b.mailbox_take(&street, &forged).unwrap();
+    b.mailbox_take(0, &street, &forged).unwrap();
     assert_eq!(titles(&b), before, "a forged change was taken");
     assert!(refused(&b) > before_refusals, "the forgery was not noted");
 
@@ -331,7 +337,7 @@ async fn bundles_that_are_damaged_forged_uncertified_or_replayed_are_refused_and
     let uncertified = topic
         .seal(BundleKind::Changes, &stranger, 0, &body, rand::random())
         .unwrap();
-    let refused_now = b.mailbox_take(&street, &uncertified);
+    let refused_now = b.mailbox_take(0, &street, &uncertified);
     assert!(
         matches!(&refused_now, Err(ivej_node::NodeError::Refused(why)) if why.contains("certificate")),
         "{refused_now:?}"
@@ -348,7 +354,7 @@ async fn bundles_that_are_damaged_forged_uncertified_or_replayed_are_refused_and
         .unwrap();
     assert!(c2.put(other.id, good.clone()).await.is_err());
     assert!(matches!(
-        b.mailbox_take(minutes, &good),
+        b.mailbox_take(0, minutes, &good),
         Err(ivej_node::NodeError::Refused(_))
     ));
     assert_eq!(titles(&b), before);
@@ -361,7 +367,7 @@ async fn bundles_that_are_damaged_forged_uncertified_or_replayed_are_refused_and
     assert!(outsider.list(topic.id, 0, 10).await.is_err());
 
     // Through all that, b still takes the good bundle.
-    assert!(b.mailbox_take(&street, &good).unwrap());
+    assert!(b.mailbox_take(0, &street, &good).unwrap());
     assert!(titles(&b).contains(&"Spare CNC hours".to_string()));
     relay.server.shutdown().await;
 }
@@ -416,7 +422,10 @@ async fn two_relay_instances_over_one_postgres_carry_a_street_and_eight_writers_
     let dump = cluster.dump();
     assert!(dump.len() > 10_000, "the dump is {} bytes", dump.len());
     for (what, needle) in plaintext(&f, &[&f, &b]) {
-        assert!(!contains(&dump, &needle), "the relay's database holds {what}");
+        assert!(
+            !contains(&dump, &needle),
+            "the relay's database holds {what}"
+        );
     }
 
     // 8 writers, 4 on each instance, put 500 bundles each into one topic while a reader
@@ -440,7 +449,13 @@ async fn two_relay_instances_over_one_postgres_carry_a_street_and_eight_writers_
             for i in 0..500u32 {
                 let body = format!("writer {w} entry {i}");
                 let bundle = topic
-                    .seal(BundleKind::Changes, &device, 0, body.as_bytes(), rand::random())
+                    .seal(
+                        BundleKind::Changes,
+                        &device,
+                        0,
+                        body.as_bytes(),
+                        rand::random(),
+                    )
                     .unwrap();
                 client.put(topic.id, bundle).await.unwrap();
             }
@@ -455,7 +470,11 @@ async fn two_relay_instances_over_one_postgres_carry_a_street_and_eight_writers_
     let mut seen = std::collections::HashSet::new();
     let started = std::time::Instant::now();
     while seen.len() < 4000 {
-        assert!(started.elapsed() < Duration::from_secs(120), "{} entries seen", seen.len());
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{} entries seen",
+            seen.len()
+        );
         let listing = reader.list(topic.id, cursor, 1024).await.unwrap();
         for entry in listing.entries {
             assert_eq!(entry.seq, cursor + 1, "an entry was skipped or repeated");
@@ -470,8 +489,124 @@ async fn two_relay_instances_over_one_postgres_carry_a_street_and_eight_writers_
         w.await.unwrap();
     }
     assert_eq!(cursor, 4000);
-    assert_eq!(reader.list(topic.id, cursor, 10).await.unwrap().entries.len(), 0);
+    assert_eq!(
+        reader
+            .list(topic.id, cursor, 10)
+            .await
+            .unwrap()
+            .entries
+            .len(),
+        0
+    );
     for server in instances {
         server.shutdown().await;
     }
+}
+
+/// Every file under `dir`, read whole.
+fn all_bytes(dir: &Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(all_bytes(&path));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            out.extend(bytes);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_member_reads_nothing_written_after_and_a_device_away_for_two_removals_catches_up(
+) {
+    let relay = Relay::start(RelayLimits::default()).await;
+    let dirs: Vec<TempDir> = (0..5).map(|_| TempDir::new().unwrap()).collect();
+    let f = facilitator(&dirs[0]);
+    f.set_relay(Some(&relay.reference())).unwrap();
+    let b = member(&dirs[1], &f, "Regstrup Smedie");
+    let m = member(&dirs[2], &f, "Mallory ApS");
+    let n = member(&dirs[3], &f, "Niels' Nitter");
+    let d = member(&dirs[4], &f, "Holbæk Plast");
+    post(&f, "Before anyone left");
+    let servers: Vec<ivej_net::Server> = {
+        let mut s = Vec::new();
+        for node in [&f, &b, &m, &n, &d] {
+            s.push(online(node).await);
+        }
+        s
+    };
+    let all = [&f, &b, &m, &n, &d];
+    eventually("everyone to hold the first post", || {
+        all.iter()
+            .all(|node| titles(node).contains(&"Before anyone left".to_string()))
+    })
+    .await;
+    let mut servers = servers.into_iter();
+    let (sf, sb, sm, sn, sd) = (
+        servers.next().unwrap(),
+        servers.next().unwrap(),
+        servers.next().unwrap(),
+        servers.next().unwrap(),
+        servers.next().unwrap(),
+    );
+    // d is away for what follows.
+    sd.shutdown().await;
+
+    // Mallory is removed: a new epoch begins, sealed to the devices that stay.
+    f.remove_member(m.own_org_id().unwrap().as_str()).unwrap();
+    assert_eq!(f.epoch().unwrap(), 1);
+    eventually("b to enter the new epoch", || b.epoch().unwrap() == 1).await;
+    post(&f, "After Mallory left");
+    post(&b, "Smithy's news after Mallory left");
+    eventually("b and n to hold what came after", || {
+        titles(&b).contains(&"After Mallory left".to_string())
+            && titles(&n).contains(&"Smithy's news after Mallory left".to_string())
+    })
+    .await;
+    // Then Niels is removed too: a third epoch.
+    f.remove_member(n.own_org_id().unwrap().as_str()).unwrap();
+    eventually("b to enter the third epoch", || b.epoch().unwrap() == 2).await;
+    post(&f, "After Niels left");
+    eventually("b to hold it", || {
+        titles(&b).contains(&"After Niels left".to_string())
+    })
+    .await;
+
+    // d comes back after both removals: two rekeys in turn, then the new epoch's mailbox.
+    let sd = online(&d).await;
+    eventually("d to catch up across both removals", || {
+        titles(&d).contains(&"After Niels left".to_string())
+            && titles(&d).contains(&"Smithy's news after Mallory left".to_string())
+    })
+    .await;
+    assert_eq!(d.epoch().unwrap(), 2);
+
+    // Mallory, online all along with the relay, got nothing written after its removal:
+    // not on its board, not in its data directory, and it never entered a later epoch.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(m.epoch().unwrap(), 0);
+    let mallory = all_bytes(dirs[2].path());
+    for title in [
+        "After Mallory left",
+        "Smithy's news after Mallory left",
+        "After Niels left",
+    ] {
+        assert!(
+            !titles(&m).contains(&title.to_string()),
+            "{title} on Mallory's board"
+        );
+        assert!(
+            !contains(&mallory, title.as_bytes()),
+            "{title} in Mallory's data"
+        );
+    }
+    // Niels kept what came before his removal, and nothing after.
+    assert!(titles(&n).contains(&"Smithy's news after Mallory left".to_string()));
+    assert!(!titles(&n).contains(&"After Niels left".to_string()));
+    assert_eq!(n.epoch().unwrap(), 1);
+    for server in [sf, sb, sm, sn, sd] {
+        server.shutdown().await;
+    }
+    relay.server.shutdown().await;
 }

@@ -35,6 +35,18 @@ pub struct Invite {
     pub address: Option<String>,
     /// The street's relay, for members on other networks.
     pub relay: Option<RelayRef>,
+    /// The relay mailbox's current epoch, once a removal began one after the first (the
+    /// first derives from `secret`).
+    pub epoch: Option<InviteEpoch>,
+}
+
+/// An epoch of the relay's mailbox, as an invite hands it on.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InviteEpoch {
+    pub number: u32,
+    pub key: [u8; 32],
+    /// Revocations issued when it began.
+    pub revocations: u32,
 }
 
 /// A relay: where it is (`host:port`) and the static key it must prove (pinned, so no
@@ -98,6 +110,9 @@ impl InviteError {
 }
 
 const PREFIX: &str = "IVEJ-";
+/// Tags of the optional fields at the end of an invite.
+const TAG_RELAY: u8 = 1;
+const TAG_EPOCH: u8 = 2;
 const VERSION: u8 = 2;
 /// Crockford's base32: no I, L, O or U, so codes read aloud or typed survive.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -187,13 +202,20 @@ impl Invite {
         let len = address.len().min(255);
         bytes.push(len as u8);
         bytes.extend_from_slice(&address.as_bytes()[..len]);
-        // The relay is optional and last: codes made before it existed read as without one.
+        // Optional fields last, each after its tag: codes made before one existed read as
+        // without it.
         if let Some(relay) = &self.relay {
             let len = relay.address.len().min(255);
-            bytes.push(1);
+            bytes.push(TAG_RELAY);
             bytes.push(len as u8);
             bytes.extend_from_slice(&relay.address.as_bytes()[..len]);
             bytes.extend_from_slice(&relay.key);
+        }
+        if let Some(epoch) = &self.epoch {
+            bytes.push(TAG_EPOCH);
+            bytes.extend_from_slice(&epoch.number.to_be_bytes());
+            bytes.extend_from_slice(&epoch.key);
+            bytes.extend_from_slice(&epoch.revocations.to_be_bytes());
         }
         bytes.extend_from_slice(&crc32(&bytes).to_be_bytes());
         let body = base32(&bytes);
@@ -248,18 +270,31 @@ impl Invite {
         let len = usize::from(r.take(1)?[0]);
         let address = String::from_utf8(r.take(len)?.to_vec())
             .map_err(|_| InviteError::Damaged("the address is not text"))?;
-        let relay = match r.0.first() {
-            None => None,
-            Some(1) => {
-                r.take(1)?;
-                let len = usize::from(r.take(1)?[0]);
-                let address = String::from_utf8(r.take(len)?.to_vec())
-                    .map_err(|_| InviteError::Damaged("the relay's address is not text"))?;
-                let key = array32(r.take(32)?)?;
-                Some(RelayRef { address, key })
+        let (mut relay, mut epoch) = (None, None);
+        while let Some(&tag) = r.0.first() {
+            r.take(1)?;
+            match tag {
+                TAG_RELAY if relay.is_none() => {
+                    let len = usize::from(r.take(1)?[0]);
+                    let address = String::from_utf8(r.take(len)?.to_vec())
+                        .map_err(|_| InviteError::Damaged("the relay's address is not text"))?;
+                    let key = array32(r.take(32)?)?;
+                    relay = Some(RelayRef { address, key });
+                }
+                TAG_EPOCH if epoch.is_none() => {
+                    let u32_of = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+                    let number = u32_of(r.take(4)?);
+                    let key = array32(r.take(32)?)?;
+                    let revocations = u32_of(r.take(4)?);
+                    epoch = Some(InviteEpoch {
+                        number,
+                        key,
+                        revocations,
+                    });
+                }
+                _ => return Err(InviteError::Damaged("unknown field")),
             }
-            Some(_) => return Err(InviteError::Damaged("unknown field")),
-        };
+        }
         if !r.0.is_empty() {
             return Err(InviteError::Damaged("trailing bytes"));
         }
@@ -273,6 +308,7 @@ impl Invite {
             authority_seed,
             address: (!address.is_empty()).then_some(address),
             relay,
+            epoch,
         })
     }
 }
@@ -353,6 +389,7 @@ mod tests {
             authority_seed: device.then_some([4; 32]),
             address: address.map(str::to_string),
             relay: None,
+            epoch: None,
         }
     }
 
@@ -369,6 +406,14 @@ mod tests {
                     key: [0xab; 32],
                 }),
                 ..invite(false, Some("192.0.2.10:7117"))
+            },
+            Invite {
+                epoch: Some(InviteEpoch {
+                    number: 3,
+                    key: [0xcd; 32],
+                    revocations: 2,
+                }),
+                ..invite(true, None)
             },
         ] {
             let code = inv.to_code();

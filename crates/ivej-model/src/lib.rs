@@ -48,7 +48,7 @@ pub use ids::{
 };
 pub use input::{CollaborationInput, OrgPatch, OrgProfile, PostInput, PostPatch, SeriesInput};
 pub use interest::{Interest, InterestStatus, BROKERED_ORG};
-pub use invite::{Invite, InviteError, RelayRef};
+pub use invite::{Invite, InviteEpoch, InviteError, RelayRef};
 pub use lang::Lang;
 pub use meeting::{
     carried_over, ActionItem, AgendaItem, AgendaKind, Attendance, Decision, Meeting, MeetingSeries,

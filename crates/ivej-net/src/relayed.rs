@@ -183,6 +183,22 @@ async fn on_relay(
     blocking(node, |n| n.relay_connected())
         .await
         .map_err(fail)?;
+    // The epoch first: rekeys this device began go out, and one that came for it moves
+    // it on (the topics below are then the new epoch's).
+    put_rekeys(node, &client).await.map_err(fail)?;
+    let mut control = blocking(node, |n| n.control_topic()).await.map_err(fail)?;
+    let epoch = control.topic.epoch;
+    let control_id = control.topic.id;
+    let proof = control.topic.open_proof(client.handshake_hash());
+    patiently(|| client.open(control_id, proof))
+        .await
+        .map_err(fail)?;
+    if follow_control(node, &client, &mut control)
+        .await
+        .map_err(fail)?
+    {
+        return Ok(());
+    }
     let mut topics: HashMap<[u8; 32], Topic> = HashMap::new();
     open_new_topics(node, &client, &mut topics)
         .await
@@ -203,6 +219,11 @@ async fn on_relay(
             push = pushes.recv() => {
                 match push {
                     None => break Err(None),
+                    Some(Push::Notify { topic, .. }) if topic == control_id => {
+                        if follow_control(node, &client, &mut control).await.map_err(fail)? {
+                            break Ok(());
+                        }
+                    }
                     Some(Push::Notify { topic, .. }) => {
                         if topics.contains_key(&topic) {
                             exchange(node, &client, &mut topics, topic, snapshot_every).await.map_err(fail)?;
@@ -218,9 +239,10 @@ async fn on_relay(
                 let mut lagged = false;
                 match event {
                     Ok(NodeEvent::RelayChanged) => {
-                        // Another relay, or none: start again.
+                        // Another relay, or none, or a new epoch: start again.
                         let now = blocking(node, address_of).await.map_err(fail)?;
-                        if now.as_ref() != Some(address) {
+                        let now_epoch = blocking(node, |n| n.epoch()).await.map_err(fail)?;
+                        if now.as_ref() != Some(address) || now_epoch != epoch {
                             break Ok(());
                         }
                         continue;
@@ -254,6 +276,9 @@ async fn on_relay(
                     break Err(None);
                 }
                 blocking(node, |n| n.relay_connected()).await.map_err(fail)?;
+                if follow_control(node, &client, &mut control).await.map_err(fail)? {
+                    break Ok(());
+                }
                 open_new_topics(node, &client, &mut topics).await.map_err(fail)?;
                 for id in topics.keys().copied().collect::<Vec<_>>() {
                     exchange(node, &client, &mut topics, id, snapshot_every).await.map_err(fail)?;
@@ -291,6 +316,54 @@ async fn on_relay(
     };
     let _ = session_stop.send(true);
     result
+}
+
+/// Puts the rekeys this device began into the control topic of the epoch before each.
+async fn put_rekeys(node: &Arc<Node>, client: &RelayClient) -> Result<(), NetError> {
+    for (epoch, topic, bundle) in blocking(node, |n| n.rekeys_to_put()).await? {
+        let proof = topic.open_proof(client.handshake_hash());
+        patiently(|| client.open(topic.id, proof)).await?;
+        patiently(|| client.put(topic.id, bundle.clone())).await?;
+        blocking(node, move |n| n.rekey_put(epoch)).await?;
+    }
+    Ok(())
+}
+
+/// Reads the epoch's control topic after its cursor; returns whether a rekey moved this
+/// device to the next epoch.
+async fn follow_control(
+    node: &Arc<Node>,
+    client: &RelayClient,
+    control: &mut MailboxDoc,
+) -> Result<bool, NetError> {
+    let id = control.topic.id;
+    let epoch = control.topic.epoch;
+    loop {
+        let listing = patiently(|| client.list(id, control.cursor, LIST_BATCH)).await?;
+        control.last_seq = control.last_seq.max(listing.last_seq);
+        let count = listing.entries.len();
+        for entry in listing.entries {
+            let bundle = patiently(|| client.get(id, entry.seq)).await?;
+            let entered = match blocking(node, move |n| n.control_take(&bundle)).await {
+                Ok(entered) => entered,
+                // Not a rekey from the authority: it will never be one.
+                Err(NetError::Node(NodeError::Refused(_))) => false,
+                Err(e) => return Err(e),
+            };
+            if entered {
+                return Ok(true);
+            }
+            control.cursor = entry.seq;
+            let (cursor, last) = (control.cursor, control.last_seq);
+            blocking(node, move |n| {
+                n.mailbox_advance(epoch, ivej_node::CONTROL, cursor, last)
+            })
+            .await?;
+        }
+        if count < usize::from(LIST_BATCH) {
+            return Ok(false);
+        }
+    }
 }
 
 /// Joins a live session through the relay and runs it in its own task.
@@ -379,6 +452,7 @@ async fn take_new(
         return Ok(());
     };
     let doc_id = topic.doc.doc_id.clone();
+    let epoch = topic.doc.topic.epoch;
     let mut after = topic.doc.cursor;
     let mut cursor = topic.doc.cursor;
     let mut blocked = false;
@@ -389,7 +463,7 @@ async fn take_new(
             // What this device had not taken was pruned: the snapshot stands in for it.
             let bundle = patiently(|| client.get(id, snapshot.seq)).await?;
             let d = doc_id.clone();
-            match blocking(node, move |n| n.mailbox_take(&d, &bundle)).await {
+            match blocking(node, move |n| n.mailbox_take(epoch, &d, &bundle)).await {
                 Ok(_) | Err(NetError::Node(NodeError::Refused(_))) => {}
                 Err(e) => return Err(e),
             }
@@ -422,13 +496,14 @@ async fn take_new(
                     },
                 };
                 let d = doc_id.clone();
-                let settled = match blocking(node, move |n| n.mailbox_take(&d, &bundle)).await {
-                    Ok(settled) => settled,
-                    // Refused whole (a damaged bundle, an uncertified signer): it will never
-                    // be better, and nothing of it was taken.
-                    Err(NetError::Node(NodeError::Refused(_))) => true,
-                    Err(e) => return Err(e),
-                };
+                let settled =
+                    match blocking(node, move |n| n.mailbox_take(epoch, &d, &bundle)).await {
+                        Ok(settled) => settled,
+                        // Refused whole (a damaged bundle, an uncertified signer): it will never
+                        // be better, and nothing of it was taken.
+                        Err(NetError::Node(NodeError::Refused(_))) => true,
+                        Err(e) => return Err(e),
+                    };
                 blocked |= !settled;
             }
             if !blocked {
@@ -436,7 +511,7 @@ async fn take_new(
             }
         }
         let (d, last) = (doc_id.clone(), topic.doc.last_seq);
-        blocking(node, move |n| n.mailbox_advance(&d, cursor, last)).await?;
+        blocking(node, move |n| n.mailbox_advance(epoch, &d, cursor, last)).await?;
         topic.doc.cursor = cursor;
         if count < usize::from(LIST_BATCH) {
             return Ok(());
@@ -467,10 +542,10 @@ async fn put_pending(
         }
         topic.doc.last_seq = topic.doc.last_seq.max(seq);
     }
-    let (cursor, last) = (topic.doc.cursor, topic.doc.last_seq);
+    let (cursor, last, epoch) = (topic.doc.cursor, topic.doc.last_seq, topic.doc.topic.epoch);
     blocking(node, move |n| {
-        n.mailbox_put(&doc_id, &outgoing.heads)?;
-        n.mailbox_advance(&doc_id, cursor, last)
+        n.mailbox_put(epoch, &doc_id, &outgoing.heads)?;
+        n.mailbox_advance(epoch, &doc_id, cursor, last)
     })
     .await
 }

@@ -44,7 +44,7 @@ pub use export::Export;
 pub use ivej_model::input::{OrgPatch, OrgProfile, PostInput, PostPatch};
 pub use ivej_model::CollaborationInput;
 pub use ivej_trust::Identity as PeerIdentity;
-pub use mailbox::{MailboxDoc, MailboxStatus, Outgoing, SNAPSHOT_EVERY};
+pub use mailbox::{MailboxDoc, MailboxStatus, Outgoing, CONTROL, MAILBOX, SNAPSHOT_EVERY};
 pub use meetings::{MeetingInput, MinutesView};
 pub use results::ServiceInput;
 pub use state::COMPACT_AFTER_CHANGES;

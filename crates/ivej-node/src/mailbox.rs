@@ -32,6 +32,10 @@ const BUNDLE_BYTES: usize = 256 * 1024;
 /// Entries after which a device up to date puts a snapshot, so the relay can prune.
 pub const SNAPSHOT_EVERY: u64 = 256;
 const RELAY_SETTING: &str = "relay";
+/// The current epoch's number; `epoch.N` holds epoch N's key.
+const SETTING_EPOCH: &str = "epoch";
+/// The control topic of each epoch: where the next epoch's rekey is put.
+pub const CONTROL: &str = "control";
 /// Who a refused bundle is noted as coming from: the relay's mailbox.
 pub const MAILBOX: &str = "relay mailbox";
 const RELAY_LIVE_SETTING: &str = "relay.live_until";
@@ -64,10 +68,105 @@ pub struct MailboxStatus {
 }
 
 impl State {
-    /// The key of the street's current epoch. (Only the first epoch exists yet: it is
-    /// derived from the street secret every invite carries.)
+    /// The key of the street's current epoch: the first is derived from the street secret
+    /// every invite carries; each removal of a member begins another.
     pub(crate) fn epoch_key(&self) -> NodeResult<EpochKey> {
-        Ok(EpochKey::first(&self.street_secret()?))
+        let current = self
+            .store
+            .setting(SETTING_EPOCH)?
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(0);
+        self.epoch_key_of(current)
+    }
+
+    /// The key of epoch `epoch`, if this device holds it.
+    pub(crate) fn epoch_key_of(&self, epoch: u32) -> NodeResult<EpochKey> {
+        if epoch == 0 {
+            return Ok(EpochKey::first(&self.street_secret()?));
+        }
+        let key = self
+            .store
+            .setting(&format!("{SETTING_EPOCH}.{epoch}"))?
+            .and_then(|hex| ivej_model::hex::decode(&hex))
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .ok_or_else(|| NodeError::Internal(format!("the key of epoch {epoch} is missing")))?;
+        Ok(EpochKey::new(epoch, key))
+    }
+
+    /// How many revocations had been issued when `epoch` began.
+    pub(crate) fn epoch_revocations(&self, epoch: u32) -> NodeResult<u32> {
+        Ok(self
+            .store
+            .setting(&format!("{SETTING_EPOCH}.{epoch}.revocations"))?
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Whether this device knows of a revocation the current epoch did not follow: the
+    /// next epoch is coming, and until it does nothing goes into the mailbox, which the
+    /// removed device can still read.
+    fn awaiting_rekey(&mut self) -> NodeResult<bool> {
+        let epoch = self.epoch_key()?.epoch;
+        let known = self.trust_mut()?.membership.revocations().len();
+        Ok(known > self.epoch_revocations(epoch)? as usize)
+    }
+
+    /// Makes `key` the current epoch (only ever forward), begun after `revocations`
+    /// revocations, with `rekey` to pass on when this device began it.
+    pub(crate) fn enter_epoch(
+        &mut self,
+        key: &EpochKey,
+        revocations: u32,
+        rekey: Option<&[u8]>,
+    ) -> NodeResult<bool> {
+        if key.epoch <= self.epoch_key()?.epoch {
+            return Ok(false);
+        }
+        let hex = ivej_model::hex::encode(key.key());
+        self.store.write(|w| {
+            w.set_setting(&format!("{SETTING_EPOCH}.{}", key.epoch), &hex)?;
+            w.set_setting(
+                &format!("{SETTING_EPOCH}.{}.revocations", key.epoch),
+                &revocations.to_string(),
+            )?;
+            w.set_setting(SETTING_EPOCH, &key.epoch.to_string())?;
+            if let Some(rekey) = rekey {
+                w.put_rekey(key.epoch, rekey, false)?;
+            }
+            Ok(())
+        })?;
+        Ok(true)
+    }
+
+    /// Begins a new epoch after a removal (a device with the street authority's key): a
+    /// new random key, sealed to every device whose certificate still stands.
+    pub(crate) fn begin_epoch(&mut self) -> NodeResult<()> {
+        let street_id = self.street_id.clone().ok_or(NodeError::NoStreet)?;
+        let next = self.epoch_key()?.epoch + 1;
+        let key = EpochKey::new(next, rand::random());
+        let trust = self.trust_mut()?;
+        let Some(authority) = trust.authority.clone() else {
+            return Ok(());
+        };
+        let devices: Vec<[u8; 32]> = trust
+            .membership
+            .devices()
+            .into_iter()
+            .filter(|(_, revoked, _)| revoked.is_none())
+            .map(|(identity, _, _)| identity.noise_key)
+            .collect();
+        let revocations = trust.membership.revocations().len() as u32;
+        let rekey = ivej_trust::Rekey::new(
+            &authority,
+            &street_id,
+            &key,
+            revocations,
+            &devices,
+            clock::now_ms(),
+            rand::random(),
+        );
+        self.enter_epoch(&key, revocations, Some(&rekey.encode()))?;
+        Ok(())
     }
 
     /// What `doc_id` is, if it goes through the mailbox and this device holds it.
@@ -91,6 +190,16 @@ impl State {
             Target::Minutes(meeting) => !self.minutes_mut(meeting)?.in_confidence().unwrap_or(true),
             _ => false,
         })
+    }
+}
+
+/// Fails with [`NodeError::Superseded`] when the street moved on from `epoch` (a rekey
+/// came meanwhile): what was fetched or put for the old one says nothing of the new.
+fn require_epoch(st: &State, epoch: u32) -> NodeResult<()> {
+    if st.epoch_key()?.epoch == epoch {
+        Ok(())
+    } else {
+        Err(NodeError::Superseded)
     }
 }
 
@@ -211,7 +320,7 @@ impl Node {
         let Some(target) = st.mailbox_target(doc_id)? else {
             return Ok(None);
         };
-        if !st.shareable_with_all(&target)? {
+        if !st.shareable_with_all(&target)? || st.awaiting_rekey()? {
             return Ok(None);
         }
         let key = st.epoch_key()?;
@@ -270,8 +379,9 @@ impl Node {
 
     /// The bundles from [`Node::mailbox_outgoing`] are stored by the relay: the mailbox
     /// holds everything up to `heads`.
-    pub fn mailbox_put(&self, doc_id: &str, heads: &[[u8; 32]]) -> NodeResult<()> {
+    pub fn mailbox_put(&self, epoch: u32, doc_id: &str, heads: &[[u8; 32]]) -> NodeResult<()> {
         let mut st = self.lock()?;
+        require_epoch(&st, epoch)?;
         self.note_known(&mut st, doc_id, heads)
     }
 
@@ -293,7 +403,8 @@ impl Node {
     /// check a peer's message passes. Returns whether the entry is settled: each of its
     /// changes is stored (or refused); an entry whose changes wait for others is not. A
     /// bundle refused whole is an error ([`NodeError::Refused`]) and settles its entry.
-    pub fn mailbox_take(&self, doc_id: &str, sealed: &[u8]) -> NodeResult<bool> {
+    pub fn mailbox_take(&self, epoch: u32, doc_id: &str, sealed: &[u8]) -> NodeResult<bool> {
+        require_epoch(&*self.lock()?, epoch)?;
         let opened = self.open_bundle(doc_id, sealed);
         if let Err(NodeError::Refused(why)) = &opened {
             // Noted for the sync screen and `ivej refused`, as a refused peer's change is
@@ -353,9 +464,14 @@ impl Node {
 
     /// Entries of `doc_id`'s topic up to `cursor` are taken; the relay's newest is
     /// `last_seq`.
-    pub fn mailbox_advance(&self, doc_id: &str, cursor: u64, last_seq: u64) -> NodeResult<()> {
+    pub fn mailbox_advance(
+        &self,
+        epoch: u32,
+        doc_id: &str,
+        cursor: u64,
+        last_seq: u64,
+    ) -> NodeResult<()> {
         let mut st = self.lock()?;
-        let epoch = st.epoch_key()?.epoch;
         st.store
             .write(|w| w.set_mailbox_cursor(epoch, doc_id, cursor, last_seq))?;
         Ok(())
@@ -407,6 +523,92 @@ impl Node {
             pending_out: pending.pending_out,
             pending_in: pending.pending_in,
         })
+    }
+
+    /// The current epoch's number.
+    pub fn epoch(&self) -> NodeResult<u32> {
+        Ok(self.lock()?.epoch_key()?.epoch)
+    }
+
+    /// The current epoch's control topic (where the next epoch's rekey will be put), and
+    /// how far this device has read it.
+    pub fn control_topic(&self) -> NodeResult<MailboxDoc> {
+        let st = self.lock()?;
+        let key = st.epoch_key()?;
+        let row = st.store.mailbox_row(key.epoch, CONTROL)?;
+        Ok(MailboxDoc {
+            doc_id: CONTROL.into(),
+            topic: key.topic(CONTROL),
+            cursor: row.cursor,
+            last_seq: row.last_seq,
+        })
+    }
+
+    /// Rekeys this device began that the relay does not hold yet, each sealed for the
+    /// control topic of the epoch before it: (that epoch, its control topic, the bundle).
+    pub fn rekeys_to_put(&self) -> NodeResult<Vec<(u32, Topic, Vec<u8>)>> {
+        let st = self.lock()?;
+        let mut out = Vec::new();
+        for (epoch, bytes) in st.store.unsent_rekeys()? {
+            let Some(previous) = epoch.checked_sub(1) else {
+                continue;
+            };
+            let topic = st.epoch_key_of(previous)?.topic(CONTROL);
+            let sealed = topic
+                .seal(
+                    BundleKind::Changes,
+                    &st.keys.sign,
+                    clock::now_ms(),
+                    &bytes,
+                    rand::random(),
+                )
+                .map_err(|e| NodeError::Internal(e.to_string()))?;
+            out.push((epoch, topic, sealed));
+        }
+        Ok(out)
+    }
+
+    /// The relay holds the rekey that began `epoch`.
+    pub fn rekey_put(&self, epoch: u32) -> NodeResult<()> {
+        let mut st = self.lock()?;
+        st.store.write(|w| w.put_rekey(epoch, &[], true))?;
+        Ok(())
+    }
+
+    /// Takes a bundle from the current epoch's control topic: a rekey signed by the street
+    /// authority, put by a device whose certificate stands. Returns whether this device
+    /// entered the next epoch (a removed device finds no grant for itself and stays). A
+    /// bundle that is not that is refused.
+    pub fn control_take(&self, sealed: &[u8]) -> NodeResult<bool> {
+        let mut st = self.lock()?;
+        let current = st.epoch_key()?;
+        let opened = current
+            .topic(CONTROL)
+            .open(sealed)
+            .map_err(|e| refused("a control bundle", e))?;
+        let street_id = st.street_id.clone().ok_or(NodeError::NoStreet)?;
+        let noise_private = st.keys.noise_private;
+        let trust = st.trust_mut()?;
+        trust
+            .membership
+            .identity(&opened.signer)
+            .map_err(|e| refused("a control bundle from a key no certificate stands for", e))?;
+        let rekey = ivej_trust::Rekey::decode(&opened.body).map_err(|e| refused("a rekey", e))?;
+        rekey
+            .verify(&street_id, &trust.membership.authority())
+            .map_err(|e| refused("a rekey", e))?;
+        if rekey.epoch != current.epoch + 1 {
+            return Ok(false);
+        }
+        let Some(key) = rekey.open(&noise_private) else {
+            return Ok(false);
+        };
+        let entered = st.enter_epoch(&key, rekey.revocations, None)?;
+        drop(st);
+        if entered {
+            self.emit(NodeEvent::RelayChanged);
+        }
+        Ok(entered)
     }
 
     /// This process holds a connection to the relay (renewed while it lasts; another

@@ -774,8 +774,18 @@ impl Node {
         let authority_key = st.trust_mut()?.membership.authority();
         drop(st);
         self.emit(NodeEvent::MembershipChanged);
-        // The street's relay, as this device uses it.
+        // The street's relay, as this device uses it, and the mailbox's current epoch.
         let relay = self.relay()?;
+        let epoch = {
+            let st = self.lock()?;
+            let key = st.epoch_key()?;
+            let revocations = st.epoch_revocations(key.epoch)?;
+            (key.epoch > 0).then(|| ivej_model::InviteEpoch {
+                number: key.epoch,
+                key: *key.key(),
+                revocations,
+            })
+        };
         Ok(Invite {
             street_id,
             secret,
@@ -786,6 +796,7 @@ impl Node {
             authority_seed,
             address: request.address,
             relay,
+            epoch,
         })
     }
 
@@ -883,6 +894,13 @@ impl Node {
         if let Some(relay) = &invite.relay {
             self.set_relay(Some(relay))?;
         }
+        if let Some(epoch) = &invite.epoch {
+            self.lock()?.enter_epoch(
+                &ivej_trust::mailbox::EpochKey::new(epoch.number, epoch.key),
+                epoch.revocations,
+                None,
+            )?;
+        }
         if let Some(address) = &invite.address {
             self.add_peer_address(address)?;
         }
@@ -978,8 +996,12 @@ impl Node {
             .add_revocation(rev.clone())
             .map_err(|e| NodeError::Internal(e.to_string()))?;
         st.store_membership(&[], &[rev])?;
+        // A new epoch, its key sealed to the devices that stay: what is put in the relay's
+        // mailbox from now on, the removed device cannot read.
+        st.begin_epoch()?;
         drop(st);
         self.emit(NodeEvent::MembershipChanged);
+        self.emit(NodeEvent::RelayChanged);
         Ok(())
     }
 

@@ -237,7 +237,9 @@ impl Store for PostgresStore {
             tx.commit().await.map_err(backend)?;
             return Ok(seq as u64);
         }
-        Err(StoreError::Backend("the same bundle kept arriving at once".into()))
+        Err(StoreError::Backend(
+            "the same bundle kept arriving at once".into(),
+        ))
     }
 
     async fn list(&self, topic: [u8; 32], after: u64, max: u16) -> Result<Listing, StoreError> {

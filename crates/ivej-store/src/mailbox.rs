@@ -42,7 +42,27 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Rekeys this device began that the relay does not hold yet, oldest first.
+    pub fn unsent_rekeys(&self) -> Result<Vec<(u32, Vec<u8>)>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT epoch, bytes FROM rekeys WHERE put = 0 ORDER BY epoch")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
 impl Writer<'_> {
+    pub fn put_rekey(&mut self, epoch: u32, bytes: &[u8], put: bool) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO rekeys (epoch, bytes, put) VALUES (?1, ?2, ?3)
+             ON CONFLICT (epoch) DO UPDATE SET put = MAX(put, ?3)",
+            params![epoch, bytes, put],
+        )?;
+        Ok(())
+    }
+
     /// Entries up to `cursor` are taken; the relay's newest is `last_seq`. The cursor
     /// never moves back.
     pub fn set_mailbox_cursor(

@@ -136,6 +136,13 @@ const STEPS: &[&str] = &[
         last_seq INTEGER NOT NULL DEFAULT 0,
         known BLOB NOT NULL DEFAULT x'',
         PRIMARY KEY (epoch, doc_id)
+     );
+     -- Each new epoch this device began (a rekey, put in the previous epoch's control
+     -- topic), or took.
+     CREATE TABLE rekeys (
+        epoch INTEGER PRIMARY KEY,
+        bytes BLOB NOT NULL,
+        put INTEGER NOT NULL DEFAULT 0
      );",
 ];
 

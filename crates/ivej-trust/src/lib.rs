@@ -20,12 +20,14 @@ mod envelope;
 mod keys;
 pub mod mailbox;
 mod membership;
+mod rekey;
 mod revocation;
 
 pub use cert::{CertKind, Certificate, CertificateFields, Role};
 pub use envelope::{ChangeSignature, SignedSync};
 pub use keys::{brokered_id, derived_device_id, derived_org_id, noise_public_key, SigningSecret};
 pub use membership::{Identity, Membership, MAX_CHAIN};
+pub use rekey::{Grant, Rekey, MAX_GRANTS};
 pub use revocation::{Revocation, RevocationTarget};
 
 /// Why something from a peer (or a stored file) is not trusted.

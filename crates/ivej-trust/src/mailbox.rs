@@ -44,7 +44,7 @@ const DOMAIN_OPEN: &[u8] = b"industrivej relay open v1\0";
 const DOMAIN_BUNDLE: &[u8] = b"industrivej bundle v1\0";
 
 /// A keyed hash, for deriving one key from another.
-fn derive(key: &[u8; 32], domain: &[u8], data: &[u8]) -> [u8; 32] {
+pub(crate) fn derive(key: &[u8; 32], domain: &[u8], data: &[u8]) -> [u8; 32] {
     // A 32-byte key is always a valid BLAKE2s key.
     let mut mac = match <Blake2sMac256 as KeyInit>::new_from_slice(key) {
         Ok(mac) => mac,

@@ -186,7 +186,26 @@ fn interest_arrives_live_from_a_peer_is_answered_and_a_draft_survives_a_restart(
         s.exists(".peer-row")
     });
     s.wait_text(".peer-row", "Tuse Træ");
+    s.wait_text(".peer-row .via", &message("en", "sync-via-lan"));
     s.screenshot("sync");
+
+    // The relay: none yet. A mistyped one is named field by field and what was typed
+    // stays; a good one is used, and the mailbox is said to be pending until it is not.
+    s.wait_text("#relay-none", &message("en", "sync-relay-none"));
+    s.type_into("#relay-address", "relay.example");
+    s.type_into("#relay-key", "abc");
+    s.click("#use-relay");
+    s.wait_until("both relay fields to be named", |s| {
+        s.exists(".field-error[data-field=relay_address]")
+            && s.exists(".field-error[data-field=relay_key]")
+    });
+    assert_eq!(s.value("#relay-address"), "relay.example");
+    s.replace("#relay-address", "127.0.0.1:9");
+    s.replace("#relay-key", &"ab".repeat(32));
+    s.click("#use-relay");
+    s.wait_until("the relay to be shown", |s| s.exists("#relay-state"));
+    assert!(s.text("#relay-state").contains("127.0.0.1:9"));
+    s.screenshot("sync-relay");
 
     // Tuse shows interest; the author sees it arrive without reloading, and answers.
     s.click("#nav-board");

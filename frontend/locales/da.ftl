@@ -381,3 +381,18 @@ sync-refused-from = Sendt af
 sync-refused-why = Hvorfor
 sync-refused-when = Hvornår
 damaged-chunks = { $n } beskadigede stykker data blev lagt til side, da enheden åbnede gaden; næste synkronisering henter det, de indeholdt.
+
+# The relay on the sync screen.
+sync-relay = Relæ
+sync-relay-explained = Relæet sender krypterede data videre mellem virksomheder på forskellige netværk. Det kan ikke læse noget af dem.
+sync-relay-none = Intet relæ: denne enhed synkroniserer kun med enheder på samme netværk.
+sync-relay-connected = Forbundet til relæet på { $address }.
+sync-relay-not-connected = Endnu ikke forbundet til relæet på { $address }; prøver igen.
+sync-mailbox-clear = Postkasse: intet venter i nogen retning.
+sync-mailbox-pending = Postkasse: { $out } dokumenter mangler at blive sendt, { $in } pakker mangler at blive modtaget.
+sync-relay-other = Brug et andet relæ
+sync-relay-address = Adresse (vært:port)
+sync-relay-key = Nøgle (64 tegn)
+sync-relay-use = Brug dette relæ
+sync-via-lan = på netværket
+sync-via-relay = via relæet

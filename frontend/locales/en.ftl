@@ -375,3 +375,18 @@ sync-refused-from = Sent by
 sync-refused-why = Why
 sync-refused-when = When
 damaged-chunks = { $n } damaged pieces of data were set aside when this device opened its street; the next sync brings back what they held.
+
+# The relay on the sync screen.
+sync-relay = Relay
+sync-relay-explained = The relay passes on encrypted data between companies on different networks. It can read none of it.
+sync-relay-none = No relay: this device syncs only with devices on the same network.
+sync-relay-connected = Connected to the relay at { $address }.
+sync-relay-not-connected = Not connected to the relay at { $address } yet; trying.
+sync-mailbox-clear = Mailbox: nothing waiting in either direction.
+sync-mailbox-pending = Mailbox: { $out } documents still to send, { $in } bundles still to receive.
+sync-relay-other = Use another relay
+sync-relay-address = Address (host:port)
+sync-relay-key = Key (64 characters)
+sync-relay-use = Use this relay
+sync-via-lan = on the LAN
+sync-via-relay = through the relay

@@ -384,3 +384,18 @@ sync-refused-from = Lähettäjä
 sync-refused-why = Miksi
 sync-refused-when = Milloin
 damaged-chunks = { $n } vioittunutta tieto-osaa siirrettiin sivuun, kun laite avasi kadun; seuraava synkronointi tuo niiden sisällön takaisin.
+
+# The relay on the sync screen.
+sync-relay = Välityspalvelin
+sync-relay-explained = Välityspalvelin välittää salattua tietoa eri verkoissa olevien yritysten välillä. Se ei voi lukea siitä mitään.
+sync-relay-none = Ei välityspalvelinta: tämä laite synkronoi vain saman verkon laitteiden kanssa.
+sync-relay-connected = Yhteys välityspalvelimeen { $address } on auki.
+sync-relay-not-connected = Ei vielä yhteyttä välityspalvelimeen { $address }; yritetään uudelleen.
+sync-mailbox-clear = Postilaatikko: mitään ei odota kumpaankaan suuntaan.
+sync-mailbox-pending = Postilaatikko: { $out } asiakirjaa lähettämättä, { $in } pakettia vastaanottamatta.
+sync-relay-other = Käytä toista välityspalvelinta
+sync-relay-address = Osoite (palvelin:portti)
+sync-relay-key = Avain (64 merkkiä)
+sync-relay-use = Käytä tätä välityspalvelinta
+sync-via-lan = lähiverkossa
+sync-via-relay = välityspalvelimen kautta

@@ -384,3 +384,18 @@ sync-refused-from = Skickad av
 sync-refused-why = Varför
 sync-refused-when = När
 damaged-chunks = { $n } skadade datadelar lades åt sidan när enheten öppnade gatan; nästa synkronisering hämtar tillbaka det de innehöll.
+
+# The relay on the sync screen.
+sync-relay = Relä
+sync-relay-explained = Reläet skickar krypterad data vidare mellan företag på olika nätverk. Det kan inte läsa något av den.
+sync-relay-none = Inget relä: den här enheten synkar bara med enheter på samma nätverk.
+sync-relay-connected = Ansluten till reläet på { $address }.
+sync-relay-not-connected = Inte ansluten till reläet på { $address } än; försöker igen.
+sync-mailbox-clear = Brevlåda: inget väntar åt något håll.
+sync-mailbox-pending = Brevlåda: { $out } dokument kvar att skicka, { $in } paket kvar att ta emot.
+sync-relay-other = Använd ett annat relä
+sync-relay-address = Adress (värd:port)
+sync-relay-key = Nyckel (64 tecken)
+sync-relay-use = Använd det här reläet
+sync-via-lan = på nätverket
+sync-via-relay = via reläet

@@ -69,6 +69,7 @@ pub fn run() {
             commands::sync::sync_now,
             commands::sync::set_lan_discovery,
             commands::sync::add_peer,
+            commands::sync::set_relay,
             commands::sync::refusals,
             commands::settings::ui_settings,
             commands::settings::set_language,

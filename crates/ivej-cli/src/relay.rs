@@ -105,13 +105,7 @@ pub fn device(node: &Node, cmd: RelayCommand, json: bool) -> Result<()> {
     match cmd {
         RelayCommand::Serve { .. } => bail!("`ivej relay serve` runs without a street"),
         RelayCommand::Set { address, key } => {
-            let Some(relay) = ivej_model::RelayRef::parse(&address, &key) else {
-                bail!(
-                    "give the relay as host:port and its key of 64 hexadecimal digits, \
-                     as `ivej relay serve` printed them"
-                );
-            };
-            node.set_relay(Some(&relay))?;
+            let relay = node.use_relay(&address, &key)?;
             if !json {
                 println!("This device uses the relay at {}.", relay.address);
             }

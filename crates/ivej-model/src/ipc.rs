@@ -83,6 +83,8 @@ pub struct SyncStatus {
     pub listening_on: Option<String>,
     /// Peers dialled by address.
     pub peer_addresses: Vec<String>,
+    /// The relay and its mailbox.
+    pub relay: RelayStatus,
 }
 
 /// The relay this device uses and where its mailbox stands: the sync screen and

@@ -263,6 +263,37 @@ impl Node {
             .and_then(|(address, key)| RelayRef::parse(address, key)))
     }
 
+    /// Uses the relay at `address` (`host:port`) with `key` (64 hexadecimal digits, as
+    /// `ivej relay serve` prints it); each malformed field is named.
+    pub fn use_relay(&self, address: &str, key: &str) -> NodeResult<RelayRef> {
+        use ivej_model::{FieldError, Problem, ValidationErrors};
+        let mut errors = Vec::new();
+        if RelayRef::parse(address, &"00".repeat(32)).is_none() {
+            errors.push(FieldError {
+                field: "relay_address".into(),
+                problem: Problem::NotAllowed {
+                    value: address.trim().to_string(),
+                    allowed: "host:port".into(),
+                },
+            });
+        }
+        if RelayRef::parse("relay:1", key).is_none() {
+            errors.push(FieldError {
+                field: "relay_key".into(),
+                problem: Problem::NotAllowed {
+                    value: key.trim().chars().take(16).collect(),
+                    allowed: "64 hexadecimal digits".into(),
+                },
+            });
+        }
+        let relay = match RelayRef::parse(address, key) {
+            Some(relay) if errors.is_empty() => relay,
+            _ => return Err(ValidationErrors(errors).into()),
+        };
+        self.set_relay(Some(&relay))?;
+        Ok(relay)
+    }
+
     /// Sets (or, with `None`, clears) the relay this device uses. The facilitator's
     /// later invites carry it.
     pub fn set_relay(&self, relay: Option<&RelayRef>) -> NodeResult<()> {

@@ -45,6 +45,9 @@ pub fn SyncStatusView(props: &SyncStatusProps) -> Html {
     let refusals = use_query::<_, Vec<RefusalView>, _>("refusals", NoArgs {}, state.revision);
     let address = use_state(String::new);
     let error = use_state(|| None::<ApiError>);
+    let relay_address = use_state(String::new);
+    let relay_key = use_state(String::new);
+    let relay_error = use_state(|| None::<ApiError>);
     let asked = use_state(|| false);
 
     let sync_now = {
@@ -94,6 +97,44 @@ pub fn SyncStatusView(props: &SyncStatusProps) -> Html {
             });
         })
     };
+    let on_relay_address = {
+        let relay_address = relay_address.clone();
+        Callback::from(move |e: InputEvent| relay_address.set(value_of(&e)))
+    };
+    let on_relay_key = {
+        let relay_key = relay_key.clone();
+        Callback::from(move |e: InputEvent| relay_key.set(value_of(&e)))
+    };
+    let use_relay = {
+        let (relay_address, relay_key, relay_error, tick) = (
+            relay_address.clone(),
+            relay_key.clone(),
+            relay_error.clone(),
+            tick.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (relay_address, relay_key, relay_error, tick) = (
+                relay_address.clone(),
+                relay_key.clone(),
+                relay_error.clone(),
+                tick.clone(),
+            );
+            wasm_bindgen_futures::spawn_local(async move {
+                let args = serde_json::json!({ "address": *relay_address, "key": *relay_key });
+                match ipc::call::<_, ()>("set_relay", &args).await {
+                    // What was typed stays on an error, to be corrected.
+                    Ok(()) => {
+                        relay_address.set(String::new());
+                        relay_key.set(String::new());
+                        relay_error.set(None);
+                        tick.set(tick.wrapping_add(1));
+                    }
+                    Err(e) => relay_error.set(Some(e)),
+                }
+            });
+        })
+    };
     let s = match &*status {
         Loaded::Pending => return html! { <p class="muted">{ tr(lang, "loading") }</p> },
         Loaded::Failed(e) => return html! { <p class="error">{ error_text(lang, e) }</p> },
@@ -136,7 +177,11 @@ pub fn SyncStatusView(props: &SyncStatusProps) -> Html {
                             <tr class="peer-row">
                                 <td><strong>{ p.org_name.clone().unwrap_or_else(|| tr(lang, "sync-unknown-org")) }</strong>
                                     <div class="muted mono">{ st.device_id.chars().take(12).collect::<String>() }</div></td>
-                                <td class={if st.synced() { "ok" } else { "" }}>{ state_text }</td>
+                                <td class={if st.synced() { "ok" } else { "" }}>{ state_text }
+                                    <div class="muted via">{ tr(lang, match st.via {
+                                        ivej_model::Via::Lan => "sync-via-lan",
+                                        ivej_model::Via::Relay => "sync-via-relay",
+                                    }) }</div></td>
                                 <td>{ st.last_seen.map(|t| format::ago(lang, t, now)).unwrap_or_else(|| "–".into()) }</td>
                                 <td>{ st.last_synced.map(|t| format::ago(lang, t, now)).unwrap_or_else(|| "–".into()) }</td>
                             </tr>
@@ -145,6 +190,45 @@ pub fn SyncStatusView(props: &SyncStatusProps) -> Html {
                     </tbody>
                 </table>
             }
+            <h2>{ tr(lang, "sync-relay") }</h2>
+            <div id="relay" class="relay">
+                <p class="muted">{ tr(lang, "sync-relay-explained") }</p>
+                { match &s.relay.relay {
+                    None => html! { <p id="relay-none">{ tr(lang, "sync-relay-none") }</p> },
+                    Some(r) => {
+                        let address = ("address", fluent_bundle::FluentValue::from(r.address.clone()));
+                        html! {
+                            <>
+                            <p id="relay-state" class={ if s.relay.connected { "ok" } else { "" } }>{
+                                crate::i18n::tr_args(lang, if s.relay.connected { "sync-relay-connected" } else { "sync-relay-not-connected" }, &[address])
+                            }</p>
+                            <p id="relay-mailbox">{
+                                if s.relay.pending_out == 0 && s.relay.pending_in == 0 {
+                                    tr(lang, "sync-mailbox-clear")
+                                } else {
+                                    crate::i18n::tr_args(lang, "sync-mailbox-pending", &[
+                                        ("out", fluent_bundle::FluentValue::from(s.relay.pending_out as f64)),
+                                        ("in", fluent_bundle::FluentValue::from(s.relay.pending_in as f64)),
+                                    ])
+                                }
+                            }</p>
+                            </>
+                        }
+                    }
+                } }
+                <h3>{ tr(lang, "sync-relay-other") }</h3>
+                <form class="relay-form" onsubmit={use_relay}>
+                    <label>{ tr(lang, "sync-relay-address") }
+                        <input id="relay-address" value={(*relay_address).clone()} oninput={on_relay_address} placeholder="relay.example.dk:7118" />
+                    </label>
+                    { error_for(lang, relay_error.as_ref(), "relay_address") }
+                    <label>{ tr(lang, "sync-relay-key") }
+                        <input id="relay-key" class="mono" value={(*relay_key).clone()} oninput={on_relay_key} />
+                    </label>
+                    { error_for(lang, relay_error.as_ref(), "relay_key") }
+                    <button id="use-relay" type="submit">{ tr(lang, "sync-relay-use") }</button>
+                </form>
+            </div>
             <h2>{ tr(lang, "sync-refused") }</h2>
             { match &*refusals {
                 Loaded::Ready(list) if list.is_empty() => html! { <p class="muted" id="no-refused">{ tr(lang, "sync-no-refused") }</p> },

@@ -1,4 +1,5 @@
-//! The sync status screen: peers, "sync now", LAN discovery on and off, peers by address.
+//! The sync status screen: peers, "sync now", LAN discovery on and off, peers by address,
+//! the relay.
 
 use ivej_model::ipc::{RefusalView, SyncStatus};
 use ivej_model::ApiError;
@@ -16,7 +17,18 @@ pub fn sync_status(shell: State<'_, Shell>) -> Result<SyncStatus, ApiError> {
         lan_allowed: node.options().lan_discovery,
         listening_on: shell.listening_on(),
         peer_addresses: api(node.peer_addresses())?,
+        relay: api(node.relay_status())?,
     })
+}
+
+/// Uses another relay (a street's own), or none with an empty address.
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn set_relay(shell: State<'_, Shell>, address: String, key: String) -> Result<(), ApiError> {
+    let node = shell.node()?;
+    if address.trim().is_empty() && key.trim().is_empty() {
+        return api(node.set_relay(None));
+    }
+    api(node.use_relay(&address, &key)).map(drop)
 }
 
 #[tauri::command(async, rename_all = "snake_case")]

@@ -1,7 +1,8 @@
 //! Every decoder of outside input as a fuzz target: bytes from a peer (frames, wire
 //! messages, automerge sync messages into each kind of document, sync states), from a file
-//! (stored chunks, a picture of an invite's QR code) or typed by a user (invite codes,
-//! dates, search text, hex), and the pure functions that then run over records a peer
+//! (stored chunks, a picture of an invite's QR code), from the relay (its messages, sealed
+//! bundles, rekeys) or typed by a user (invite codes, dates, search text, hex), and the
+//! pure functions that then run over records a peer
 //! wrote (calendar, report, validation, rotation, carry-over, text rebase).
 //!
 //! Each target takes arbitrary bytes and must return: a panic, or an allocation by a
@@ -94,6 +95,21 @@ pub const TARGETS: &[Target] = &[
         name: "envelope",
         run: envelope,
         seeds: envelope_seeds,
+    },
+    Target {
+        name: "relay",
+        run: relay,
+        seeds: relay_seeds,
+    },
+    Target {
+        name: "bundles",
+        run: bundles,
+        seeds: bundle_seeds,
+    },
+    Target {
+        name: "rekeys",
+        run: rekeys,
+        seeds: rekey_seeds,
     },
 ];
 
@@ -569,6 +585,127 @@ fn qr_seeds() -> Vec<Vec<u8>> {
         0x41, 0x54, 0x78, 0x9c, 0x63, 0x60, 0, 0, 0, 2, 0, 1, 0x73, 0x75, 0x01, 0x18, 0, 0, 0, 0,
         0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
     ]]
+}
+
+// ---- the relay: its messages, sealed bundles, rekeys ----
+
+/// What a relay reads from a client and a client from a relay, and a bundle's header (all
+/// a relay reads of a bundle). What decodes must encode back to the same bytes.
+fn relay(data: &[u8]) {
+    use ivej_relay::proto::{Reply, Request};
+    if let Ok(request) = Request::decode(data) {
+        assert_eq!(request.encode(), data, "a request encodes back");
+    }
+    if let Ok(reply) = Reply::decode(data) {
+        let again = Reply::decode(&reply.encode());
+        assert_eq!(again.as_ref().ok(), Some(&reply), "a reply reads back");
+    }
+    let _ = ivej_trust::mailbox::BundleHeader::decode(data);
+}
+
+fn relay_seeds() -> Vec<Vec<u8>> {
+    use ivej_relay::proto::{Entry, ErrorCode, Reply, Request};
+    let entry = Entry {
+        seq: 3,
+        len: 1024,
+        snapshot: true,
+        covers: 2,
+    };
+    vec![
+        Request::Open {
+            topic: [1; 32],
+            proof: [2; 64],
+        }
+        .encode(),
+        Request::List {
+            topic: [1; 32],
+            after: 7,
+            max: 256,
+        }
+        .encode(),
+        Request::PutSnapshot {
+            topic: [1; 32],
+            covers: 2,
+            bundle: vec![9; 64],
+        }
+        .encode(),
+        Reply::Listed {
+            topic: [1; 32],
+            snapshot: Some(entry),
+            entries: vec![entry, entry],
+            last_seq: 4,
+        }
+        .encode(),
+        Reply::Error {
+            code: ErrorCode::RateLimited,
+            retry_after_ms: 50,
+            text: "too fast".into(),
+        }
+        .encode(),
+    ]
+}
+
+fn fuzz_topic() -> ivej_trust::mailbox::Topic {
+    ivej_trust::mailbox::EpochKey::new(0, [7; 32]).topic("street:s")
+}
+
+/// A bundle's plaintext as a member could seal it: past the AEAD (sealed here with the
+/// topic's key), the reader of signer, time, body, signature and padding.
+fn bundles(data: &[u8]) {
+    let topic = fuzz_topic();
+    let sealed = topic.seal_plaintext(ivej_trust::mailbox::BundleKind::Changes, data, [0; 24]);
+    if let Ok(opened) = topic.open(&sealed) {
+        let _ = ivej_trust::SignedSync::decode(&opened.body);
+    }
+    // And the bytes as a sealed bundle themselves (a relay's or a stranger's).
+    let _ = topic.open(data);
+}
+
+fn bundle_seeds() -> Vec<Vec<u8>> {
+    // A plaintext laid out as `seal` lays it out (with a signature that does not hold),
+    // and a whole sealed bundle.
+    let device = ivej_trust::SigningSecret::from_seed([1; 32]);
+    let body = ivej_trust::SignedSync {
+        payload: vec![0x42, 0, 0, 0, 0],
+        signatures: vec![],
+        certificates: vec![],
+    }
+    .encode();
+    let mut plain = device.public().to_vec();
+    plain.extend(5i64.to_be_bytes());
+    plain.extend((body.len() as u32).to_be_bytes());
+    plain.extend(&body);
+    plain.extend([0u8; 64]);
+    plain.resize(1024, 0);
+    let sealed = fuzz_topic()
+        .seal(
+            ivej_trust::mailbox::BundleKind::Changes,
+            &device,
+            5,
+            &body,
+            [3; 24],
+        )
+        .unwrap_or_default();
+    vec![plain, sealed]
+}
+
+/// A rekey as the control topic carries it: decoded, checked, and opened with a device key.
+fn rekeys(data: &[u8]) {
+    if let Ok(rekey) = ivej_trust::Rekey::decode(data) {
+        assert_eq!(rekey.encode(), data, "a rekey encodes back");
+        let _ = rekey.verify(&rekey.street_id, &rekey.issuer);
+        let _ = rekey.open(&[2; 32]);
+    }
+}
+
+fn rekey_seeds() -> Vec<Vec<u8>> {
+    let authority = ivej_trust::SigningSecret::from_seed([1; 32]);
+    let key = ivej_trust::mailbox::EpochKey::new(1, [9; 32]);
+    let devices = [
+        ivej_trust::noise_public_key(&[2; 32]),
+        ivej_trust::noise_public_key(&[3; 32]),
+    ];
+    vec![ivej_trust::Rekey::new(&authority, "s", &key, 1, &devices, 5, [4; 32]).encode()]
 }
 
 #[cfg(test)]

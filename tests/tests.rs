@@ -12,6 +12,7 @@ mod lan;
 mod merge;
 mod postgres;
 mod relay;
+mod relay_hosts;
 mod support;
 mod sync;
 mod webdriver;

@@ -389,7 +389,13 @@ sync-relay-none = Intet relæ: denne enhed synkroniserer kun med enheder på sam
 sync-relay-connected = Forbundet til relæet på { $address }.
 sync-relay-not-connected = Endnu ikke forbundet til relæet på { $address }; prøver igen.
 sync-mailbox-clear = Postkasse: intet venter i nogen retning.
-sync-mailbox-pending = Postkasse: { $out } dokumenter mangler at blive sendt, { $in } pakker mangler at blive modtaget.
+sync-mailbox-pending = Postkasse: { $out ->
+        [one] ét dokument mangler
+       *[other] { $out } dokumenter mangler
+    } at blive sendt, { $in ->
+        [one] én pakke mangler
+       *[other] { $in } pakker mangler
+    } at blive modtaget.
 sync-relay-other = Brug et andet relæ
 sync-relay-address = Adresse (vært:port)
 sync-relay-key = Nøgle (64 tegn)

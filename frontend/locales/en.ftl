@@ -383,7 +383,13 @@ sync-relay-none = No relay: this device syncs only with devices on the same netw
 sync-relay-connected = Connected to the relay at { $address }.
 sync-relay-not-connected = Not connected to the relay at { $address } yet; trying.
 sync-mailbox-clear = Mailbox: nothing waiting in either direction.
-sync-mailbox-pending = Mailbox: { $out } documents still to send, { $in } bundles still to receive.
+sync-mailbox-pending = Mailbox: { $out ->
+        [one] one document
+       *[other] { $out } documents
+    } still to send, { $in ->
+        [one] one bundle
+       *[other] { $in } bundles
+    } still to receive.
 sync-relay-other = Use another relay
 sync-relay-address = Address (host:port)
 sync-relay-key = Key (64 characters)

@@ -392,7 +392,13 @@ sync-relay-none = Ei välityspalvelinta: tämä laite synkronoi vain saman verko
 sync-relay-connected = Yhteys välityspalvelimeen { $address } on auki.
 sync-relay-not-connected = Ei vielä yhteyttä välityspalvelimeen { $address }; yritetään uudelleen.
 sync-mailbox-clear = Postilaatikko: mitään ei odota kumpaankaan suuntaan.
-sync-mailbox-pending = Postilaatikko: { $out } asiakirjaa lähettämättä, { $in } pakettia vastaanottamatta.
+sync-mailbox-pending = Postilaatikko: { $out ->
+        [one] yksi asiakirja
+       *[other] { $out } asiakirjaa
+    } lähettämättä, { $in ->
+        [one] yksi paketti
+       *[other] { $in } pakettia
+    } vastaanottamatta.
 sync-relay-other = Käytä toista välityspalvelinta
 sync-relay-address = Osoite (palvelin:portti)
 sync-relay-key = Avain (64 merkkiä)

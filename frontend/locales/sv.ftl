@@ -392,7 +392,13 @@ sync-relay-none = Inget relä: den här enheten synkar bara med enheter på samm
 sync-relay-connected = Ansluten till reläet på { $address }.
 sync-relay-not-connected = Inte ansluten till reläet på { $address } än; försöker igen.
 sync-mailbox-clear = Brevlåda: inget väntar åt något håll.
-sync-mailbox-pending = Brevlåda: { $out } dokument kvar att skicka, { $in } paket kvar att ta emot.
+sync-mailbox-pending = Brevlåda: { $out ->
+        [one] ett dokument
+       *[other] { $out } dokument
+    } kvar att skicka, { $in ->
+        [one] ett paket
+       *[other] { $in } paket
+    } kvar att ta emot.
 sync-relay-other = Använd ett annat relä
 sync-relay-address = Adress (värd:port)
 sync-relay-key = Nyckel (64 tecken)

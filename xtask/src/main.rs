@@ -579,6 +579,10 @@ fn bench() -> Result<()> {
     c.args(["bench", "--package", "ivej-net", "--bench", "flood"])
         .args(["--features", "bench-without-trust"]);
     run(c)?;
+    // The relay beside the LAN (it starts its own PostgreSQL: Debian's, from setup).
+    let mut c = cargo();
+    c.args(["bench", "--package", "ivej-tests", "--bench", "relay"]);
+    run(c)?;
     setup()?;
     build_frontend_as(true)?;
     step("launch to board and peak memory of the desktop app (release build)");

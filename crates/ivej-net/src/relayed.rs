@@ -72,13 +72,22 @@ fn address_of(node: &Node) -> Result<Option<RelayAddress>, NodeError> {
     }))
 }
 
+/// How a node uses its relay.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RelayOptions {
+    /// Entries in a topic after which a device up to date puts a snapshot.
+    pub snapshot_every: u64,
+    /// Whether to listen for and make live sessions through the relay.
+    pub live: bool,
+}
+
 /// Keeps this node on its relay until `stop`: connects when a relay is set, again after
 /// the connection fails (backing off, or when the relay said when), and follows a change
 /// of relay.
 pub(crate) async fn keep_relaying(
     node: Arc<Node>,
     limits: SessionLimits,
-    snapshot_every: u64,
+    options: RelayOptions,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut events = node.subscribe();
@@ -100,15 +109,8 @@ pub(crate) async fn keep_relaying(
             None => Duration::from_secs(3600),
             Some(address) => {
                 let started = Instant::now();
-                let ended = on_relay(
-                    &node,
-                    &address,
-                    limits,
-                    snapshot_every,
-                    &mut events,
-                    stop.clone(),
-                )
-                .await;
+                let ended =
+                    on_relay(&node, &address, limits, options, &mut events, stop.clone()).await;
                 if started.elapsed() > Duration::from_secs(30) {
                     backoff = Duration::from_millis(200);
                 }
@@ -162,7 +164,7 @@ async fn on_relay(
     node: &Arc<Node>,
     address: &RelayAddress,
     limits: SessionLimits,
-    snapshot_every: u64,
+    options: RelayOptions,
     events: &mut broadcast::Receiver<NodeEvent>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), Option<Duration>> {
@@ -176,10 +178,12 @@ async fn on_relay(
     let rendezvous = blocking(node, move |n| n.rendezvous(&own))
         .await
         .map_err(fail)?;
-    client
-        .listen(rendezvous)
-        .await
-        .map_err(|e| ivej_relay::client::retry_after(&e))?;
+    if options.live {
+        client
+            .listen(rendezvous)
+            .await
+            .map_err(|e| ivej_relay::client::retry_after(&e))?;
+    }
     blocking(node, |n| n.relay_connected())
         .await
         .map_err(fail)?;
@@ -204,7 +208,7 @@ async fn on_relay(
         .await
         .map_err(fail)?;
     for id in topics.keys().copied().collect::<Vec<_>>() {
-        exchange(node, &client, &mut topics, id, snapshot_every)
+        exchange(node, &client, &mut topics, id, options.snapshot_every)
             .await
             .map_err(fail)?;
     }
@@ -226,7 +230,7 @@ async fn on_relay(
                     }
                     Some(Push::Notify { topic, .. }) => {
                         if topics.contains_key(&topic) {
-                            exchange(node, &client, &mut topics, topic, snapshot_every).await.map_err(fail)?;
+                            exchange(node, &client, &mut topics, topic, options.snapshot_every).await.map_err(fail)?;
                         }
                     }
                     Some(Push::Called { key }) => {
@@ -281,10 +285,10 @@ async fn on_relay(
                 }
                 open_new_topics(node, &client, &mut topics).await.map_err(fail)?;
                 for id in topics.keys().copied().collect::<Vec<_>>() {
-                    exchange(node, &client, &mut topics, id, snapshot_every).await.map_err(fail)?;
+                    exchange(node, &client, &mut topics, id, options.snapshot_every).await.map_err(fail)?;
                 }
             }
-            _ = call.tick() => {
+            _ = call.tick(), if options.live => {
                 let devices = blocking(node, |n| n.devices_to_call()).await.map_err(fail)?;
                 let now = Instant::now();
                 for device in devices {

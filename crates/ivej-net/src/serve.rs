@@ -31,6 +31,9 @@ pub struct ServeOptions {
     pub refresh_every: Duration,
     /// Entries in a mailbox topic after which this device puts a snapshot (tests lower it).
     pub snapshot_every: u64,
+    /// Live sessions through the relay with members online at the same time (the mailbox
+    /// works either way); off, only the mailbox carries changes through the relay.
+    pub relay_live: bool,
 }
 
 /// Where to accept peers unless told: on every interface with LAN discovery, on loopback
@@ -53,6 +56,7 @@ impl Default for ServeOptions {
             peers: Vec::new(),
             refresh_every: Duration::from_millis(300),
             snapshot_every: ivej_node::SNAPSHOT_EVERY,
+            relay_live: true,
         }
     }
 }
@@ -191,7 +195,10 @@ pub async fn serve(node: Arc<Node>, options: ServeOptions) -> Result<Server, Net
     tasks.push(tokio::spawn(crate::relayed::keep_relaying(
         node.clone(),
         crate::session::SessionLimits::default(),
-        options.snapshot_every,
+        crate::relayed::RelayOptions {
+            snapshot_every: options.snapshot_every,
+            live: options.relay_live,
+        },
         stop_rx.clone(),
     )));
 

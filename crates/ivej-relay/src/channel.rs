@@ -96,18 +96,20 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
         let transport = Arc::new(hs.into_stateless_transport_mode().map_err(noise)?);
         let (r, w) = tokio::io::split(stream);
         Ok((
+            // Buffers grow when a message comes or goes: an idle connection (most of a
+            // relay's) holds none.
             Reader {
                 stream: r,
                 noise: transport.clone(),
                 nonce: 0,
                 frame: Vec::new(),
-                plain: vec![0u8; MAX_NOISE],
+                plain: Vec::new(),
             },
             Writer {
                 stream: w,
                 noise: transport,
                 nonce: 0,
-                out: vec![0u8; MAX_NOISE],
+                out: Vec::new(),
             },
             hash,
         ))
@@ -159,6 +161,7 @@ impl<W: AsyncWrite + Unpin> Writer<W> {
             plain.clear();
             plain.push(u8::from(last));
             plain.extend_from_slice(chunk);
+            self.out.resize(plain.len() + TAG, 0);
             let n = self
                 .noise
                 .write_message(self.nonce, &plain, &mut self.out)
@@ -182,6 +185,7 @@ impl<R: AsyncRead + Unpin> Reader<R> {
         let mut message = Vec::new();
         loop {
             read_frame(&mut self.stream, &mut self.frame, message.is_empty()).await?;
+            self.plain.resize(self.frame.len(), 0);
             let n = self
                 .noise
                 .read_message(self.nonce, &self.frame, &mut self.plain)
@@ -198,6 +202,11 @@ impl<R: AsyncRead + Unpin> Reader<R> {
             }
             message.extend_from_slice(data);
             if flag == 1 {
+                // A large message's buffers go with it.
+                if self.frame.capacity() > 4096 {
+                    self.frame = Vec::new();
+                    self.plain = Vec::new();
+                }
                 return Ok(message);
             }
         }

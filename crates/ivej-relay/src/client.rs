@@ -50,8 +50,30 @@ impl Drop for RelayClient {
     }
 }
 
-async fn open_stream(address: &RelayAddress, mode: u8) -> Result<TcpStream, RelayError> {
-    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address.addr))
+async fn open_stream(
+    address: &RelayAddress,
+    mode: u8,
+    from: Option<std::net::IpAddr>,
+) -> Result<TcpStream, RelayError> {
+    let connect = async {
+        match from {
+            None => TcpStream::connect(&address.addr).await,
+            Some(ip) => {
+                let to = tokio::net::lookup_host(&address.addr)
+                    .await?
+                    .find(|a| a.is_ipv4() == ip.is_ipv4())
+                    .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::AddrNotAvailable))?;
+                let socket = if ip.is_ipv4() {
+                    tokio::net::TcpSocket::new_v4()?
+                } else {
+                    tokio::net::TcpSocket::new_v6()?
+                };
+                socket.bind(std::net::SocketAddr::new(ip, 0))?;
+                socket.connect(to).await
+            }
+        }
+    };
+    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, connect)
         .await
         .map_err(|_| RelayError::Timeout)??;
     stream.set_nodelay(true)?;
@@ -95,7 +117,15 @@ impl RelayClient {
     pub async fn connect(
         address: &RelayAddress,
     ) -> Result<(RelayClient, mpsc::Receiver<Push>), RelayError> {
-        let mut stream = open_stream(address, MODE_CONTROL).await?;
+        Self::connect_from(address, None).await
+    }
+
+    /// [`RelayClient::connect`] from a given local address (a benchmark's many clients).
+    pub async fn connect_from(
+        address: &RelayAddress,
+        from: Option<std::net::IpAddr>,
+    ) -> Result<(RelayClient, mpsc::Receiver<Push>), RelayError> {
+        let mut stream = open_stream(address, MODE_CONTROL, from).await?;
         preface_answer(&mut stream).await?;
         let (mut reader, writer, handshake_hash) =
             channel::handshake(stream, Some(&address.key), None).await?;
@@ -264,7 +294,7 @@ pub async fn join(
     key: [u8; 32],
     wait: Duration,
 ) -> Result<TcpStream, RelayError> {
-    let mut stream = open_stream(address, MODE_JOIN).await?;
+    let mut stream = open_stream(address, MODE_JOIN, None).await?;
     stream.write_all(&key).await?;
     let mut joined = [0u8; 1];
     tokio::time::timeout(wait, stream.read_exact(&mut joined))

@@ -370,7 +370,20 @@ async fn control<S: Store>(
     let mut puts = Bucket::new(limits.puts_per_second, limits.puts_burst);
     let mut bytes = Bucket::new(limits.bytes_per_second, limits.bytes_burst);
     let mut listening: Option<[u8; 32]> = None;
+    // Notices that did not fit the reply queue, newest number per topic: a burst of puts
+    // (PostgreSQL delivers notices by the commit) is told as one notice per topic once
+    // there is room, never by closing the connection.
+    let mut held: std::collections::HashMap<[u8; 32], u64> = std::collections::HashMap::new();
+    let mut retry_held = tokio::time::interval(Duration::from_millis(20));
     let result = loop {
+        held.retain(|topic, seq| {
+            out_tx
+                .try_send(Reply::Notify {
+                    topic: *topic,
+                    seq: *seq,
+                })
+                .is_err()
+        });
         tokio::select! {
             message = tokio::time::timeout(limits.idle, incoming.recv()) => {
                 let message = match message {
@@ -485,17 +498,20 @@ async fn control<S: Store>(
             notice = notices.recv() => {
                 match notice {
                     Ok((topic, seq)) if opened.contains(&topic) => {
-                        // A client too slow to take its notices is closed.
-                        if out_tx.try_send(Reply::Notify { topic, seq }).is_err() {
-                            break Err(RelayError::Protocol("a client that does not read"));
-                        }
+                        let newest = held.entry(topic).or_insert(seq);
+                        *newest = (*newest).max(seq);
                     }
                     Ok(_) => {}
-                    // Missed notices: the client lists again when it reconnects or polls.
-                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    // Missed notices: every opened topic may have news.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        for topic in &opened {
+                            held.entry(*topic).or_insert(0);
+                        }
+                    }
                     Err(broadcast::error::RecvError::Closed) => break Ok(()),
                 }
             }
+            _ = retry_held.tick(), if !held.is_empty() => {}
             _ = stop.changed() => break Ok(()),
         }
     };

@@ -58,6 +58,7 @@ pub(crate) async fn online(node: &Arc<Node>) -> ivej_net::Server {
             refresh_every: Duration::from_millis(300),
             // Low, so that this test's few hundred writes make the relay prune.
             snapshot_every: 32,
+            relay_live: true,
         },
     )
     .await

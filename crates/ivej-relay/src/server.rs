@@ -580,6 +580,11 @@ mod tests {
     async fn relay(limits: RelayLimits) -> (RelayServer, RelayAddress, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("relay.sqlite")).unwrap();
+        let (server, address) = relay_over(store, limits).await;
+        (server, address, dir)
+    }
+
+    async fn relay_over(store: SqliteStore, limits: RelayLimits) -> (RelayServer, RelayAddress) {
         let server = RelayServer::bind("127.0.0.1:0".parse().unwrap(), [42; 32], store, limits)
             .await
             .unwrap();
@@ -587,7 +592,7 @@ mod tests {
             addr: server.local_addr().to_string(),
             key: server.public_key(),
         };
-        (server, address, dir)
+        (server, address)
     }
 
     fn sealed(topic: &ivej_trust::mailbox::Topic, body: &[u8]) -> Vec<u8> {
@@ -682,6 +687,88 @@ mod tests {
             ..address.clone()
         };
         assert!(RelayClient::connect(&impostor).await.is_err());
+        server.shutdown().await;
+    }
+
+    /// A store whose notices the test sends itself, all at once.
+    #[derive(Debug, Clone)]
+    struct Bursty {
+        inner: SqliteStore,
+        notices: tokio::sync::broadcast::Sender<crate::store::Announcement>,
+    }
+
+    impl Store for Bursty {
+        async fn put(
+            &self,
+            topic: [u8; 32],
+            bundle: Vec<u8>,
+            covers: Option<u64>,
+            now_ms: i64,
+        ) -> Result<u64, StoreError> {
+            self.inner.put(topic, bundle, covers, now_ms).await
+        }
+        async fn list(
+            &self,
+            topic: [u8; 32],
+            after: u64,
+            max: u16,
+        ) -> Result<crate::store::Listing, StoreError> {
+            self.inner.list(topic, after, max).await
+        }
+        async fn get(&self, topic: [u8; 32], seq: u64) -> Result<Option<Vec<u8>>, StoreError> {
+            self.inner.get(topic, seq).await
+        }
+        async fn last_seq(&self, topic: [u8; 32]) -> Result<u64, StoreError> {
+            self.inner.last_seq(topic).await
+        }
+        async fn prune(&self, cutoff_ms: i64) -> Result<u64, StoreError> {
+            self.inner.prune(cutoff_ms).await
+        }
+        fn subscribe(&self) -> tokio::sync::broadcast::Receiver<crate::store::Announcement> {
+            self.notices.subscribe()
+        }
+    }
+
+    /// A burst of new entries (PostgreSQL hands notices over by the commit, thousands at
+    /// once from other instances) filled the reply queue, and the relay closed the client
+    /// as one that does not read.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_of_entries_is_told_as_notices_without_closing_the_client() {
+        let dir = tempfile::tempdir().unwrap();
+        let (notices, _) = tokio::sync::broadcast::channel(4096);
+        let store = Bursty {
+            inner: SqliteStore::open(&dir.path().join("relay.sqlite")).unwrap(),
+            notices: notices.clone(),
+        };
+        let server = RelayServer::bind(
+            "127.0.0.1:0".parse().unwrap(),
+            [42; 32],
+            store,
+            RelayLimits::default(),
+        )
+        .await
+        .unwrap();
+        let address = RelayAddress {
+            addr: server.local_addr().to_string(),
+            key: server.public_key(),
+        };
+        let topic = EpochKey::first(&[7; 32]).topic("street:s");
+        let (client, mut pushes) = RelayClient::connect(&address).await.unwrap();
+        client
+            .open(topic.id, topic.open_proof(client.handshake_hash()))
+            .await
+            .unwrap();
+        for seq in 1..=3000 {
+            notices.send((topic.id, seq)).unwrap();
+        }
+        let mut newest = 0;
+        while newest < 3000 {
+            match tokio::time::timeout(Duration::from_secs(10), pushes.recv()).await {
+                Ok(Some(Push::Notify { seq, .. })) => newest = newest.max(seq),
+                other => panic!("the notices stopped at {newest}: {other:?}"),
+            }
+        }
+        client.ping().await.expect("the client was closed");
         server.shutdown().await;
     }
 

@@ -614,14 +614,7 @@ fn serve_with(dir: &std::path::Path, args: &[&str]) -> (Served, String, String) 
 
 /// Waits (bounded) until `check` holds.
 fn eventually(what: &str, check: impl Fn() -> bool) {
-    let start = std::time::Instant::now();
-    while !check() {
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    crate::support::eventually_within(std::time::Duration::from_secs(30), what, check);
 }
 
 /// `ivej peers` is another process than the `ivej serve` that holds the session: it must

@@ -8,18 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{ivej_json, ivej_ok};
-
-fn ip(args: &[&str]) {
-    let status = Command::new("ip").args(args).status();
-    match status {
-        Ok(s) if s.success() => {}
-        other => panic!(
-            "`ip {}` failed: {other:?} (this test needs root and iproute2)",
-            args.join(" ")
-        ),
-    }
-}
+use crate::support::{ip, ivej_json, ivej_ok};
 
 /// The namespaces, and the `ivej serve` processes in them; cleaned up on drop.
 struct Lan {

@@ -9,18 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{ivej_json, ivej_ok};
-
-fn ip(args: &[&str]) {
-    let status = Command::new("ip").args(args).status();
-    match status {
-        Ok(s) if s.success() => {}
-        other => panic!(
-            "`ip {}` failed: {other:?} (this test needs root and iproute2)",
-            args.join(" ")
-        ),
-    }
-}
+use crate::support::{ip, ivej_json, ivej_ok};
 
 /// The relay's address, on its host's loopback, routed to from every member's host.
 const RELAY_IP: &str = "10.78.0.1";
@@ -206,14 +195,7 @@ impl Drop for Hosts {
 }
 
 fn eventually(what: &str, check: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !check() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    crate::support::eventually_within(Duration::from_secs(60), what, check);
 }
 
 fn titles(dir: &Path) -> Vec<String> {

@@ -57,3 +57,25 @@ pub fn state(dir: &Path) -> serde_json::Value {
     }
     v
 }
+
+/// Runs `ip ARGS` (iproute2), for the tests that build network namespaces.
+pub fn ip(args: &[&str]) {
+    let status = Command::new("ip").args(args).status();
+    match status {
+        Ok(s) if s.success() => {}
+        other => panic!(
+            "`ip {}` failed: {other:?} (this test needs root and iproute2)",
+            args.join(" ")
+        ),
+    }
+}
+
+/// Waits (bounded by `limit`) until `check` holds, looking every 200 ms: for tests that
+/// watch other processes through the CLI.
+pub fn eventually_within(limit: std::time::Duration, what: &str, check: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !check() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}

@@ -65,6 +65,9 @@ impl Default for RelayLimits {
     }
 }
 
+/// Live-session keys waiting for their second side, at most (each waits a minute).
+const MAX_WAITING: usize = 10_000;
+
 /// What the relay answers a preface with, before any encryption: go on, or an error code
 /// and when to try again.
 const PREFACE_OK: u8 = 0;
@@ -464,11 +467,21 @@ async fn control<S: Store>(
                         Reply::Listening
                     }
                     Request::Connect { rendezvous } => {
+                        // A call costs what a put does: each leaves a key waiting for a
+                        // minute, and calls the listener.
                         let called = {
                             let live = shared.live.lock().unwrap_or_else(|e| e.into_inner());
-                            live.listeners.get(&rendezvous).map(|(_, tx)| tx.clone())
+                            if live.waiting.len() >= MAX_WAITING {
+                                Err(Duration::from_secs(5))
+                            } else {
+                                puts.take(1.0, Instant::now()).map(|()| {
+                                    live.listeners.get(&rendezvous).map(|(_, tx)| tx.clone())
+                                })
+                            }
                         };
                         match called {
+                            Err(wait) => rate_limited(wait),
+                            Ok(called) => match called {
                             Some(callee) => {
                                 let key: [u8; 32] = rand::random();
                                 shared
@@ -487,6 +500,7 @@ async fn control<S: Store>(
                                 code: ErrorCode::NotOnline,
                                 retry_after_ms: 5000,
                                 text: "nobody listens under that name".into(),
+                            },
                             },
                         }
                     }
@@ -834,6 +848,17 @@ mod tests {
         // The connection goes on: after the wait, the put is taken.
         tokio::time::sleep(wait).await;
         client.put(topic.id, sealed(&topic, b"3")).await.unwrap();
+        // Calls for live sessions cost the same: a flood of them is told to wait.
+        let mut limited = None;
+        for _ in 0..5 {
+            if let Err(e) = client.call([8; 32]).await {
+                if crate::client::retry_after(&e).is_some() {
+                    limited = Some(e);
+                    break;
+                }
+            }
+        }
+        assert!(limited.is_some(), "calls were not rate limited");
         // Connections beyond the address's burst are refused, with a time to come back.
         let mut refused = None;
         let mut kept = Vec::new();

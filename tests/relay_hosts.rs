@@ -199,14 +199,7 @@ fn eventually(what: &str, check: impl Fn() -> bool) {
 }
 
 fn titles(dir: &Path) -> Vec<String> {
-    ivej_json(dir, &["post", "list"])
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| p["post"]["title"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::support::board_titles(dir)
 }
 
 fn offer(dir: &Path, title: &str) {

@@ -79,3 +79,15 @@ pub fn eventually_within(limit: std::time::Duration, what: &str, check: impl Fn(
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
+
+/// The titles on the board of the node in `dir`, as `ivej post list` gives them.
+pub fn board_titles(dir: &Path) -> Vec<String> {
+    ivej_json(dir, &["post", "list"])
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p["post"]["title"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}

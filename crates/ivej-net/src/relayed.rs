@@ -13,7 +13,7 @@ use ivej_relay::{Push, RelayAddress, RelayClient, RelayError};
 use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::error::NetError;
-use crate::session::{serve_relayed, SessionLimits};
+use crate::session::{blocking, serve_relayed, SessionLimits};
 
 /// Entries asked for at once.
 const LIST_BATCH: u16 = 256;
@@ -26,17 +26,6 @@ const CALL_EVERY: Duration = Duration::from_secs(3);
 const CALL_BACKOFF_MAX: Duration = Duration::from_secs(60);
 /// How long one side of a live session waits for the other to join.
 const JOIN_WAIT: Duration = Duration::from_secs(20);
-
-async fn blocking<T: Send + 'static>(
-    node: &Arc<Node>,
-    f: impl FnOnce(&Node) -> Result<T, NodeError> + Send + 'static,
-) -> Result<T, NetError> {
-    let node = node.clone();
-    tokio::task::spawn_blocking(move || f(&node))
-        .await
-        .map_err(|e| NetError::Protocol(format!("node task failed: {e}")))?
-        .map_err(NetError::from)
-}
 
 fn relay_error(e: RelayError) -> NetError {
     match e {

@@ -32,7 +32,7 @@ pub struct SessionReport {
 }
 
 /// Runs blocking node work off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     node: &Arc<Node>,
     f: impl FnOnce(&Node) -> Result<T, NodeError> + Send + 'static,
 ) -> Result<T, NetError> {

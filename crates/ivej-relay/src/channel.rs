@@ -212,3 +212,50 @@ impl<R: AsyncRead + Unpin> Reader<R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A peer that keeps sending chunks that are "not the last" must not make the other
+    /// side hold more than `MAX_MESSAGE`.
+    #[tokio::test]
+    async fn a_message_past_the_limit_ends_the_channel_before_it_is_all_held() {
+        let relay_private = [5u8; 32];
+        let relay_public = ivej_trust::noise_public_key(&relay_private);
+        let (a, b) = tokio::io::duplex(1 << 20);
+        let (client, server) = tokio::join!(
+            handshake(a, Some(&relay_public), None),
+            handshake(b, None, Some(&relay_private)),
+        );
+        let (_, mut writer, _) = client.unwrap();
+        let (mut reader, _, _) = server.unwrap();
+        let sending = tokio::spawn(async move {
+            let mut plain = vec![0u8; CHUNK + 1];
+            plain[0] = 0; // more follows, always
+            let mut sent = 0;
+            while sent <= MAX_MESSAGE + CHUNK {
+                writer.out.resize(plain.len() + TAG, 0);
+                let n = writer
+                    .noise
+                    .write_message(writer.nonce, &plain, &mut writer.out)
+                    .unwrap();
+                writer.nonce += 1;
+                if write_frame(&mut writer.stream, &writer.out[..n])
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                sent += CHUNK;
+            }
+        });
+        let got = reader.recv().await;
+        assert!(
+            matches!(got, Err(RelayError::Protocol("message too large"))),
+            "{got:?}"
+        );
+        drop(reader);
+        sending.abort();
+    }
+}

@@ -26,9 +26,13 @@ pub enum Push {
     Called { key: [u8; 32] },
 }
 
+/// Requests waiting for their answers, in order; `None` once the connection is gone, so a
+/// request made after that fails at once instead of waiting out its time.
+type Waiting = Arc<std::sync::Mutex<Option<VecDeque<oneshot::Sender<Reply>>>>>;
+
 struct Outgoing {
     writer: Writer<tokio::io::WriteHalf<TcpStream>>,
-    waiting: Arc<std::sync::Mutex<VecDeque<oneshot::Sender<Reply>>>>,
+    waiting: Waiting,
 }
 
 /// A control connection to a relay.
@@ -129,7 +133,7 @@ impl RelayClient {
         preface_answer(&mut stream).await?;
         let (mut reader, writer, handshake_hash) =
             channel::handshake(stream, Some(&address.key), None).await?;
-        let waiting: Arc<std::sync::Mutex<VecDeque<oneshot::Sender<Reply>>>> = Arc::default();
+        let waiting: Waiting = Arc::new(std::sync::Mutex::new(Some(VecDeque::new())));
         let (push_tx, pushes) = mpsc::channel(256);
         let queue = waiting.clone();
         let reading = tokio::spawn(async move {
@@ -148,7 +152,11 @@ impl RelayClient {
                         }
                     }
                     answer => {
-                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                        let next = queue
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .as_mut()
+                            .and_then(VecDeque::pop_front);
                         match next {
                             Some(tx) => {
                                 let _ = tx.send(answer);
@@ -158,8 +166,9 @@ impl RelayClient {
                     }
                 }
             }
-            // Everyone still waiting learns the connection is gone (their senders drop).
-            queue.lock().unwrap_or_else(|e| e.into_inner()).clear();
+            // Everyone still waiting learns the connection is gone (their senders drop), and
+            // so does every later request.
+            *queue.lock().unwrap_or_else(|e| e.into_inner()) = None;
         });
         Ok((
             RelayClient {
@@ -183,6 +192,8 @@ impl RelayClient {
             out.waiting
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
+                .as_mut()
+                .ok_or(RelayError::Closed)?
                 .push_back(tx);
             out.writer.send(&request.encode()).await?;
         }

@@ -787,6 +787,24 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_silent_client_is_closed_after_the_idle_limit_and_a_pinging_one_is_kept() {
+        let limits = RelayLimits {
+            idle: Duration::from_millis(300),
+            ..RelayLimits::default()
+        };
+        let (server, address, _dir) = relay(limits).await;
+        let (silent, _) = RelayClient::connect(&address).await.unwrap();
+        let (pinging, _) = RelayClient::connect(&address).await.unwrap();
+        for _ in 0..6 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            pinging.ping().await.unwrap();
+        }
+        assert!(silent.ping().await.is_err(), "a silent client was kept");
+        pinging.ping().await.unwrap();
+        server.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn two_members_online_together_get_a_pipe_that_carries_their_bytes() {
         let (server, address, _dir) = relay(RelayLimits::default()).await;
         let (listener, mut pushes) = RelayClient::connect(&address).await.unwrap();

@@ -49,6 +49,11 @@ impl Relay {
 /// A node's network side with the LAN off, no peers to dial and a listener no one is told
 /// of: the relay is its only way out.
 pub(crate) async fn online(node: &Arc<Node>) -> ivej_net::Server {
+    serve(node, true).await
+}
+
+/// As [`online`], with live sessions (`live`) or through the mailbox alone.
+async fn serve(node: &Arc<Node>, live: bool) -> ivej_net::Server {
     ivej_net::serve(
         node.clone(),
         ivej_net::ServeOptions {
@@ -58,7 +63,7 @@ pub(crate) async fn online(node: &Arc<Node>) -> ivej_net::Server {
             refresh_every: Duration::from_millis(300),
             // Low, so that this test's few hundred writes make the relay prune.
             snapshot_every: 32,
-            relay_live: true,
+            relay_live: live,
         },
     )
     .await
@@ -290,7 +295,11 @@ async fn bundles_that_are_damaged_forged_uncertified_or_replayed_are_refused_and
     let street = format!("street:{}", f.street_id().unwrap());
     let key = EpochKey::first(&f.street_secret().unwrap());
     let topic = key.topic(&street);
-    let good = f.mailbox_outgoing(&street).unwrap().unwrap().bundles;
+    let good = f
+        .mailbox_outgoing(&street, &topic.id)
+        .unwrap()
+        .unwrap()
+        .bundles;
     assert_eq!(good.len(), 1);
     let good = good[0].clone();
     let body = topic.open(&good).unwrap().body;
@@ -567,9 +576,12 @@ async fn a_removed_member_reads_nothing_written_after_and_a_device_away_for_two_
         s
     };
     let all = [&f, &b, &m, &n, &d];
+    // And the facilitator to hold every member's organisation, which it removes by id
+    // (under load it once had not yet taken Mallory's when it came to remove it).
     eventually("everyone to hold the first post", || {
         all.iter()
             .all(|node| titles(node).contains(&"Before anyone left".to_string()))
+            && f.export().unwrap().organisations.len() == 5
     })
     .await;
     let mut servers = servers.into_iter();
@@ -637,6 +649,142 @@ async fn a_removed_member_reads_nothing_written_after_and_a_device_away_for_two_
     assert_eq!(n.epoch().unwrap(), 1);
     for server in [sf, sb, sm, sn, sd] {
         server.shutdown().await;
+    }
+    relay.server.shutdown().await;
+}
+
+/// Documents only some may read (posts for the facilitator only or for named members, a
+/// company's private document, minutes held in confidence) go through the mailbox under
+/// keys only their readers hold: each reaches its readers, a device enrolled later is
+/// given the keys it may read, and neither another member nor the relay reads any of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_only_some_may_read_reach_just_their_readers_through_the_mailbox() {
+    use ivej_model::Visibility;
+    use ivej_node::MeetingInput;
+
+    let relay = Relay::start(RelayLimits::default()).await;
+    let dirs: Vec<TempDir> = (0..5).map(|_| TempDir::new().unwrap()).collect();
+    let f = facilitator(&dirs[0]);
+    f.set_relay(Some(&relay.reference())).unwrap();
+    let a = member(&dirs[1], &f, "Alfa Maskiner");
+    let b = member(&dirs[2], &f, "Beta Plast");
+    let c = member(&dirs[3], &f, "Ceta Print");
+    let (cash, welder, note) = (
+        "Alfa is short of cash",
+        "For Beta: a spare welder",
+        "Alfa's own note",
+    );
+    let secret = "Alfa will sell the laser cutter";
+    let mut for_facilitator = PostInput::new(Direction::Need, "KNOW", cash);
+    for_facilitator.visibility = Visibility::Facilitator;
+    a.create_post(for_facilitator).unwrap();
+    let mut for_beta = PostInput::new(Direction::Offer, "CAP.EQUIP", welder);
+    for_beta.visibility = Visibility::Named;
+    for_beta.visible_to = vec![b.own_org_id().unwrap()];
+    a.create_post(for_beta).unwrap();
+    let mut private = PostInput::new(Direction::Offer, "CAP.EQUIP", note);
+    private.visibility = Visibility::Private;
+    a.create_post(private).unwrap();
+    post(&f, "Spare CNC hours");
+
+    // Mailbox only: no live session carries anything here.
+    let servers = [
+        serve(&f, false).await,
+        serve(&a, false).await,
+        serve(&b, false).await,
+        serve(&c, false).await,
+    ];
+    eventually("everyone to hold the street", || {
+        [&a, &b, &c]
+            .iter()
+            .all(|n| titles(n).contains(&"Spare CNC hours".to_string()))
+            && f.export().unwrap().organisations.len() == 4
+    })
+    .await;
+    // Minutes of a meeting Alfa hosted, held in confidence.
+    let meeting = f
+        .plan_meeting(MeetingInput {
+            starts_at: "2026-12-03T15:00".parse().unwrap(),
+            duration_minutes: None,
+            host_org: Some(a.own_org_id().unwrap()),
+            location: None,
+            challenge: None,
+            series_id: None,
+        })
+        .unwrap();
+    f.set_minutes_in_confidence(&meeting.id, true).unwrap();
+    f.splice_minutes(&meeting.id, 0, 0, secret).unwrap();
+    let minutes_text = |n: &Node| n.minutes(&meeting.id).map(|m| m.text).unwrap_or_default();
+    eventually("each document at its readers", || {
+        titles(&f).contains(&cash.to_string())
+            && titles(&f).contains(&welder.to_string())
+            && titles(&b).contains(&welder.to_string())
+            && minutes_text(&a) == secret
+    })
+    .await;
+    assert!(f.peer_statuses().unwrap().iter().all(|p| !p.connected));
+    for server in servers {
+        server.shutdown().await;
+    }
+    assert!(!titles(&b).contains(&cash.to_string()));
+    assert!(!titles(&f).contains(&note.to_string()));
+    for outsider in [&b, &c] {
+        assert_eq!(minutes_text(outsider), "");
+    }
+    let of_c = titles(&c);
+    for title in [cash, welder, note] {
+        assert!(!of_c.contains(&title.to_string()), "{title} at c");
+    }
+
+    // Alfa enrols a second device while Alfa's first is away: the facilitator gives it
+    // what it may read (it learns of the device from the key the device gives Alfa's
+    // first device for their private document); once Alfa's first device is back, the
+    // private document follows.
+    let invite = a
+        .create_invite(ivej_node::InviteRequest {
+            own_device: true,
+            ..Default::default()
+        })
+        .unwrap();
+    let a2 = crate::lan::open(&dirs[4]);
+    a2.join(&invite, None).unwrap();
+    a2.set_relay(Some(&relay.reference())).unwrap();
+    let (sf, sa2) = (serve(&f, false).await, serve(&a2, false).await);
+    eventually(
+        "the new device to be given the facilitator-only post and the minutes",
+        || {
+            titles(&a2).contains(&cash.to_string())
+                && titles(&a2).contains(&welder.to_string())
+                && minutes_text(&a2) == secret
+        },
+    )
+    .await;
+    assert!(!titles(&a2).contains(&note.to_string()));
+    let sa = serve(&a, false).await;
+    eventually("the private document at the new device", || {
+        titles(&a2).contains(&note.to_string())
+    })
+    .await;
+    for server in [sf, sa2, sa] {
+        server.shutdown().await;
+    }
+    assert!(!titles(&f).contains(&note.to_string()));
+
+    // Neither the relay nor the member they were not for holds a byte of them.
+    let stored = storage_bytes(&relay.store_path());
+    let of_c = all_bytes(dirs[3].path());
+    let mut needles = plaintext(&f, &[&f, &a, &b, &c]);
+    for text in [cash, welder, note, secret, "scope:", "private:"] {
+        needles.push((text.to_string(), text.as_bytes().to_vec()));
+    }
+    for (what, needle) in &needles {
+        assert!(
+            !contains(&stored, needle),
+            "the relay's storage holds {what}"
+        );
+    }
+    for text in [cash, welder, note, "laser cutter"] {
+        assert!(!contains(&of_c, text.as_bytes()), "c's data holds {text}");
     }
     relay.server.shutdown().await;
 }

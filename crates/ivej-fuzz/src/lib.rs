@@ -1,9 +1,9 @@
 //! Every decoder of outside input as a fuzz target: bytes from a peer (frames, wire
 //! messages, automerge sync messages into each kind of document, sync states), from a file
 //! (stored chunks, a picture of an invite's QR code), from the relay (its messages, sealed
-//! bundles, rekeys) or typed by a user (invite codes, dates, search text, hex), and the
-//! pure functions that then run over records a peer
-//! wrote (calendar, report, validation, rotation, carry-over, text rebase).
+//! bundles, rekeys, key grants) or typed by a user (invite codes, dates, search text,
+//! hex), and the pure functions that then run over records a peer wrote (calendar,
+//! report, validation, rotation, carry-over, text rebase).
 //!
 //! Each target takes arbitrary bytes and must return: a panic, or an allocation by a
 //! length the bytes declare, is a bug. `fuzz/` runs them under libFuzzer (`cargo xtask fuzz
@@ -110,6 +110,11 @@ pub const TARGETS: &[Target] = &[
         name: "rekeys",
         run: rekeys,
         seeds: rekey_seeds,
+    },
+    Target {
+        name: "key_grants",
+        run: key_grants,
+        seeds: key_grant_seeds,
     },
 ];
 
@@ -587,7 +592,7 @@ fn qr_seeds() -> Vec<Vec<u8>> {
     ]]
 }
 
-// ---- the relay: its messages, sealed bundles, rekeys ----
+// ---- the relay: its messages, sealed bundles, rekeys, key grants ----
 
 /// What a relay reads from a client and a client from a relay, and a bundle's header (all
 /// a relay reads of a bundle). What decodes must encode back to the same bytes.
@@ -706,6 +711,31 @@ fn rekey_seeds() -> Vec<Vec<u8>> {
         ivej_trust::noise_public_key(&[3; 32]),
     ];
     vec![ivej_trust::Rekey::new(&authority, "s", &key, 1, &devices, 5, [4; 32]).encode()]
+}
+
+/// Keys of documents only some may read, as a control bundle's envelope carries them:
+/// decoded, and opened with a device key.
+fn key_grants(data: &[u8]) {
+    if let Ok(grants) = ivej_trust::KeyGrants::decode(data) {
+        assert_eq!(grants.encode(), data, "key grants encode back");
+        for granted in grants.open(&grants.street_id, &[2; 32]) {
+            assert_eq!(granted.key.epoch, grants.epoch);
+        }
+    }
+}
+
+fn key_grant_seeds() -> Vec<Vec<u8>> {
+    let key = ivej_trust::ScopeKey::new(1, [9; 32]);
+    let items = [
+        (ivej_trust::noise_public_key(&[2; 32]), "scope:o1:o2", &key),
+        (ivej_trust::noise_public_key(&[3; 32]), "private:o1", &key),
+    ];
+    let mut n = 0u8;
+    let grants = ivej_trust::KeyGrants::seal("s", 1, &items, || {
+        n = n.wrapping_add(1);
+        [n; 32]
+    });
+    vec![grants.encode()]
 }
 
 #[cfg(test)]

@@ -192,15 +192,13 @@ async fn on_relay(
     {
         return Ok(());
     }
-    let mut topics: HashMap<[u8; 32], Topic> = HashMap::new();
-    open_new_topics(node, &client, &mut topics)
+    put_key_grants(node, &client, &control)
         .await
         .map_err(fail)?;
-    for id in topics.keys().copied().collect::<Vec<_>>() {
-        exchange(node, &client, &mut topics, id, options.snapshot_every)
-            .await
-            .map_err(fail)?;
-    }
+    let mut topics: HashMap<[u8; 32], Topic> = HashMap::new();
+    open_new_topics(node, &client, &mut topics, options.snapshot_every)
+        .await
+        .map_err(fail)?;
     let (session_stop, session_stop_rx) = watch::channel(false);
     let (ended_tx, mut ended) = mpsc::channel::<()>(16);
     let mut calls: HashMap<String, (Instant, Duration)> = HashMap::new();
@@ -216,6 +214,8 @@ async fn on_relay(
                         if follow_control(node, &client, &mut control).await.map_err(fail)? {
                             break Ok(());
                         }
+                        // Keys may have come: their topics.
+                        open_new_topics(node, &client, &mut topics, options.snapshot_every).await.map_err(fail)?;
                     }
                     Some(Push::Notify { topic, .. }) => {
                         if topics.contains_key(&topic) {
@@ -231,15 +231,6 @@ async fn on_relay(
                 let mut burst = Vec::new();
                 let mut lagged = false;
                 match event {
-                    Ok(NodeEvent::RelayChanged) => {
-                        // Another relay, or none, or a new epoch: start again.
-                        let now = blocking(node, address_of).await.map_err(fail)?;
-                        let now_epoch = blocking(node, |n| n.epoch()).await.map_err(fail)?;
-                        if now.as_ref() != Some(address) || now_epoch != epoch {
-                            break Ok(());
-                        }
-                        continue;
-                    }
                     Ok(e) => burst.push(e),
                     Err(broadcast::error::RecvError::Lagged(_)) => lagged = true,
                     Err(broadcast::error::RecvError::Closed) => break Ok(()),
@@ -247,10 +238,29 @@ async fn on_relay(
                 while let Ok(e) = events.try_recv() {
                     burst.push(e);
                 }
-                let new_meeting = lagged
-                    || burst.iter().any(|e| matches!(e, NodeEvent::MeetingChanged { .. }));
-                if new_meeting {
-                    open_new_topics(node, &client, &mut topics).await.map_err(fail)?;
+                let relay_changed = burst.iter().any(|e| matches!(e, NodeEvent::RelayChanged));
+                if lagged || relay_changed {
+                    // Another relay, or none, or a new epoch: start again (whatever else
+                    // came in the same burst).
+                    let now = blocking(node, address_of).await.map_err(fail)?;
+                    let now_epoch = blocking(node, |n| n.epoch()).await.map_err(fail)?;
+                    if now.as_ref() != Some(address) || now_epoch != epoch {
+                        break Ok(());
+                    }
+                }
+                // A new meeting, a device enrolled, a post for some, minutes now held in
+                // confidence, a key made or taken here: keys to give, topics to open.
+                let new_topics = lagged
+                    || relay_changed
+                    || burst.iter().any(|e| matches!(e,
+                        NodeEvent::MeetingChanged { .. }
+                        | NodeEvent::MembershipChanged
+                        | NodeEvent::PostChanged { .. }
+                        | NodeEvent::MinutesChanged { .. }
+                        | NodeEvent::PrivateChanged));
+                if new_topics {
+                    put_key_grants(node, &client, &control).await.map_err(fail)?;
+                    open_new_topics(node, &client, &mut topics, options.snapshot_every).await.map_err(fail)?;
                 }
                 let touched = blocking(node, move |n| {
                     if lagged { Ok(None) } else { n.documents_touched_by(&burst).map(Some) }
@@ -272,7 +282,8 @@ async fn on_relay(
                 if follow_control(node, &client, &mut control).await.map_err(fail)? {
                     break Ok(());
                 }
-                open_new_topics(node, &client, &mut topics).await.map_err(fail)?;
+                put_key_grants(node, &client, &control).await.map_err(fail)?;
+                open_new_topics(node, &client, &mut topics, options.snapshot_every).await.map_err(fail)?;
                 for id in topics.keys().copied().collect::<Vec<_>>() {
                     exchange(node, &client, &mut topics, id, options.snapshot_every).await.map_err(fail)?;
                 }
@@ -320,6 +331,23 @@ async fn put_rekeys(node: &Arc<Node>, client: &RelayClient) -> Result<(), NetErr
         blocking(node, move |n| n.rekey_put(epoch)).await?;
     }
     Ok(())
+}
+
+/// Gives the keys of documents only some may read to the reader devices that lack them,
+/// in the epoch's control topic.
+async fn put_key_grants(
+    node: &Arc<Node>,
+    client: &RelayClient,
+    control: &MailboxDoc,
+) -> Result<(), NetError> {
+    let Some(grants) = blocking(node, |n| n.key_grants_to_put()).await? else {
+        return Ok(());
+    };
+    if grants.epoch != control.topic.epoch {
+        return Ok(());
+    }
+    patiently(|| client.put(control.topic.id, grants.bundle.clone())).await?;
+    blocking(node, move |n| n.key_grants_put(&grants)).await
 }
 
 /// Reads the epoch's control topic after its cursor; returns whether a rekey moved this
@@ -379,13 +407,16 @@ fn spawn_live(
     });
 }
 
-/// Opens the topics of documents that joined the mailbox (a new meeting's minutes).
+/// Opens the topics that joined the mailbox (a new meeting's minutes, a key of a document
+/// only some may read) and brings each up to date.
 async fn open_new_topics(
     node: &Arc<Node>,
     client: &RelayClient,
     topics: &mut HashMap<[u8; 32], Topic>,
+    snapshot_every: u64,
 ) -> Result<(), NetError> {
     let docs = blocking(node, |n| n.mailbox_documents()).await?;
+    let mut opened = Vec::new();
     for doc in docs {
         if topics.contains_key(&doc.topic.id) {
             continue;
@@ -402,6 +433,10 @@ async fn open_new_topics(
                 snapshot_at: 0,
             },
         );
+        opened.push(id);
+    }
+    for id in opened {
+        exchange(node, client, topics, id, snapshot_every).await?;
     }
     Ok(())
 }
@@ -423,7 +458,7 @@ async fn exchange(
     if up_to_date && topic.doc.last_seq >= topic.snapshot_at + snapshot_every {
         let doc_id = topic.doc.doc_id.clone();
         let covers = topic.doc.cursor;
-        if let Some(bundle) = blocking(node, move |n| n.mailbox_snapshot(&doc_id)).await? {
+        if let Some(bundle) = blocking(node, move |n| n.mailbox_snapshot(&doc_id, &id)).await? {
             let seq = patiently(|| client.put_snapshot(id, covers, bundle.clone())).await?;
             if let Some(t) = topics.get_mut(&id) {
                 t.snapshot_at = seq;
@@ -445,6 +480,7 @@ async fn take_new(
         return Ok(());
     };
     let doc_id = topic.doc.doc_id.clone();
+    let row = topic.doc.row.clone();
     let epoch = topic.doc.topic.epoch;
     let mut after = topic.doc.cursor;
     let mut cursor = topic.doc.cursor;
@@ -503,8 +539,8 @@ async fn take_new(
                 cursor = entry.seq;
             }
         }
-        let (d, last) = (doc_id.clone(), topic.doc.last_seq);
-        blocking(node, move |n| n.mailbox_advance(epoch, &d, cursor, last)).await?;
+        let (r, last) = (row.clone(), topic.doc.last_seq);
+        blocking(node, move |n| n.mailbox_advance(epoch, &r, cursor, last)).await?;
         topic.doc.cursor = cursor;
         if count < usize::from(LIST_BATCH) {
             return Ok(());
@@ -523,8 +559,9 @@ async fn put_pending(
         return Ok(());
     };
     let doc_id = topic.doc.doc_id.clone();
+    let row = topic.doc.row.clone();
     let d = doc_id.clone();
-    let Some(outgoing) = blocking(node, move |n| n.mailbox_outgoing(&d)).await? else {
+    let Some(outgoing) = blocking(node, move |n| n.mailbox_outgoing(&d, &id)).await? else {
         return Ok(());
     };
     for bundle in outgoing.bundles {
@@ -538,7 +575,7 @@ async fn put_pending(
     let (cursor, last, epoch) = (topic.doc.cursor, topic.doc.last_seq, topic.doc.topic.epoch);
     blocking(node, move |n| {
         n.mailbox_put(epoch, &doc_id, &outgoing.heads)?;
-        n.mailbox_advance(epoch, &doc_id, cursor, last)
+        n.mailbox_advance(epoch, &row, cursor, last)
     })
     .await
 }

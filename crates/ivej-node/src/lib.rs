@@ -24,6 +24,7 @@ mod peers;
 mod posts;
 pub mod qr;
 mod results;
+mod scope_keys;
 mod scoped;
 mod series;
 mod state;
@@ -47,6 +48,7 @@ pub use ivej_trust::Identity as PeerIdentity;
 pub use mailbox::{MailboxDoc, MailboxStatus, Outgoing, CONTROL, MAILBOX, SNAPSHOT_EVERY};
 pub use meetings::{MeetingInput, MinutesView};
 pub use results::ServiceInput;
+pub use scope_keys::KeyGrantsToPut;
 pub use state::COMPACT_AFTER_CHANGES;
 pub use trust::{invite_founds_organisation, InviteRequest, Presentation, DEFAULT_INVITE_DAYS};
 

@@ -3,10 +3,11 @@
 //! topic's cursor stands, and whom to call for a live session. The transport
 //! (`ivej-net`) carries the bytes.
 //!
-//! - **What goes there.** The street document and the minutes not held in confidence:
-//!   what every member reads, sealed under the epoch's topic keys, which every member
-//!   holds. Documents only some may read (the private document, posts for some, minutes
-//!   in confidence) travel only inside sessions, on the LAN or live through the relay.
+//! - **What goes there.** Every document this device holds. The street document and the
+//!   minutes not held in confidence (what every member reads) are sealed under the
+//!   epoch's topic keys, which every member holds; documents only some may read (the
+//!   private document, posts for some, minutes in confidence) under keys only their
+//!   readers hold (`scope_keys`).
 //! - **What is put.** Every change the mailbox is not known to hold, with its author's
 //!   signature and certificates, whoever made it: a change learnt on the LAN reaches
 //!   members who were not there, and every change in the mailbox has its dependencies
@@ -19,10 +20,10 @@
 //!   it is stored (or refused); an entry whose changes wait for others holds it.
 
 use ivej_model::{NodeEvent, RelayRef};
-use ivej_trust::mailbox::{BundleKind, EpochKey, Topic};
+use ivej_trust::mailbox::{BundleHeader, BundleKind, EpochKey, Topic};
 use ivej_trust::{ChangeSignature, SignedSync};
 
-use crate::state::{minutes_doc_id, street_doc_id, State};
+use crate::state::{minutes_doc_id, private_doc_id, street_doc_id, State};
 use crate::sync::Target;
 use crate::{clock, Node, NodeError, NodeResult};
 
@@ -40,10 +41,13 @@ pub const CONTROL: &str = "control";
 pub const MAILBOX: &str = "relay mailbox";
 const RELAY_LIVE_SETTING: &str = "relay.live_until";
 
-/// One document's mailbox as this device sees it.
+/// One document's mailbox (one topic of it) as this device sees it.
 #[derive(Debug, Clone)]
 pub struct MailboxDoc {
     pub doc_id: String,
+    /// What this device notes the topic's cursor under: the document's id for the epoch's
+    /// topic, with the key's tag for a key only some hold.
+    pub row: String,
     pub topic: Topic,
     /// Every entry up to this number is taken.
     pub cursor: u64,
@@ -105,7 +109,7 @@ impl State {
     /// Whether this device knows of a revocation the current epoch did not follow: the
     /// next epoch is coming, and until it does nothing goes into the mailbox, which the
     /// removed device can still read.
-    fn awaiting_rekey(&mut self) -> NodeResult<bool> {
+    pub(crate) fn awaiting_rekey(&mut self) -> NodeResult<bool> {
         let epoch = self.epoch_key()?.epoch;
         let known = self.trust_mut()?.membership.revocations().len();
         Ok(known > self.epoch_revocations(epoch)? as usize)
@@ -169,7 +173,7 @@ impl State {
         Ok(())
     }
 
-    /// What `doc_id` is, if it goes through the mailbox and this device holds it.
+    /// What `doc_id` is, if it goes through the mailbox and this device may hold it.
     fn mailbox_target(&mut self, doc_id: &str) -> NodeResult<Option<Target>> {
         let street_id = self.street_id.clone().ok_or(NodeError::NoStreet)?;
         if doc_id == street_doc_id(&street_id) {
@@ -180,16 +184,13 @@ impl State {
                 return Ok(Some(Target::Minutes(meeting.to_string())));
             }
         }
+        if self.own_org.as_deref().map(private_doc_id).as_deref() == Some(doc_id) {
+            return Ok(Some(Target::Private));
+        }
+        if crate::scoped::parse_scope(doc_id).is_some() && self.holds_scope(doc_id) {
+            return Ok(Some(Target::Scoped(doc_id.to_string())));
+        }
         Ok(None)
-    }
-
-    /// Whether this device may put `target`'s changes where every member reads them.
-    fn shareable_with_all(&mut self, target: &Target) -> NodeResult<bool> {
-        Ok(match target {
-            Target::Street => true,
-            Target::Minutes(meeting) => !self.minutes_mut(meeting)?.in_confidence().unwrap_or(true),
-            _ => false,
-        })
     }
 }
 
@@ -217,10 +218,15 @@ struct Opened {
 }
 
 impl Node {
-    /// Opens a bundle and finds who put it: the AEAD, the signature, the certificate.
+    /// Opens a bundle and finds who put it: the AEAD (under the key of the topic its
+    /// header names, among those of the document this device reads), the signature, the
+    /// certificate.
     fn open_bundle(&self, doc_id: &str, sealed: &[u8]) -> NodeResult<Opened> {
         let mut st = self.lock()?;
-        let topic = st.epoch_key()?.topic(doc_id);
+        let header = BundleHeader::decode(sealed).map_err(|e| refused("a bundle", e))?;
+        let topic = st.topic_of(doc_id, &header.topic)?.ok_or_else(|| {
+            NodeError::Refused("a bundle: of a topic this device does not read".into())
+        })?;
         let opened = topic.open(sealed).map_err(|e| refused("a bundle", e))?;
         let envelope =
             SignedSync::decode(&opened.body).map_err(|e| refused("a bundle's changes", e))?;
@@ -305,13 +311,15 @@ impl Node {
         Ok(())
     }
 
-    /// The documents that go through the mailbox: the street and the minutes of every
-    /// meeting the street knows (those held in confidence are never put; a device that
-    /// reads the topic finds nothing there).
+    /// The topics this device reads: the street's and the minutes' of every meeting the
+    /// street knows, under the epoch's key (minutes held in confidence are never put
+    /// there; a device that reads the topic finds nothing), and one per key it holds of a
+    /// document only some may read.
     pub fn mailbox_documents(&self) -> NodeResult<Vec<MailboxDoc>> {
-        let st = self.lock()?;
+        let mut st = self.lock()?;
         let key = st.epoch_key()?;
         let street_id = st.street_id.clone().ok_or(NodeError::NoStreet)?;
+        let mut topics: Vec<(String, String, Topic)> = Vec::new();
         let mut ids = vec![street_doc_id(&street_id)];
         ids.extend(
             st.street()?
@@ -319,43 +327,69 @@ impl Node {
                 .iter()
                 .map(|m| minutes_doc_id(m)),
         );
-        ids.into_iter()
-            .map(|doc_id| {
-                let row = st.store.mailbox_row(key.epoch, &doc_id)?;
+        for doc_id in ids {
+            topics.push((doc_id.clone(), doc_id.clone(), key.topic(&doc_id)));
+        }
+        for (doc_id, keys) in st.scope_keys()? {
+            for scope_key in keys {
+                let tag = ivej_model::hex::encode(&scope_key.tag()[..8]);
+                topics.push((
+                    format!("{doc_id}#{tag}"),
+                    doc_id.clone(),
+                    scope_key.topic(&doc_id),
+                ));
+            }
+        }
+        topics
+            .into_iter()
+            .map(|(row, doc_id, topic)| {
+                let stored = st.store.mailbox_row(key.epoch, &row)?;
                 Ok(MailboxDoc {
-                    topic: key.topic(&doc_id),
+                    topic,
                     doc_id,
-                    cursor: row.cursor,
-                    last_seq: row.last_seq,
+                    row,
+                    cursor: stored.cursor,
+                    last_seq: stored.last_seq,
                 })
             })
             .collect()
     }
 
     /// Bundles of every change of `doc_id` the mailbox is not known to hold, sealed and
-    /// signed by this device; `None` when there is nothing to put.
-    pub fn mailbox_outgoing(&self, doc_id: &str) -> NodeResult<Option<Outgoing>> {
-        self.outgoing(doc_id, BundleKind::Changes)
+    /// signed by this device, for the topic `topic` (the one this device puts the
+    /// document under); `None` when there is nothing to put there.
+    pub fn mailbox_outgoing(&self, doc_id: &str, topic: &[u8; 32]) -> NodeResult<Option<Outgoing>> {
+        self.outgoing(doc_id, topic, BundleKind::Changes)
     }
 
-    /// A snapshot of `doc_id` (every change it holds, in one bundle), or `None` when the
-    /// document is too large for one bundle or is not put in the mailbox.
-    pub fn mailbox_snapshot(&self, doc_id: &str) -> NodeResult<Option<Vec<u8>>> {
+    /// A snapshot of `doc_id` for `topic` (every change it holds, in one bundle), or
+    /// `None` when the document is too large for one bundle or is not put there.
+    pub fn mailbox_snapshot(&self, doc_id: &str, topic: &[u8; 32]) -> NodeResult<Option<Vec<u8>>> {
         Ok(self
-            .outgoing(doc_id, BundleKind::Snapshot)?
+            .outgoing(doc_id, topic, BundleKind::Snapshot)?
             .and_then(|o| o.bundles.into_iter().next()))
     }
 
-    fn outgoing(&self, doc_id: &str, kind: BundleKind) -> NodeResult<Option<Outgoing>> {
+    fn outgoing(
+        &self,
+        doc_id: &str,
+        topic_id: &[u8; 32],
+        kind: BundleKind,
+    ) -> NodeResult<Option<Outgoing>> {
         let mut st = self.lock()?;
         let Some(target) = st.mailbox_target(doc_id)? else {
             return Ok(None);
         };
-        if !st.shareable_with_all(&target)? || st.awaiting_rekey()? {
+        if st.awaiting_rekey()? {
+            return Ok(None);
+        }
+        let Some(topic) = st.put_topic(doc_id, &target)? else {
+            return Ok(None);
+        };
+        if topic.id != *topic_id {
             return Ok(None);
         }
         let key = st.epoch_key()?;
-        let topic = key.topic(doc_id);
         let (since, max) = match kind {
             BundleKind::Changes => (st.store.mailbox_row(key.epoch, doc_id)?.known, BUNDLE_BYTES),
             BundleKind::Snapshot => (Vec::new(), ivej_trust::mailbox::MAX_BODY / 2),
@@ -493,18 +527,18 @@ impl Node {
         Ok(settled)
     }
 
-    /// Entries of `doc_id`'s topic up to `cursor` are taken; the relay's newest is
-    /// `last_seq`.
+    /// Entries of a topic up to `cursor` are taken (`row`: its [`MailboxDoc::row`]); the
+    /// relay's newest is `last_seq`.
     pub fn mailbox_advance(
         &self,
         epoch: u32,
-        doc_id: &str,
+        row: &str,
         cursor: u64,
         last_seq: u64,
     ) -> NodeResult<()> {
         let mut st = self.lock()?;
         st.store
-            .write(|w| w.set_mailbox_cursor(epoch, doc_id, cursor, last_seq))?;
+            .write(|w| w.set_mailbox_cursor(epoch, row, cursor, last_seq))?;
         Ok(())
     }
 
@@ -515,21 +549,38 @@ impl Node {
         let mut status = MailboxStatus::default();
         let mut st = self.lock()?;
         let epoch = st.epoch_key()?.epoch;
+        let mut ids: Vec<String> = Vec::new();
         for doc in docs {
             status.pending_in += doc.last_seq.saturating_sub(doc.cursor);
-            let Some(target) = st.mailbox_target(&doc.doc_id)? else {
+            ids.push(doc.doc_id);
+        }
+        let own_private = st.own_org.as_deref().map(private_doc_id);
+        ids.extend(own_private.filter(|_| st.private.is_some()));
+        ids.extend(st.load_scoped()?);
+        ids.sort();
+        ids.dedup();
+        for doc_id in ids {
+            let Some(target) = st.mailbox_target(&doc_id)? else {
                 continue;
             };
             let stored = match &target {
                 Target::Minutes(m) => {
-                    st.minutes.contains_key(m) || st.store.load_document(&doc.doc_id)?.is_some()
+                    st.minutes.contains_key(m) || st.store.load_document(&doc_id)?.is_some()
                 }
+                Target::Scoped(_) => st.scoped.contains_key(&doc_id),
                 _ => true,
             };
-            if !stored || !st.shareable_with_all(&target)? {
+            if !stored {
                 continue;
             }
-            let known = st.store.mailbox_row(epoch, &doc.doc_id)?.known;
+            if st.put_topic(&doc_id, &target)?.is_none() {
+                // Only some read it and it has no key yet: pending while it has readers.
+                if st.awaits_key(&doc_id)? {
+                    status.pending_out += 1;
+                }
+                continue;
+            }
+            let known = st.store.mailbox_row(epoch, &doc_id)?.known;
             // Everything is in the mailbox when each of the document's heads is.
             let heads = st.document_mut(&target)?.heads();
             if !heads.iter().all(|h| known.contains(&h.0)) {
@@ -561,14 +612,15 @@ impl Node {
         Ok(self.lock()?.epoch_key()?.epoch)
     }
 
-    /// The current epoch's control topic (where the next epoch's rekey will be put), and
-    /// how far this device has read it.
+    /// The current epoch's control topic (where the next epoch's rekey and keys of
+    /// documents only some may read are put), and how far this device has read it.
     pub fn control_topic(&self) -> NodeResult<MailboxDoc> {
         let st = self.lock()?;
         let key = st.epoch_key()?;
         let row = st.store.mailbox_row(key.epoch, CONTROL)?;
         Ok(MailboxDoc {
             doc_id: CONTROL.into(),
+            row: CONTROL.into(),
             topic: key.topic(CONTROL),
             cursor: row.cursor,
             last_seq: row.last_seq,
@@ -606,10 +658,11 @@ impl Node {
         Ok(())
     }
 
-    /// Takes a bundle from the current epoch's control topic: a rekey signed by the street
-    /// authority, put by a device whose certificate stands. Returns whether this device
-    /// entered the next epoch (a removed device finds no grant for itself and stays). A
-    /// bundle that is not that is refused.
+    /// Takes a bundle from the current epoch's control topic, put by a device whose
+    /// certificate stands: a rekey signed by the street authority, or keys of documents
+    /// only some may read (`scope_keys`). Returns whether this device entered the next
+    /// epoch (a removed device finds no grant for itself and stays). A bundle that is
+    /// neither is refused.
     pub fn control_take(&self, sealed: &[u8]) -> NodeResult<bool> {
         let mut st = self.lock()?;
         let current = st.epoch_key()?;
@@ -619,11 +672,27 @@ impl Node {
             .map_err(|e| refused("a control bundle", e))?;
         let street_id = st.street_id.clone().ok_or(NodeError::NoStreet)?;
         let noise_private = st.keys.noise_private;
+        // Key grants come with their giver's certificates (a device enrolled since may
+        // have put nothing else yet), as a sync message's changes do.
+        let grants = match SignedSync::decode(&opened.body) {
+            Ok(envelope) => {
+                if !st.take_certificates(envelope.certificates)?.is_empty() {
+                    self.emit(NodeEvent::MembershipChanged);
+                }
+                Some(envelope.payload)
+            }
+            Err(_) => None,
+        };
         let trust = st.trust_mut()?;
-        trust
+        let putter = trust
             .membership
             .identity(&opened.signer)
             .map_err(|e| refused("a control bundle from a key no certificate stands for", e))?;
+        if let Some(grants) = grants {
+            drop(st);
+            self.take_key_grants(&putter, &grants)?;
+            return Ok(false);
+        }
         let rekey = ivej_trust::Rekey::decode(&opened.body).map_err(|e| refused("a rekey", e))?;
         rekey
             .verify(&street_id, &trust.membership.authority())

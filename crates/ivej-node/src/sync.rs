@@ -49,7 +49,7 @@ impl State {
     }
 
     /// What `doc_id` is, if this node shares it with `peer`.
-    fn target(&mut self, doc_id: &str, peer: &Identity) -> NodeResult<Target> {
+    pub(crate) fn target(&mut self, doc_id: &str, peer: &Identity) -> NodeResult<Target> {
         let street_id = self.street_id.clone().ok_or(NodeError::NoStreet)?;
         if doc_id == street_doc_id(&street_id) {
             return Ok(Target::Street);
@@ -556,8 +556,11 @@ impl Node {
                 NodeEvent::PrivateChanged => docs.extend(private.clone()),
                 // Status only: no document changed.
                 NodeEvent::PeerChanged { .. } | NodeEvent::RelayChanged => {}
-                // A post may be a private one, or one shared with some.
-                NodeEvent::PostChanged { .. } | NodeEvent::StreetOpened => {
+                // A post may be a private one, or one shared with some; interest in a post
+                // for some (or passed on by the facilitator) lives with it.
+                NodeEvent::PostChanged { .. }
+                | NodeEvent::InterestChanged { .. }
+                | NodeEvent::StreetOpened => {
                     docs.insert(street.clone());
                     docs.extend(private.clone());
                     docs.extend(st.scoped.keys().cloned());

@@ -6,13 +6,13 @@ use crate::{
     CreateStreet, Node, NodeError, NodeOptions, OrgPatch, OrgProfile, PostInput, PostPatch,
 };
 
-fn new_node(dir: &std::path::Path) -> Node {
+pub(crate) fn new_node(dir: &std::path::Path) -> Node {
     let mut options = NodeOptions::new(dir);
     options.lan_discovery = false;
     Node::open(options).unwrap()
 }
 
-fn street(node: &Node) {
+pub(crate) fn street(node: &Node) {
     node.create_street(CreateStreet {
         name: "Industrivej Regstrup".into(),
         kind: StreetKind::MiniNetwork,
@@ -446,7 +446,7 @@ fn a_second_process_on_the_same_directory_is_picked_up() {
 }
 
 /// A new member of `street`'s street, joined with an invite.
-fn member_of(street: &Node, dir: &std::path::Path, name: &str) -> Node {
+pub(crate) fn member_of(street: &Node, dir: &std::path::Path, name: &str) -> Node {
     member_with(
         street,
         dir,

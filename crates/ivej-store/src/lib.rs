@@ -24,7 +24,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 pub use documents::{QuarantinedChunk, StoredDocument, StoredPeer};
 pub use error::StoreError;
-pub use mailbox::MailboxRow;
+pub use mailbox::{MailboxRow, ScopeHolder, StoredScopeKey};
 pub use migrations::CURRENT_VERSION;
 pub use projections::{PostHit, PostQuery};
 pub use search::fts_query;

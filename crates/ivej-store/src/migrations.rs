@@ -144,6 +144,23 @@ const STEPS: &[&str] = &[
         bytes BLOB NOT NULL,
         put INTEGER NOT NULL DEFAULT 0
      );",
+    // 9: keys of the documents only some may read, per epoch (each as it came: from the
+    // device that granted it, or made here), and which devices a device said hold a key
+    // (by its tag), so a key is granted to each reader device once.
+    "CREATE TABLE scope_keys (
+        epoch INTEGER NOT NULL,
+        doc_id TEXT NOT NULL,
+        key BLOB NOT NULL,
+        granter BLOB NOT NULL,
+        PRIMARY KEY (epoch, doc_id, key)
+     ) WITHOUT ROWID;
+     CREATE TABLE scope_holders (
+        epoch INTEGER NOT NULL,
+        tag BLOB NOT NULL,
+        device BLOB NOT NULL,
+        granter BLOB NOT NULL,
+        PRIMARY KEY (epoch, tag, device, granter)
+     ) WITHOUT ROWID;",
 ];
 
 /// The schema version this build creates.

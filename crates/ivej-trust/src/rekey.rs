@@ -4,14 +4,9 @@
 //! can read no topic of the new one.
 //!
 //! Each grant seals the 32-byte epoch key to one device's X25519 key (its Noise static
-//! key, which its certificate binds): an ephemeral X25519 key per rekey, the shared secret
-//! with the device's key, a key derived from it, the rekey's epoch and both public keys,
-//! and XChaCha20-Poly1305 over the epoch key. That is HPKE's base mode in outline (RFC
-//! 9180), built from the primitives this crate already has.
+//! key, which its certificate binds), with one ephemeral key per rekey and the rekey's
+//! epoch and both public keys as the context ([`crate::sealed_to`]).
 
-use chacha20poly1305::aead::Aead;
-use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce};
-use curve25519_dalek::montgomery::MontgomeryPoint;
 use ed25519_dalek::{Signature, VerifyingKey};
 
 use crate::codec::{Reader, Writer};
@@ -50,12 +45,12 @@ pub struct Rekey {
     pub signature: [u8; 64],
 }
 
-fn wrap_key(shared: &[u8; 32], epoch: u32, ephemeral: &[u8; 32], device: &[u8; 32]) -> [u8; 32] {
+fn wrap_context(epoch: u32, ephemeral: &[u8; 32], device: &[u8; 32]) -> Vec<u8> {
     let mut context = Vec::with_capacity(68);
     context.extend_from_slice(&epoch.to_be_bytes());
     context.extend_from_slice(ephemeral);
     context.extend_from_slice(device);
-    crate::mailbox::derive(shared, DOMAIN_WRAP, &context)
+    context
 }
 
 struct Body<'a> {
@@ -101,20 +96,18 @@ impl Rekey {
         issued_ms: i64,
         ephemeral_secret: [u8; 32],
     ) -> Rekey {
-        let ephemeral = MontgomeryPoint::mul_base_clamped(ephemeral_secret).to_bytes();
+        let ephemeral = crate::sealed_to::ephemeral_public(ephemeral_secret);
         let grants = devices
             .iter()
             .take(MAX_GRANTS)
             .map(|device| {
-                let shared = MontgomeryPoint(*device)
-                    .mul_clamped(ephemeral_secret)
-                    .to_bytes();
-                let wrap = wrap_key(&shared, key.epoch, &ephemeral, device);
-                let cipher = XChaCha20Poly1305::new((&wrap).into());
-                // The wrapping key is new for every grant: a fixed nonce is safe.
-                let sealed = cipher
-                    .encrypt(XNonce::from_slice(&[0; 24]), key.key().as_slice())
-                    .unwrap_or_default();
+                let sealed = crate::sealed_to::seal(
+                    device,
+                    ephemeral_secret,
+                    DOMAIN_WRAP,
+                    &wrap_context(key.epoch, &ephemeral, device),
+                    key.key(),
+                );
                 let mut out = [0u8; 48];
                 if sealed.len() == 48 {
                     out.copy_from_slice(&sealed);
@@ -222,16 +215,15 @@ impl Rekey {
     /// The new epoch's key, for the device whose X25519 private key is `private`; `None`
     /// when the rekey holds no grant for it (it was removed) or the grant does not open.
     pub fn open(&self, private: &[u8; 32]) -> Option<EpochKey> {
-        let device = MontgomeryPoint::mul_base_clamped(*private).to_bytes();
+        let device = crate::noise_public_key(private);
         let grant = self.grants.iter().find(|g| g.device == device)?;
-        let shared = MontgomeryPoint(self.ephemeral)
-            .mul_clamped(*private)
-            .to_bytes();
-        let wrap = wrap_key(&shared, self.epoch, &self.ephemeral, &device);
-        let cipher = XChaCha20Poly1305::new((&wrap).into());
-        let key = cipher
-            .decrypt(XNonce::from_slice(&[0; 24]), grant.sealed.as_slice())
-            .ok()?;
+        let key = crate::sealed_to::open(
+            private,
+            &self.ephemeral,
+            DOMAIN_WRAP,
+            &wrap_context(self.epoch, &self.ephemeral, &device),
+            &grant.sealed,
+        )?;
         Some(EpochKey::new(self.epoch, key.try_into().ok()?))
     }
 }

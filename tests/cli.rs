@@ -885,3 +885,131 @@ fn a_relay_from_the_command_line_brings_two_members_together_with_the_lan_off() 
     let _ = lines.next();
     assert_eq!(lines.next().unwrap().unwrap(), second);
 }
+
+/// The service directory from the command line: listed, found, shown, edited, and a
+/// regional directory imported from CSV as Excel writes it; a file with bad rows stores
+/// nothing and names every bad row.
+#[test]
+fn the_service_directory_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    ivej_ok(d, &["org", "add", "--org", "Erhvervshus Sjælland"]);
+    let added = ivej_json(
+        d,
+        &[
+            "service",
+            "add",
+            "--name",
+            "Export advice",
+            "--description",
+            "First meeting about export markets",
+            "--phase",
+            "starting",
+            "--language",
+            "da",
+            "--language",
+            "en",
+            "--channel",
+            "phone",
+            "--for",
+            "Erhvervshus Sjælland",
+        ],
+    );
+    assert_eq!(added["listed_by"], "Erhvervshus Sjælland");
+    assert_eq!(added["service"]["phases"][0], "starting");
+    let id = added["service"]["id"].as_str().unwrap().to_string();
+
+    // A directory in Finnish, semicolons, saved by Excel as Windows-1252 ("ä", "ö").
+    let finnish = "Nimi;Palveluntarjoaja;Kuvaus;Kohderyhmä;Vaihe;Kielet;Alue;Kanavat\n\
+                   Vientisparraus;Business Finland;Sparrausta ja kumppanihakua;Pk-yritykset;laajentaa;suomi|englanti;Keski-Suomi;verkossa\n\
+                   Messutuki;Keski-Suomen liitto;Tukea messumatkoille;Yritykset, jotka menevät messuille;aloittaa;fi;Keski-Suomi;puhelin\n";
+    let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode(finnish);
+    let good = d.join("palvelut.csv");
+    std::fs::write(&good, &cp1252).unwrap();
+    let bad = d.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "name,phase,languages\nFair support,starting,da\n,starting,da\nCoaching,someday,klingon\n",
+    )
+    .unwrap();
+
+    let before = state(d);
+    let out = ivej(d, &["service", "import", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    for row in ["rows.3.name", "rows.4.phases", "rows.4.languages"] {
+        assert!(err.contains(row), "{row} in {err}");
+    }
+    assert_eq!(
+        state(d),
+        before,
+        "nothing of a file with bad rows is stored"
+    );
+    let preview = ivej_json(
+        d,
+        &["service", "import", "--dry-run", good.to_str().unwrap()],
+    );
+    assert_eq!(preview.as_array().unwrap().len(), 2);
+    assert_eq!(state(d), before, "a dry run stores nothing");
+    let report = ivej_json(d, &["service", "import", good.to_str().unwrap()]);
+    assert_eq!(report["imported"], 2);
+    assert_eq!(report["encoding"], "windows-1252");
+
+    let all = ivej_json(d, &["service", "list"]);
+    let names: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["service"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["Export advice", "Messutuki", "Vientisparraus"]);
+    let finnish_only = ivej_json(
+        d,
+        &[
+            "service",
+            "list",
+            "--language",
+            "fi",
+            "--phase",
+            "expanding",
+        ],
+    );
+    assert_eq!(finnish_only.as_array().unwrap().len(), 1);
+    assert_eq!(
+        finnish_only[0]["service"]["provider_name"],
+        "Business Finland"
+    );
+    let found = ivej_json(d, &["service", "search", "kumppanihakua"]);
+    assert_eq!(found[0]["service"]["name"], "Vientisparraus");
+    let shown = ivej_ok(
+        d,
+        &[
+            "service",
+            "show",
+            found[0]["service"]["id"].as_str().unwrap(),
+        ],
+    );
+    assert!(shown.contains("Pk-yritykset"));
+    let fair = ivej_json(d, &["service", "search", "messuille"]);
+    assert_eq!(
+        fair[0]["service"]["target_group"],
+        "Yritykset, jotka menevät messuille"
+    );
+
+    ivej_ok(
+        d,
+        &[
+            "service",
+            "edit",
+            &id,
+            "--name",
+            "Export advice and cheques",
+            "--phase",
+            "considering",
+        ],
+    );
+    let shown = ivej_ok(d, &["service", "show", &id]);
+    assert!(shown.contains("Export advice and cheques") && shown.contains("considering"));
+    assert!(shown.contains("Erhvervshus Sjælland"));
+}

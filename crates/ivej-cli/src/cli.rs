@@ -98,6 +98,9 @@ pub enum Command {
     Device(DeviceCommand),
     /// Changes refused from peers, by the device that sent them.
     Refused,
+    /// The service directory: promoters' services for companies going abroad.
+    #[command(subcommand)]
+    Service(ServiceCommand),
     /// The street's relay: run one, or set and show the one this device uses.
     #[command(subcommand)]
     Relay(RelayCommand),
@@ -762,4 +765,93 @@ pub enum RelayCommand {
     Clear,
     /// The relay this device uses, and what is pending with its mailbox.
     Show,
+}
+
+/// A service's fields, as `service add` and `service edit` take them.
+#[derive(Debug, clap::Args)]
+pub struct ServiceFields {
+    #[arg(long)]
+    pub name: String,
+    /// Who provides it, when not the organisation that lists it.
+    #[arg(long, default_value = "")]
+    pub provider: String,
+    #[arg(long, default_value = "")]
+    pub description: String,
+    #[arg(long = "target-group", default_value = "")]
+    pub target_group: String,
+    /// A phase of going abroad it serves (considering, starting, expanding,
+    /// established); repeat for several.
+    #[arg(long = "phase", value_parser = parse_phase)]
+    pub phases: Vec<ivej_model::ExportPhase>,
+    #[arg(long, default_value = "")]
+    pub cost: String,
+    /// A language it is given in (da, sv, fi, en, ...); repeat for several.
+    #[arg(long = "language")]
+    pub languages: Vec<String>,
+    #[arg(long, default_value = "")]
+    pub region: String,
+    /// The contact point (a person, an address, a telephone number).
+    #[arg(long, default_value = "")]
+    pub contact: String,
+    /// How it is given (in_person, phone, email, online); repeat for several.
+    #[arg(long = "channel", value_parser = parse_channel)]
+    pub channels: Vec<ivej_model::Channel>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceCommand {
+    /// List a service (the facilitator may list one for a promoter with `--for`).
+    Add {
+        #[command(flatten)]
+        fields: ServiceFields,
+        /// The organisation that lists it (name or id; the facilitator's choice).
+        #[arg(long = "for")]
+        for_org: Option<String>,
+    },
+    /// The directory, by name; narrowed by phase, language or region.
+    List {
+        #[arg(long, value_parser = parse_phase)]
+        phase: Option<ivej_model::ExportPhase>,
+        #[arg(long)]
+        language: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// Services whose name, description or target group match, best first.
+    Search {
+        text: String,
+        #[arg(long, value_parser = parse_phase)]
+        phase: Option<ivej_model::ExportPhase>,
+        #[arg(long)]
+        language: Option<String>,
+    },
+    /// One service in full.
+    Show { service: String },
+    /// Replace what a service says (its lister or the facilitator).
+    Edit {
+        service: String,
+        #[command(flatten)]
+        fields: ServiceFields,
+    },
+    /// Import a regional directory from a CSV file (UTF-8 or Windows-1252, comma,
+    /// semicolon or tab; a header row naming the columns in English, Danish, Swedish or
+    /// Finnish). Nothing is stored unless every row is good.
+    Import {
+        file: PathBuf,
+        /// The organisation that lists them (name or id; the facilitator's choice).
+        #[arg(long = "for")]
+        for_org: Option<String>,
+        /// Check the file and show what would be imported, storing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+fn parse_phase(s: &str) -> Result<ivej_model::ExportPhase, String> {
+    ivej_model::ExportPhase::from_code(s)
+        .ok_or_else(|| "use considering, starting, expanding or established".into())
+}
+
+fn parse_channel(s: &str) -> Result<ivej_model::Channel, String> {
+    ivej_model::Channel::from_code(s).ok_or_else(|| "use in_person, phone, email or online".into())
 }

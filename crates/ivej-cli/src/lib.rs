@@ -7,6 +7,7 @@ mod output;
 mod relay;
 mod resolve;
 mod run;
+mod service;
 
 use std::process::ExitCode;
 

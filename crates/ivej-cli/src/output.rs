@@ -424,6 +424,55 @@ pub fn report(r: &ivej_model::report::Report) {
     println!("  posts: {}, interests: {}", r.posts, r.interests);
 }
 
+pub fn service(v: &ivej_node::ServiceView) {
+    let s = &v.service;
+    println!("{}  [{}]", clean(&s.name), s.id);
+    let provider = if s.provider_name.is_empty() {
+        &v.listed_by
+    } else {
+        &s.provider_name
+    };
+    println!("  provider: {}", clean(provider));
+    if !s.description.as_str().is_empty() {
+        println!("  {}", clean(s.description.as_str()));
+    }
+    let phases: Vec<&str> = s.phases.iter().map(|p| p.code()).collect();
+    let channels: Vec<&str> = s.channels.iter().map(|c| c.code()).collect();
+    for (label, value) in [
+        ("for", s.target_group.clone()),
+        ("phases", phases.join(", ")),
+        ("cost", s.cost.clone()),
+        ("languages", s.languages.join(", ")),
+        ("region", s.region.clone()),
+        ("contact", s.contact.clone()),
+        ("channels", channels.join(", ")),
+        ("listed by", v.listed_by.clone()),
+    ] {
+        if !value.is_empty() {
+            println!("  {label}: {}", clean(&value));
+        }
+    }
+}
+
+pub fn services(list: &[ivej_node::ServiceView]) {
+    for v in list {
+        let s = &v.service;
+        let provider = if s.provider_name.is_empty() {
+            &v.listed_by
+        } else {
+            &s.provider_name
+        };
+        println!(
+            "{}  {}  ({}; {})",
+            short(&s.id),
+            clean(&s.name),
+            clean(provider),
+            s.languages.join(", ")
+        );
+    }
+    println!("{} services", list.len());
+}
+
 pub fn relay(s: &ivej_model::ipc::RelayStatus) {
     let Some(relay) = &s.relay else {
         println!("No relay: this device syncs on the LAN only.");

@@ -214,6 +214,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Relay(cmd) => crate::relay::device(&node, cmd, json),
+        Command::Service(cmd) => crate::service::run(&node, cmd, json),
         Command::Reference(_) => Ok(()),
     }
 }

@@ -2,8 +2,8 @@
 //! messages, automerge sync messages into each kind of document, sync states), from a file
 //! (stored chunks, a picture of an invite's QR code), from the relay (its messages, sealed
 //! bundles, rekeys, key grants) or typed by a user (invite codes, dates, search text,
-//! hex), and the pure functions that then run over records a peer wrote (calendar,
-//! report, validation, rotation, carry-over, text rebase).
+//! hex, spreadsheets to import), and the pure functions that then run over records a peer
+//! wrote (calendar, report, validation, rotation, carry-over, text rebase).
 //!
 //! Each target takes arbitrary bytes and must return: a panic, or an allocation by a
 //! length the bytes declare, is a bug. `fuzz/` runs them under libFuzzer (`cargo xtask fuzz
@@ -115,6 +115,11 @@ pub const TARGETS: &[Target] = &[
         name: "key_grants",
         run: key_grants,
         seeds: key_grant_seeds,
+    },
+    Target {
+        name: "spreadsheets",
+        run: spreadsheets,
+        seeds: spreadsheet_seeds,
     },
 ];
 
@@ -711,6 +716,28 @@ fn rekey_seeds() -> Vec<Vec<u8>> {
         ivej_trust::noise_public_key(&[3; 32]),
     ];
     vec![ivej_trust::Rekey::new(&authority, "s", &key, 1, &devices, 5, [4; 32]).encode()]
+}
+
+/// A CSV file a user imports (a service directory): read in whatever encoding and with
+/// whatever delimiter, then its rows into services.
+fn spreadsheets(data: &[u8]) {
+    if let Ok(table) = ivej_node::spreadsheet::read_table(data) {
+        assert!(table.rows.len() <= ivej_node::spreadsheet::MAX_ROWS);
+        if let Ok(rows) = ivej_node::read_services(&table) {
+            assert_eq!(rows.len(), table.rows.len());
+        }
+    }
+}
+
+fn spreadsheet_seeds() -> Vec<Vec<u8>> {
+    let finnish = "Nimi;Palveluntarjoaja;Vaihe;Kielet;Kanavat\nVientisparraus;Business Finland;\
+                   aloittaa|laajentaa;suomi, englanti;puhelin/verkossa\n";
+    let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode(finnish);
+    vec![
+        finnish.as_bytes().to_vec(),
+        cp1252.into_owned(),
+        b"\xef\xbb\xbfname,phase\n\"Advice, free\",starting\n,x\n".to_vec(),
+    ]
 }
 
 /// Keys of documents only some may read, as a control bundle's envelope carries them:

@@ -61,7 +61,7 @@ pub use post::{
 };
 pub use private::PrivateNote;
 pub use query::{PostFilter, PostSort, PostView, StreetSummary};
-pub use service::Service;
+pub use service::{Channel, ExportPhase, Service};
 pub use street::{KpiTargets, Street, StreetKind};
 pub use text::LongText;
 pub use time::{Date, LocalDateTime};

@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 
 use ivej_doc::{MinutesDoc, PrivateDoc, StreetDoc};
 use ivej_model::{
-    ActionItem, Attendance, AvailabilityWindow, Collaboration, CollaborationKind,
-    CollaborationValue, Contact, Date, Decision, Direction, GeoPoint, KpiTargets, LocalDateTime,
-    LongText, Meeting, MeetingState, OrgType, Organisation, Origin, OriginKind, Post, PostStatus,
-    PriceModel, Quantity, Recurrence, RegisterId, RegisterScheme, RelationKind, Relationship,
-    Service, SizeBand, StageChange, Street, StreetKind, Visibility,
+    ActionItem, Attendance, AvailabilityWindow, Channel, Collaboration, CollaborationKind,
+    CollaborationValue, Contact, Date, Decision, Direction, ExportPhase, GeoPoint, KpiTargets,
+    LocalDateTime, LongText, Meeting, MeetingState, OrgType, Organisation, Origin, OriginKind,
+    Post, PostStatus, PriceModel, Quantity, Recurrence, RegisterId, RegisterScheme, RelationKind,
+    Relationship, Service, SizeBand, StageChange, Street, StreetKind, Visibility,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -460,19 +460,80 @@ pub fn generate(size: DemoSize, seed: u64, now: i64, today: Date) -> NodeResult<
             baseline,
         })?;
     }
-    doc.put(&Service {
-        id: id(&mut rng),
+    // A small service directory, as a region's promoters list theirs.
+    let service = |name: &str, provider: &str, description: &str, target: &str| Service {
+        id: String::new(),
         provider_org: facilitator.id.clone(),
-        name: "Export advice".into(),
-        description: LongText(
-            "Free first meeting about export markets, financing and partners.".into(),
-        ),
-        target_group: "SMEs planning their first export".into(),
-        cost: "Free".into(),
-        languages: vec!["da".into(), "en".into()],
+        name: name.into(),
+        provider_name: provider.into(),
+        description: LongText(description.into()),
+        target_group: target.into(),
+        phases: Vec::new(),
+        cost: String::new(),
+        languages: Vec::new(),
+        region: String::new(),
         contact: "facilitator@example.invalid".into(),
+        channels: Vec::new(),
         created_at: start,
-    })?;
+    };
+    let services = [
+        Service {
+            phases: vec![ExportPhase::Considering, ExportPhase::Starting],
+            cost: "Free".into(),
+            languages: vec!["da".into(), "en".into()],
+            region: "Region Sjælland".into(),
+            channels: vec![Channel::InPerson, Channel::Phone],
+            ..service(
+                "Export advice",
+                "",
+                "Free first meeting about export markets, financing and partners.",
+                "SMEs planning their first export",
+            )
+        },
+        Service {
+            phases: vec![ExportPhase::Starting, ExportPhase::Expanding],
+            cost: "50 % tilskud".into(),
+            languages: vec!["da".into()],
+            region: "Danmark".into(),
+            channels: vec![Channel::Online, Channel::Email],
+            ..service(
+                "Eksportvoucher",
+                "Danmarks Eksport- og Investeringsfond",
+                "Tilskud til rådgivning om et nyt eksportmarked.",
+                "Små og mellemstore virksomheder",
+            )
+        },
+        Service {
+            phases: vec![ExportPhase::Expanding, ExportPhase::Established],
+            cost: "Maksuton".into(),
+            languages: vec!["fi".into(), "en".into()],
+            region: "Keski-Suomi".into(),
+            channels: vec![Channel::Online, Channel::Phone],
+            ..service(
+                "Kansainvälistymisen sparraus",
+                "Business Finland",
+                "Sparrausta uusille markkinoille ja kumppanihakuun.",
+                "Pk-yritykset",
+            )
+        },
+        Service {
+            phases: vec![ExportPhase::Starting],
+            cost: "Kostnadsfritt".into(),
+            languages: vec!["sv".into()],
+            region: "Kronoberg".into(),
+            channels: vec![Channel::InPerson],
+            ..service(
+                "Exportcoachning",
+                "Region Kronoberg",
+                "Mentorskap med erfarna exportchefer under ett år.",
+                "Företag med 5-250 anställda",
+            )
+        },
+    ];
+    for mut service in services {
+        service.id = id(&mut rng);
+        doc.put(&service)?;
+    }
 
     let private = PrivateDoc::create(&facilitator.id)?;
     Ok(DemoStreet {

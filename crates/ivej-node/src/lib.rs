@@ -27,6 +27,8 @@ mod results;
 mod scope_keys;
 mod scoped;
 mod series;
+mod services;
+pub mod spreadsheet;
 mod state;
 mod sync;
 #[cfg(test)]
@@ -47,8 +49,8 @@ pub use ivej_model::CollaborationInput;
 pub use ivej_trust::Identity as PeerIdentity;
 pub use mailbox::{MailboxDoc, MailboxStatus, Outgoing, CONTROL, MAILBOX, SNAPSHOT_EVERY};
 pub use meetings::{MeetingInput, MinutesView};
-pub use results::ServiceInput;
 pub use scope_keys::KeyGrantsToPut;
+pub use services::{read_services, ServiceFilter, ServiceImport, ServiceInput, ServiceView};
 pub use state::COMPACT_AFTER_CHANGES;
 pub use trust::{invite_founds_organisation, InviteRequest, Presentation, DEFAULT_INVITE_DAYS};
 

@@ -1,29 +1,15 @@
-//! Use cases about what the street achieves: collaborations, relationships, services.
+//! Use cases about what the street achieves: collaborations and relationships.
 
 use std::collections::BTreeMap;
 
 use ivej_model::{
-    Collaboration, CollaborationInput, LongText, NodeEvent, OrgId, Organisation, RelationKind,
-    Relationship, Service, Stage, StageChange,
+    Collaboration, CollaborationInput, NodeEvent, OrgId, Organisation, RelationKind, Relationship,
+    Stage, StageChange,
 };
-use serde::{Deserialize, Serialize};
 
 use crate::clock;
 use crate::error::{NodeError, NodeResult};
 use crate::Node;
-
-/// A collaboration to record.
-/// A service to list.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ServiceInput {
-    pub name: String,
-    pub description: String,
-    pub target_group: String,
-    pub cost: String,
-    pub languages: Vec<String>,
-    pub contact: String,
-}
 
 impl Node {
     pub fn add_collaboration(&self, input: CollaborationInput) -> NodeResult<Collaboration> {
@@ -131,36 +117,6 @@ impl Node {
         let mut all: Vec<Relationship> = st.street()?.all();
         all.sort_by_key(|r| r.key());
         Ok(all)
-    }
-
-    /// A promoter's service (export advice, development cheques, mentoring).
-    pub fn add_service(&self, input: ServiceInput) -> NodeResult<Service> {
-        let mut st = self.lock()?;
-        let provider = st.own_org_id()?.to_string();
-        let service = Service {
-            id: clock::new_id(),
-            provider_org: provider,
-            name: input.name.trim().to_string(),
-            description: LongText(input.description),
-            target_group: input.target_group,
-            cost: input.cost,
-            languages: input.languages,
-            contact: input.contact,
-            created_at: clock::now_ms(),
-        };
-        st.street_mut()?.put(&service)?;
-        st.persist_street(|w| w.upsert_service(&service))?;
-        drop(st);
-        self.emit(NodeEvent::ServiceChanged {
-            id: service.id.clone(),
-        });
-        Ok(service)
-    }
-
-    pub fn search_services(&self, text: &str) -> NodeResult<Vec<Service>> {
-        let st = self.lock()?;
-        st.street()?;
-        Ok(st.store.search_services(text)?)
     }
 }
 

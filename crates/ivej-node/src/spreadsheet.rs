@@ -1,0 +1,203 @@
+//! Reading a spreadsheet a user saved as CSV: the bytes as Excel and LibreOffice write
+//! them in Denmark, Sweden and Finland (UTF-8 with or without a byte-order mark, UTF-16
+//! with one, or Windows-1252), with a comma, semicolon or tab between fields, a header
+//! row naming the columns. What the columns mean is the importer's (`services_import`).
+//!
+//! The file is outside input: its size and its number of rows are bounded, and nothing
+//! in it can panic the reader.
+
+use ivej_model::{FieldError, Problem, ValidationErrors};
+
+/// The largest file read.
+pub const MAX_BYTES: usize = 8 * 1024 * 1024;
+/// The most rows read (a regional directory holds a few hundred).
+pub const MAX_ROWS: usize = 10_000;
+
+/// A spreadsheet's rows, as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// The header row, trimmed.
+    pub headers: Vec<String>,
+    /// Each row after the header, with its line in the file (1 is the header).
+    pub rows: Vec<(usize, Vec<String>)>,
+    /// How the bytes were read: `UTF-8`, `UTF-16LE`, `UTF-16BE` or `windows-1252`.
+    pub encoding: &'static str,
+    pub delimiter: char,
+}
+
+fn file_error(problem: Problem) -> ValidationErrors {
+    ValidationErrors(vec![FieldError {
+        field: "file".into(),
+        problem,
+    }])
+}
+
+/// The text of a file, and how it was encoded: a byte-order mark says so; otherwise
+/// UTF-8 if it is valid UTF-8, else Windows-1252 (what Excel writes for "CSV" in these
+/// languages).
+pub fn decode(bytes: &[u8]) -> (String, &'static str) {
+    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom..]);
+        return (text.into_owned(), encoding.name());
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_string(), "UTF-8"),
+        Err(_) => {
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+            (text.into_owned(), "windows-1252")
+        }
+    }
+}
+
+/// The delimiter of a header line: whichever of `;`, `,` and tab it holds most of
+/// (outside quotes); a comma when it holds none.
+fn delimiter(header: &str) -> char {
+    let mut counts = [(';', 0usize), (',', 0), ('\t', 0)];
+    let mut quoted = false;
+    for c in header.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for (d, n) in counts.iter_mut() {
+                if *d == c {
+                    *n += 1;
+                }
+            }
+        }
+    }
+    counts
+        .iter()
+        .max_by_key(|(d, n)| (*n, *d == ','))
+        .map_or(',', |(d, _)| *d)
+}
+
+/// Reads a CSV file's bytes into a table. A file too large, without a header row or with
+/// more than [`MAX_ROWS`] rows is refused whole (field `file`); blank lines are skipped.
+pub fn read_table(bytes: &[u8]) -> Result<Table, ValidationErrors> {
+    if bytes.len() > MAX_BYTES {
+        return Err(file_error(Problem::TooLong {
+            max: MAX_BYTES,
+            actual: bytes.len(),
+        }));
+    }
+    let (text, encoding) = decode(bytes);
+    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let delimiter = delimiter(first_line);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter as u8)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut headers: Option<Vec<String>> = None;
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            file_error(Problem::NotAllowed {
+                value: e.to_string(),
+                allowed: "CSV".into(),
+            })
+        })?;
+        // The line in the file as an editor shows it (the reader's own count skips
+        // blank lines).
+        let line = record.position().map_or(0, |p| {
+            let bytes = text.as_bytes();
+            let mut at = (p.byte() as usize).min(bytes.len());
+            // A record's position is where the reader began looking for it, before the
+            // blank lines it skipped.
+            while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
+                at += 1;
+            }
+            bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
+        });
+        let fields: Vec<String> = record.iter().map(|f| f.trim().to_string()).collect();
+        if fields.iter().all(String::is_empty) {
+            continue;
+        }
+        if headers.is_none() {
+            headers = Some(fields);
+            continue;
+        }
+        if rows.len() == MAX_ROWS {
+            return Err(file_error(Problem::TooMany {
+                max: MAX_ROWS,
+                actual: MAX_ROWS + 1,
+            }));
+        }
+        rows.push((line, fields));
+    }
+    let headers = headers.ok_or_else(|| file_error(Problem::Empty))?;
+    Ok(Table {
+        headers,
+        rows,
+        encoding,
+        delimiter,
+    })
+}
+
+impl Table {
+    /// The column whose header is one of `names` (compared without case, accents kept).
+    pub fn column(&self, names: &[&str]) -> Option<usize> {
+        self.headers.iter().position(|h| {
+            let h = h.to_lowercase();
+            names.iter().any(|n| h == *n)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excel_files_in_every_encoding_and_delimiter_read_the_same() {
+        let text = "Navn;Beskrivelse\nEksportrådgivning;\"Råd; også om told\"\n\nÆble;x\n";
+        let want = vec![
+            (
+                2,
+                vec!["Eksportrådgivning".to_string(), "Råd; også om told".into()],
+            ),
+            (4, vec!["Æble".to_string(), "x".into()]),
+        ];
+        let utf8 = text.as_bytes().to_vec();
+        let mut bom = vec![0xef, 0xbb, 0xbf];
+        bom.extend(&utf8);
+        let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+        let mut utf16 = vec![0xff, 0xfe];
+        for unit in text.encode_utf16() {
+            utf16.extend(unit.to_le_bytes());
+        }
+        for (bytes, encoding) in [
+            (utf8, "UTF-8"),
+            (bom, "UTF-8"),
+            (cp1252.into_owned(), "windows-1252"),
+            (utf16, "UTF-16LE"),
+        ] {
+            let table = read_table(&bytes).unwrap();
+            assert_eq!(table.encoding, encoding);
+            assert_eq!(table.delimiter, ';');
+            assert_eq!(table.headers, vec!["Navn", "Beskrivelse"]);
+            assert_eq!(table.rows, want, "{encoding}");
+        }
+        let commas = read_table(b"name,cost\n\"Advice, free\",0\n").unwrap();
+        assert_eq!(commas.delimiter, ',');
+        assert_eq!(commas.rows[0].1, vec!["Advice, free", "0"]);
+        let tabs = read_table(b"name\tcost\nAdvice\t0\n").unwrap();
+        assert_eq!(tabs.delimiter, '\t');
+        assert_eq!(tabs.column(&["cost", "pris"]), Some(1));
+    }
+
+    #[test]
+    fn an_empty_file_one_too_large_or_with_too_many_rows_is_refused_whole() {
+        assert!(read_table(b"").is_err());
+        assert!(read_table(b"\n\n").is_err());
+        assert!(read_table(&vec![b'a'; MAX_BYTES + 1]).is_err());
+        let mut many = b"name\n".to_vec();
+        for _ in 0..=MAX_ROWS {
+            many.extend(b"x\n");
+        }
+        assert!(read_table(&many).is_err());
+        // Rows of any width are read; the importer says what is missing.
+        let ragged = read_table(b"a,b,c\n1\n1,2,3,4\n").unwrap();
+        assert_eq!(ragged.rows.len(), 2);
+    }
+}

@@ -946,6 +946,13 @@ fn the_service_directory_from_the_command_line() {
         before,
         "nothing of a file with bad rows is stored"
     );
+    // A workbook saved as .xlsx (a zip file), not CSV: said so, nothing stored.
+    let book = d.join("palvelut.xlsx");
+    std::fs::write(&book, b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00").unwrap();
+    let out = ivej(d, &["service", "import", book.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("CSV"), "{}", stderr(&out));
+    assert_eq!(state(d), before);
     let preview = ivej_json(
         d,
         &["service", "import", "--dry-run", good.to_str().unwrap()],

@@ -346,6 +346,65 @@ fn the_demo_street_opens_on_a_full_board() {
     s.find(".member-row");
     s.screenshot("members");
 
+    // The service directory: found by language, opened, a new one listed (a name is
+    // asked for beside its field), and a regional directory imported from CSV (a file
+    // with a bad row names it and stores nothing; a good one is previewed, then stored).
+    s.click("#nav-services");
+    s.find(".service-row");
+    assert_eq!(s.texts(".service-row").len(), 4);
+    s.choose("#service-language", "fi");
+    s.wait_until("only the Finnish service", |s| {
+        s.texts(".service-row").len() == 1
+    });
+    s.screenshot("services");
+    s.click(".service-row td");
+    s.wait_text("#service-provider", "Business Finland");
+    s.screenshot("service");
+    s.click("#nav-services");
+    s.click("#new-service");
+    s.find("#service-form");
+    s.click("#phase-starting");
+    s.click("#save-service");
+    s.wait_until("the missing name to be named beside its field", |s| {
+        s.exists(".field-error[data-field='name']")
+    });
+    s.type_into("#service-name-input", "Messestøtte");
+    s.type_into("#service-region-input", "Region Sjælland");
+    s.click("#service-language-da");
+    s.screenshot("service-editor");
+    s.click("#save-service");
+    s.wait_text("#service-name", "Messestøtte");
+    let files = tempfile::tempdir().unwrap();
+    let bad = files.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "name;phase\nFair support;starting\nCoaching;someday\n",
+    )
+    .unwrap();
+    let good = files.path().join("good.csv");
+    let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode(
+        "Navn;Udbyder;Fase;Sprog\nEksportrådgivning;Væksthus;begynder;dansk\nMessepulje;Væksthus;udvider;dansk|engelsk\n",
+    );
+    std::fs::write(&good, &cp1252).unwrap();
+    s.click("#nav-services");
+    s.find(".service-row");
+    s.type_into("#services-import", bad.to_str().unwrap());
+    s.wait_text("#import-problems", "Line 3");
+    s.screenshot("services-import-problems");
+    assert_eq!(
+        s.texts(".service-row").len(),
+        5,
+        "nothing of the bad file stored"
+    );
+    s.type_into("#services-import", good.to_str().unwrap());
+    s.find("#import-preview");
+    assert!(s.text("#import-preview").contains("Eksportrådgivning"));
+    s.click("#import-confirm");
+    s.find("#import-done");
+    s.wait_until("the imported services listed", |s| {
+        s.texts(".service-row").len() == 7
+    });
+
     // A need only named members see: at least one must be named, beside the field.
     s.ctrl("n");
     s.find("#post-editor");

@@ -402,3 +402,47 @@ sync-relay-key = Nøgle (64 tegn)
 sync-relay-use = Brug dette relæ
 sync-via-lan = på netværket
 sync-via-relay = via relæet
+
+nav-services = Tilbud
+services-title = Tilbudskatalog
+services-new = Opret et tilbud
+services-edit = Rediger tilbuddet
+services-save = Gem
+services-back = ← Alle tilbud
+services-import = Importér et katalog (CSV)
+services-import-preview = { $n ->
+    [one] Filen indeholder ét tilbud. Importér det?
+   *[other] Filen indeholder { $n } tilbud. Importér dem?
+}
+services-import-confirm = Importér
+services-import-problems = Intet blev importeret. Ret disse rækker, og vælg filen igen:
+services-import-row = Linje { $line }, { $field }
+services-import-file = Filen
+services-imported = { $n ->
+    [one] Ét tilbud importeret.
+   *[other] { $n } tilbud importeret.
+}
+services-search = Søg i tilbud
+services-any-phase = Alle faser
+services-any-language = Alle sprog
+services-none = Ingen tilbud passer.
+services-name = Navn
+services-provider = Udbyder
+services-provider-name = Udbyder
+services-description = Beskrivelse
+services-target-group = Målgruppe
+services-phases = Fase i internationaliseringen
+services-cost = Pris
+services-languages = Sprog
+services-region = Region
+services-contact = Kontaktpunkt
+services-channels = Kanaler
+services-listed-by = Oprettet af
+service-phase-considering = Overvejer eksport
+service-phase-starting = Første markeder
+service-phase-expanding = Vækst i udlandet
+service-phase-established = Etableret i udlandet
+service-channel-in-person = Personligt
+service-channel-phone = Telefon
+service-channel-email = E-mail
+service-channel-online = Online

@@ -396,3 +396,47 @@ sync-relay-key = Key (64 characters)
 sync-relay-use = Use this relay
 sync-via-lan = on the LAN
 sync-via-relay = through the relay
+
+nav-services = Services
+services-title = Service directory
+services-new = List a service
+services-edit = Edit the service
+services-save = Save
+services-back = ← All services
+services-import = Import a directory (CSV)
+services-import-preview = { $n ->
+    [one] The file holds one service. Import it?
+   *[other] The file holds { $n } services. Import them?
+}
+services-import-confirm = Import
+services-import-problems = Nothing was imported. Mend these rows and pick the file again:
+services-import-row = Line { $line }, { $field }
+services-import-file = The file
+services-imported = { $n ->
+    [one] Imported one service.
+   *[other] Imported { $n } services.
+}
+services-search = Search services
+services-any-phase = Any phase
+services-any-language = Any language
+services-none = No services match.
+services-name = Name
+services-provider = Provider
+services-provider-name = Provider
+services-description = Description
+services-target-group = For whom
+services-phases = Phase of going abroad
+services-cost = Cost
+services-languages = Languages
+services-region = Region
+services-contact = Contact point
+services-channels = Channels
+services-listed-by = Listed by
+service-phase-considering = Considering export
+service-phase-starting = First markets
+service-phase-expanding = Growing abroad
+service-phase-established = Established abroad
+service-channel-in-person = In person
+service-channel-phone = Telephone
+service-channel-email = E-mail
+service-channel-online = Online

@@ -405,3 +405,47 @@ sync-relay-key = Avain (64 merkkiä)
 sync-relay-use = Käytä tätä välityspalvelinta
 sync-via-lan = lähiverkossa
 sync-via-relay = välityspalvelimen kautta
+
+nav-services = Palvelut
+services-title = Palveluhakemisto
+services-new = Lisää palvelu
+services-edit = Muokkaa palvelua
+services-save = Tallenna
+services-back = ← Kaikki palvelut
+services-import = Tuo hakemisto (CSV)
+services-import-preview = { $n ->
+    [one] Tiedostossa on yksi palvelu. Tuodaanko se?
+   *[other] Tiedostossa on { $n } palvelua. Tuodaanko ne?
+}
+services-import-confirm = Tuo
+services-import-problems = Mitään ei tuotu. Korjaa nämä rivit ja valitse tiedosto uudelleen:
+services-import-row = Rivi { $line }, { $field }
+services-import-file = Tiedosto
+services-imported = { $n ->
+    [one] Yksi palvelu tuotu.
+   *[other] { $n } palvelua tuotu.
+}
+services-search = Hae palveluja
+services-any-phase = Kaikki vaiheet
+services-any-language = Kaikki kielet
+services-none = Ei sopivia palveluja.
+services-name = Nimi
+services-provider = Palveluntarjoaja
+services-provider-name = Palveluntarjoaja
+services-description = Kuvaus
+services-target-group = Kohderyhmä
+services-phases = Kansainvälistymisen vaihe
+services-cost = Hinta
+services-languages = Kielet
+services-region = Alue
+services-contact = Yhteyspiste
+services-channels = Kanavat
+services-listed-by = Lisännyt
+service-phase-considering = Harkitsee vientiä
+service-phase-starting = Ensimmäiset markkinat
+service-phase-expanding = Kasvaa ulkomailla
+service-phase-established = Vakiintunut ulkomailla
+service-channel-in-person = Henkilökohtaisesti
+service-channel-phone = Puhelin
+service-channel-email = Sähköposti
+service-channel-online = Verkossa

@@ -405,3 +405,47 @@ sync-relay-key = Nyckel (64 tecken)
 sync-relay-use = Använd det här reläet
 sync-via-lan = på nätverket
 sync-via-relay = via reläet
+
+nav-services = Tjänster
+services-title = Tjänstekatalog
+services-new = Lägg till en tjänst
+services-edit = Redigera tjänsten
+services-save = Spara
+services-back = ← Alla tjänster
+services-import = Importera en katalog (CSV)
+services-import-preview = { $n ->
+    [one] Filen innehåller en tjänst. Importera den?
+   *[other] Filen innehåller { $n } tjänster. Importera dem?
+}
+services-import-confirm = Importera
+services-import-problems = Inget importerades. Rätta dessa rader och välj filen igen:
+services-import-row = Rad { $line }, { $field }
+services-import-file = Filen
+services-imported = { $n ->
+    [one] En tjänst importerad.
+   *[other] { $n } tjänster importerade.
+}
+services-search = Sök tjänster
+services-any-phase = Alla faser
+services-any-language = Alla språk
+services-none = Inga tjänster matchar.
+services-name = Namn
+services-provider = Anordnare
+services-provider-name = Anordnare
+services-description = Beskrivning
+services-target-group = Målgrupp
+services-phases = Fas i internationaliseringen
+services-cost = Kostnad
+services-languages = Språk
+services-region = Region
+services-contact = Kontaktpunkt
+services-channels = Kanaler
+services-listed-by = Upplagd av
+service-phase-considering = Överväger export
+service-phase-starting = Första marknaderna
+service-phase-expanding = Växer utomlands
+service-phase-established = Etablerad utomlands
+service-channel-in-person = Personligen
+service-channel-phone = Telefon
+service-channel-email = E-post
+service-channel-online = Online

@@ -12,6 +12,8 @@ use crate::components::post_detail::PostDetailView;
 use crate::components::post_editor::PostEditor;
 use crate::components::profile::Profile;
 use crate::components::results::Results;
+use crate::components::service_page::{ServiceEditor, ServicePage};
+use crate::components::services::Services;
 use crate::components::settings::Settings;
 use crate::components::sync_status::SyncStatusView;
 use crate::hooks::use_app_state::use_app_state;
@@ -51,6 +53,14 @@ pub fn App() -> Html {
                 }
                 View::Results => {
                     html! { <Results app={app.clone()} summary={(**summary).clone()} /> }
+                }
+                View::Services => html! { <Services app={app.clone()} /> },
+                View::Service(id) => html! { <ServicePage app={app.clone()} id={id.clone()} /> },
+                View::NewService => {
+                    html! { <ServiceEditor app={app.clone()} id={None::<String>} /> }
+                }
+                View::EditService(id) => {
+                    html! { <ServiceEditor app={app.clone()} id={Some(id.clone())} /> }
                 }
             };
             html! {

@@ -16,5 +16,7 @@ pub mod post_detail;
 pub mod post_editor;
 pub mod profile;
 pub mod results;
+pub mod service_page;
+pub mod services;
 pub mod settings;
 pub mod sync_status;

@@ -4,3 +4,4 @@
 pub mod board_filter;
 pub mod post_form;
 pub mod profile_form;
+pub mod service_form;

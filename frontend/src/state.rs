@@ -39,6 +39,11 @@ pub enum View {
     Meeting(String),
     /// The dashboard and the collaborations pipeline.
     Results,
+    /// The service directory, one service, listing one, editing one.
+    Services,
+    Service(String),
+    NewService,
+    EditService(String),
 }
 
 impl View {
@@ -48,6 +53,9 @@ impl View {
             View::Board | View::Post(_) | View::NewPost | View::EditPost(_) => View::Board,
             View::Members | View::Member(_) => View::Members,
             View::Meetings | View::Meeting(_) => View::Meetings,
+            View::Services | View::Service(_) | View::NewService | View::EditService(_) => {
+                View::Services
+            }
             other => other.clone(),
         }
     }

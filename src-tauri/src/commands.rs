@@ -6,6 +6,7 @@ pub mod meetings;
 pub mod members;
 pub mod ready;
 pub mod results;
+pub mod services;
 pub mod settings;
 pub mod street;
 pub mod sync;

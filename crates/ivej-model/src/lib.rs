@@ -61,7 +61,9 @@ pub use post::{
 };
 pub use private::PrivateNote;
 pub use query::{PostFilter, PostSort, PostView, StreetSummary};
-pub use service::{Channel, ExportPhase, Service};
+pub use service::{
+    Channel, ExportPhase, Service, ServiceFilter, ServiceImport, ServiceInput, ServiceView,
+};
 pub use street::{KpiTargets, Street, StreetKind};
 pub use text::LongText;
 pub use time::{Date, LocalDateTime};

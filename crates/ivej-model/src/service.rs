@@ -132,3 +132,63 @@ impl Validate for Service {
         c.finish()
     }
 }
+
+// The directory's requests and answers, shared by the node, the CLI and the app.
+
+/// A service as a user enters it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServiceInput {
+    pub name: String,
+    #[serde(default)]
+    pub provider_name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub target_group: String,
+    #[serde(default)]
+    pub phases: Vec<ExportPhase>,
+    #[serde(default)]
+    pub cost: String,
+    #[serde(default)]
+    pub languages: Vec<String>,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+    /// The organisation that lists it: the facilitator may list a promoter's; `None` is
+    /// this device's own.
+    #[serde(default)]
+    pub for_org: Option<OrgId>,
+}
+
+/// What the directory shows: services whose text matches (all when empty), for a phase,
+/// in a language, in a region.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceFilter {
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub phase: Option<ExportPhase>,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+/// A service with who lists it and whether this device may edit it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceView {
+    pub service: Service,
+    /// The listing organisation's name.
+    pub listed_by: String,
+    pub can_edit: bool,
+}
+
+/// What an import stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceImport {
+    pub imported: usize,
+    pub encoding: String,
+}

@@ -80,6 +80,15 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ValidationErrors> {
             actual: bytes.len(),
         }));
     }
+    // A workbook (xlsx and ods are zip files) or another binary file: said as such,
+    // rather than read as Windows-1252 noise without a header.
+    let utf16 = encoding_rs::Encoding::for_bom(bytes).is_some_and(|(e, _)| e != encoding_rs::UTF_8);
+    if bytes.starts_with(b"PK\x03\x04") || (!utf16 && bytes.contains(&0)) {
+        return Err(file_error(Problem::NotAllowed {
+            value: "a workbook or another binary file".into(),
+            allowed: "CSV (in Excel: Save as, CSV)".into(),
+        }));
+    }
     let (text, encoding) = decode(bytes);
     let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let delimiter = delimiter(first_line);
@@ -196,6 +205,9 @@ mod tests {
             many.extend(b"x\n");
         }
         assert!(read_table(&many).is_err());
+        // A workbook saved as such, or any binary file, is not taken for text.
+        assert!(read_table(b"PK\x03\x04\x14\x00\x06\x00").is_err());
+        assert!(read_table(b"name\x00,cost\n").is_err());
         // Rows of any width are read; the importer says what is missing.
         let ragged = read_table(b"a,b,c\n1\n1,2,3,4\n").unwrap();
         assert_eq!(ragged.rows.len(), 2);

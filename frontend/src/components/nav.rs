@@ -49,6 +49,7 @@ pub fn Nav(props: &NavProps) -> Html {
             { entry("nav-board", View::Board, &tr(lang, "nav-board")) }
             { entry("nav-members", View::Members, &tr(lang, "nav-members")) }
             { entry("nav-meetings", View::Meetings, &tr(lang, "nav-meetings")) }
+            { entry("nav-services", View::Services, &tr(lang, "nav-services")) }
             { entry("nav-results", View::Results, &tr(lang, "nav-results")) }
             { entry("nav-profile", View::Profile, &tr(lang, "nav-profile")) }
             { entry("nav-sync", View::Sync, &tr(lang, "nav-sync")) }

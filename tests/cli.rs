@@ -1020,3 +1020,94 @@ fn the_service_directory_from_the_command_line() {
     assert!(shown.contains("Export advice and cheques") && shown.contains("considering"));
     assert!(shown.contains("Erhvervshus Sjælland"));
 }
+
+/// Suggestions from the command line: a Danish need for welding meets a Finnish offer of
+/// welding and a service, with reasons that name both words; an offer of something else
+/// and another need are not suggested.
+#[test]
+fn suggestions_for_a_danish_need_name_the_finnish_offer_and_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    ivej_ok(
+        d,
+        &[
+            "org",
+            "add",
+            "--org",
+            "Jyväskylän Hitsaus Oy",
+            "--lat",
+            "55.70",
+            "--lon",
+            "11.70",
+        ],
+    );
+    let need = ivej_json(
+        d,
+        &[
+            "post",
+            "add",
+            "--need",
+            "--kind",
+            "COL.SUB",
+            "--title",
+            "Svejsning af stålrammer til vores nye hal",
+        ],
+    );
+    let need_id = need["post"]["id"]
+        .as_str()
+        .unwrap_or_else(|| need["id"].as_str().unwrap())
+        .to_string();
+    for (direction, kind, title) in [
+        ("--offer", "COL.SUB", "Hitsauspalvelu ja teräsrakenteet"),
+        ("--offer", "CAP.SPACE", "Varastotilaa lavoille"),
+        ("--need", "COL.SUB", "Hitsaaja tarvitaan"),
+    ] {
+        ivej_ok(
+            d,
+            &[
+                "post",
+                "add",
+                direction,
+                "--kind",
+                kind,
+                "--title",
+                title,
+                "--for",
+                "Jyväskylän Hitsaus Oy",
+            ],
+        );
+    }
+    ivej_ok(
+        d,
+        &[
+            "service",
+            "add",
+            "--name",
+            "Hitsauskoulutus",
+            "--description",
+            "Welding courses for staff",
+            "--for",
+            "Jyväskylän Hitsaus Oy",
+        ],
+    );
+    let found = ivej_json(d, &["suggest", &need_id]);
+    let titles: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        vec!["Hitsauspalvelu ja teräsrakenteet", "Hitsauskoulutus"]
+    );
+    assert_eq!(found[0]["kind"], "post");
+    assert_eq!(found[1]["kind"], "service");
+    let text = ivej_ok(d, &["suggest", &need_id]);
+    assert!(
+        text.contains("'svejsning' ≈ 'hitsauspalvelu' ≈ welding"),
+        "{text}"
+    );
+    assert!(text.contains("same kind: Subcontracting"), "{text}");
+}

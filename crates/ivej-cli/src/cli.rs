@@ -98,6 +98,14 @@ pub enum Command {
     Device(DeviceCommand),
     /// Changes refused from peers, by the device that sent them.
     Refused,
+    /// Offers and services that may answer a need, or needs an offer may answer, each
+    /// with its reasons.
+    Suggest {
+        /// The post (an id or the start of one).
+        post: String,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
     /// The service directory: promoters' services for companies going abroad.
     #[command(subcommand)]
     Service(ServiceCommand),

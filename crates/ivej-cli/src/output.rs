@@ -473,6 +473,57 @@ pub fn services(list: &[ivej_node::ServiceView]) {
     println!("{} services", list.len());
 }
 
+/// A suggestion's reason, for people.
+pub fn reason(r: &ivej_model::matching::Reason) -> String {
+    use ivej_model::matching::Reason;
+    let kind = |code: &str| {
+        ivej_model::reference::post_kind(code)
+            .map(|k| k.labels.en.clone())
+            .unwrap_or_else(|| code.to_string())
+    };
+    match r {
+        Reason::SameKind { code } => format!("same kind: {}", kind(code)),
+        Reason::RelatedKind { code } => format!("related kind: {}", kind(code)),
+        Reason::SameConcept {
+            concept,
+            ours,
+            theirs,
+        } => {
+            if ours == theirs && *ours == concept.to_lowercase() {
+                format!("'{ours}'")
+            } else if ours == theirs {
+                format!("'{ours}' ({})", concept.to_lowercase())
+            } else {
+                format!("'{ours}' ≈ '{theirs}' ≈ {}", concept.to_lowercase())
+            }
+        }
+        Reason::SharedWords { words } => format!("both say {}", words.join(", ")),
+        Reason::Near { km } => format!("{km} km"),
+        Reason::RelatedIndustry { code } => format!("same industry (NACE {code})"),
+        Reason::AvailableTogether => "available at the same time".into(),
+        Reason::ExpiresSoon { on } => format!("expires {on}"),
+    }
+}
+
+pub fn suggestions(list: &[ivej_node::SuggestionView]) {
+    for s in list {
+        let kind = match s.suggestion.kind {
+            ivej_model::matching::SuggestedKind::Post => "post",
+            ivej_model::matching::SuggestedKind::Service => "service",
+        };
+        println!(
+            "{:.2}  {}  {}  [{kind} {}]",
+            s.suggestion.score,
+            clean(&s.title),
+            s.by.as_deref().map(clean).unwrap_or_default(),
+            short(&s.suggestion.id)
+        );
+        let reasons: Vec<String> = s.suggestion.reasons.iter().map(reason).collect();
+        println!("      {}", clean(&reasons.join(" · ")));
+    }
+    println!("{} suggestions", list.len());
+}
+
 pub fn relay(s: &ivej_model::ipc::RelayStatus) {
     let Some(relay) = &s.relay else {
         println!("No relay: this device syncs on the LAN only.");

@@ -215,6 +215,12 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Relay(cmd) => crate::relay::device(&node, cmd, json),
         Command::Service(cmd) => crate::service::run(&node, cmd, json),
+        Command::Suggest { post, limit } => {
+            let id = crate::resolve::post(&node, &post)?;
+            output::show(json, &node.suggestions(&id, limit)?, |l| {
+                output::suggestions(l)
+            })
+        }
         Command::Reference(_) => Ok(()),
     }
 }

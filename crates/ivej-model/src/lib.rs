@@ -20,6 +20,7 @@ mod interest;
 mod invite;
 pub mod ipc;
 mod lang;
+pub mod matching;
 mod meeting;
 mod organisation;
 mod peer;

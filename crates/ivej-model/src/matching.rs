@@ -1,0 +1,550 @@
+//! Suggestions: for a need, the offers and services that may answer it; for an offer, the
+//! needs it may answer; each with the reasons a person can check, because the decision is
+//! theirs (automated matching elsewhere tops out at about a third right).
+//!
+//! The rule, in sentences (each a test below):
+//! - An offer is suggested for a need and a need for an offer, never one offer for
+//!   another; services are suggested for needs only.
+//! - Closed, expired and withdrawn posts are never suggested, nor one's own.
+//! - What a candidate is about must touch what the post is about: the same kind, a kind
+//!   under the same parent, or a shared concept or word. Nearness, related industries and
+//!   overlapping availability only add to that; alone they suggest nothing.
+//! - A concept is shared across languages: "svejsning" (da) ≈ "hitsaus" (fi) ≈ welding,
+//!   from the taxonomy's labels and a small industrial glossary (`data/glossary.tsv`), so
+//!   the reason names both words as written.
+//! - The nearer, the better: 0 km counts fully, 20 km about a third, 60 km next to nothing.
+//! - A candidate that expires within a week is still shown, flagged as such.
+//!
+//! Pure and sans-IO: the node gathers the candidates, the UI words the reasons.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::geo::GeoPoint;
+use crate::post::{AvailabilityWindow, Direction};
+use crate::reference;
+use crate::time::Date;
+
+const GLOSSARY_TSV: &str = include_str!("../data/glossary.tsv");
+
+/// What is suggested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestedKind {
+    Post,
+    Service,
+}
+
+/// Why a candidate is suggested; the UI words each in the reader's language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "reason")]
+pub enum Reason {
+    /// The same kind of post (a taxonomy code).
+    SameKind { code: String },
+    /// A kind under the same parent.
+    RelatedKind { code: String },
+    /// The same thing said in two words (perhaps two languages): `ours` in the post,
+    /// `theirs` in the candidate, `concept` its English name.
+    SameConcept {
+        concept: String,
+        ours: String,
+        theirs: String,
+    },
+    /// Words both texts use.
+    SharedWords { words: Vec<String> },
+    /// How far apart the two are.
+    Near { km: f64 },
+    /// Both authors work in the same NACE division.
+    RelatedIndustry { code: String },
+    /// Their periods overlap.
+    AvailableTogether,
+    /// The candidate expires soon.
+    ExpiresSoon { on: Date },
+}
+
+/// A post or service to match, as the matcher sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub kind: SuggestedKind,
+    pub id: String,
+    /// The organisation behind it (never suggested to itself).
+    pub org_id: String,
+    /// A post's direction; `None` for a service.
+    pub direction: Option<Direction>,
+    /// A post's taxonomy code; a service's is `SRV`.
+    pub code: String,
+    /// Title and body (a service: name, description, target group).
+    pub text: String,
+    pub location: Option<GeoPoint>,
+    /// The author's NACE codes.
+    pub industries: Vec<String>,
+    pub availability: Vec<AvailabilityWindow>,
+    pub expires_on: Option<Date>,
+    /// Open (not closed, expired or withdrawn).
+    pub active: bool,
+}
+
+/// A suggestion and its reasons, best first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub kind: SuggestedKind,
+    pub id: String,
+    /// Between 0 and 1.
+    pub score: f64,
+    pub reasons: Vec<Reason>,
+}
+
+struct Concept {
+    id: String,
+    label: String,
+    stems: Vec<String>,
+}
+
+fn glossary() -> &'static [Concept] {
+    static GLOSSARY: OnceLock<Vec<Concept>> = OnceLock::new();
+    GLOSSARY.get_or_init(|| {
+        let mut concepts = Vec::new();
+        for line in GLOSSARY_TSV.lines() {
+            if line.starts_with('#') || line.starts_with("concept\t") || line.trim().is_empty() {
+                continue;
+            }
+            let fields: Vec<&str> = line.split('\t').collect();
+            let (Some(id), Some(label)) = (fields.first(), fields.get(1)) else {
+                continue;
+            };
+            let stems = fields
+                .iter()
+                .skip(2)
+                .flat_map(|f| f.split('|'))
+                .map(|s| s.trim().to_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect();
+            concepts.push(Concept {
+                id: id.to_string(),
+                label: label.to_string(),
+                stems,
+            });
+        }
+        // Each kind of post is a concept too: its labels in the four languages.
+        for kind in reference::post_kinds() {
+            let l = &kind.labels;
+            let stems = [&l.en, &l.da, &l.sv, &l.fi]
+                .iter()
+                .map(|s| s.to_lowercase())
+                .collect();
+            concepts.push(Concept {
+                id: kind.code.clone(),
+                label: kind.labels.en.clone(),
+                stems,
+            });
+        }
+        concepts
+    })
+}
+
+/// The words of a text, lowercased, with where each stands.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .map(|w| w.trim_matches('-').to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Whether `stem` is in `word`: at its start, or (5 letters or more) inside a compound;
+/// a stem of 3 letters or fewer only as the whole word.
+fn stem_in(stem: &str, word: &str) -> bool {
+    let len = stem.chars().count();
+    if len <= 3 {
+        word == stem
+    } else if len >= 5 {
+        word.contains(stem)
+    } else {
+        word.starts_with(stem)
+    }
+}
+
+/// The concepts a text names, each with the word that named it.
+fn concepts(text: &str) -> BTreeMap<&'static str, (String, &'static str)> {
+    let lower = text.to_lowercase();
+    let words = words(text);
+    let mut found = BTreeMap::new();
+    for concept in glossary() {
+        for stem in &concept.stems {
+            let hit = if stem.contains(' ') {
+                lower.contains(stem.as_str()).then(|| stem.clone())
+            } else {
+                words.iter().find(|w| stem_in(stem, w)).cloned()
+            };
+            if let Some(word) = hit {
+                found
+                    .entry(concept.id.as_str())
+                    .or_insert((word, concept.label.as_str()));
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// A cheap stem for words both texts use in one language: the first five letters of a word
+/// of five or more (Nordic inflection is mostly at the end).
+fn stems(text: &str) -> BTreeMap<String, String> {
+    words(text)
+        .into_iter()
+        .filter(|w| w.chars().count() >= 5 && !w.chars().all(|c| c.is_ascii_digit()))
+        .map(|w| (w.chars().take(5).collect::<String>(), w))
+        .collect()
+}
+
+fn windows_overlap(a: &[AvailabilityWindow], b: &[AvailabilityWindow]) -> bool {
+    a.iter().any(|x| {
+        b.iter().any(|y| {
+            // An open end runs on: compare only the ends that are there.
+            x.to.is_none_or(|x_to| y.from <= x_to) && y.to.is_none_or(|y_to| x.from <= y_to)
+        })
+    })
+}
+
+/// The candidates that may answer `post`, best first, at most `limit`.
+pub fn suggest(
+    post: &Candidate,
+    candidates: &[Candidate],
+    today: Date,
+    limit: usize,
+) -> Vec<Suggestion> {
+    let ours = concepts(&post.text);
+    let our_kind = reference::root_kind(&post.code).to_string();
+    let their_stems: Vec<BTreeMap<String, String>> =
+        candidates.iter().map(|c| stems(&c.text)).collect();
+    // Words most posts use ("spare", "share", "monthly") say nothing of a match: a stem
+    // in more than one candidate in twenty (and more than three) is left out.
+    let mut seen_in: BTreeMap<&str, usize> = BTreeMap::new();
+    for stems in &their_stems {
+        for stem in stems.keys() {
+            *seen_in.entry(stem.as_str()).or_default() += 1;
+        }
+    }
+    let common = (candidates.len() / 20).max(3);
+    let our_stems: BTreeMap<String, String> = stems(&post.text)
+        .into_iter()
+        .filter(|(stem, _)| seen_in.get(stem.as_str()).is_none_or(|n| *n <= common))
+        .collect();
+    let mut out: Vec<Suggestion> = candidates
+        .iter()
+        .zip(&their_stems)
+        .filter_map(|(c, theirs)| score(post, &ours, &our_stems, theirs, &our_kind, c, today))
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+    out.truncate(limit);
+    out
+}
+
+fn score(
+    post: &Candidate,
+    ours: &BTreeMap<&'static str, (String, &'static str)>,
+    our_stems: &BTreeMap<String, String>,
+    their_stems: &BTreeMap<String, String>,
+    our_kind: &str,
+    c: &Candidate,
+    today: Date,
+) -> Option<Suggestion> {
+    if !c.active || c.id == post.id || c.org_id == post.org_id {
+        return None;
+    }
+    if c.expires_on.is_some_and(|e| e < today) {
+        return None;
+    }
+    // Offers for needs, needs for offers; services for needs only.
+    match (post.direction, c.direction) {
+        (Some(a), Some(b)) if a != b => {}
+        (Some(Direction::Need), None) => {}
+        _ => return None,
+    }
+    let mut reasons = Vec::new();
+    let mut content = 0.0;
+    if c.code == post.code {
+        content += 0.45;
+        reasons.push(Reason::SameKind {
+            code: c.code.clone(),
+        });
+    } else if reference::root_kind(&c.code) == our_kind && c.kind == SuggestedKind::Post {
+        content += 0.25;
+        reasons.push(Reason::RelatedKind {
+            code: c.code.clone(),
+        });
+    }
+    let theirs = concepts(&c.text);
+    let mut shared_concepts = 0;
+    let mut named: BTreeSet<&str> = BTreeSet::new();
+    for (id, (our_word, label)) in ours {
+        // A kind's own concept is the SameKind reason already; the glossary and the
+        // taxonomy may name one concept twice.
+        if (*id == c.code && c.code == post.code) || named.contains(label) {
+            continue;
+        }
+        if let Some((their_word, _)) = theirs.get(id) {
+            shared_concepts += 1;
+            named.insert(label);
+            if shared_concepts <= 3 {
+                reasons.push(Reason::SameConcept {
+                    concept: label.to_string(),
+                    ours: our_word.clone(),
+                    theirs: their_word.clone(),
+                });
+            }
+        }
+    }
+    content += (0.3 * f64::from(shared_concepts)).min(0.45);
+    let concept_words: BTreeSet<&str> = theirs.values().map(|(w, _)| w.as_str()).collect();
+    let shared: Vec<String> = our_stems
+        .keys()
+        .filter_map(|stem| their_stems.get(stem))
+        .filter(|w| !concept_words.contains(w.as_str()))
+        .take(3)
+        .cloned()
+        .collect();
+    if !shared.is_empty() {
+        content += 0.08 * shared.len() as f64;
+        reasons.push(Reason::SharedWords { words: shared });
+    }
+    if content == 0.0 {
+        return None;
+    }
+    let mut score = content.min(0.8);
+    if let (Some(a), Some(b)) = (post.location, c.location) {
+        let km = a.distance_km(&b);
+        score += 0.12 * (-km / 18.0).exp();
+        reasons.push(Reason::Near {
+            km: (km * 10.0).round() / 10.0,
+        });
+    }
+    if let Some(code) = post.industries.iter().find_map(|ours| {
+        let division: String = ours.chars().take(2).collect();
+        c.industries
+            .iter()
+            .any(|t| t.chars().take(2).collect::<String>() == division)
+            .then_some(division)
+    }) {
+        score += 0.04;
+        reasons.push(Reason::RelatedIndustry { code });
+    }
+    if !post.availability.is_empty()
+        && !c.availability.is_empty()
+        && windows_overlap(&post.availability, &c.availability)
+    {
+        score += 0.04;
+        reasons.push(Reason::AvailableTogether);
+    }
+    if let Some(on) = c.expires_on.filter(|e| today.days_until(*e) <= 7) {
+        score *= 0.95;
+        reasons.push(Reason::ExpiresSoon { on });
+    }
+    Some(Suggestion {
+        kind: c.kind,
+        id: c.id.clone(),
+        score: score.min(1.0),
+        reasons,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> Date {
+        "2026-12-01".parse().unwrap()
+    }
+
+    fn post(id: &str, org: &str, direction: Direction, code: &str, text: &str) -> Candidate {
+        Candidate {
+            kind: SuggestedKind::Post,
+            id: id.into(),
+            org_id: org.into(),
+            direction: Some(direction),
+            code: code.into(),
+            text: text.into(),
+            location: None,
+            industries: Vec::new(),
+            availability: Vec::new(),
+            expires_on: None,
+            active: true,
+        }
+    }
+
+    fn ids(s: &[Suggestion]) -> Vec<&str> {
+        s.iter().map(|s| s.id.as_str()).collect()
+    }
+
+    #[test]
+    fn an_offer_is_suggested_for_a_need_never_another_offer_and_services_only_for_needs() {
+        let need = post(
+            "n",
+            "a",
+            Direction::Need,
+            "CAP.MACH.WELD",
+            "Svejsning af rammer",
+        );
+        let offer = post("o", "b", Direction::Offer, "CAP.MACH.WELD", "Welding");
+        let other_need = post("n2", "c", Direction::Need, "CAP.MACH.WELD", "Welding");
+        let mut service = post("s", "d", Direction::Offer, "SRV", "Hitsauskoulutus");
+        service.kind = SuggestedKind::Service;
+        service.direction = None;
+        let all = [offer.clone(), other_need.clone(), service.clone()];
+        assert_eq!(ids(&suggest(&need, &all, today(), 10)), vec!["o", "s"]);
+        assert_eq!(ids(&suggest(&offer, &all, today(), 10)), vec!["n2"]);
+    }
+
+    #[test]
+    fn closed_expired_and_own_posts_are_never_suggested() {
+        let need = post("n", "a", Direction::Need, "CAP.MACH.WELD", "Welding");
+        let mut closed = post("closed", "b", Direction::Offer, "CAP.MACH.WELD", "Welding");
+        closed.active = false;
+        let mut expired = post("expired", "b", Direction::Offer, "CAP.MACH.WELD", "Welding");
+        expired.expires_on = Some("2026-11-30".parse().unwrap());
+        let own = post("own", "a", Direction::Offer, "CAP.MACH.WELD", "Welding");
+        assert!(suggest(&need, &[closed, expired, own], today(), 10).is_empty());
+    }
+
+    #[test]
+    fn a_danish_need_for_welding_meets_a_finnish_offer_with_both_words_named() {
+        let need = post(
+            "n",
+            "a",
+            Direction::Need,
+            "COL.SUB",
+            "Vi søger svejsning af stålrammer",
+        );
+        let offer = post(
+            "o",
+            "b",
+            Direction::Offer,
+            "COL.SUB",
+            "Hitsauspalvelu ja teräsrakenteet",
+        );
+        let unrelated = post(
+            "u",
+            "c",
+            Direction::Offer,
+            "CAP.SPACE",
+            "Lagerplads til paller",
+        );
+        let found = suggest(&need, &[offer, unrelated], today(), 10);
+        assert_eq!(ids(&found), vec!["o"]);
+        assert!(found[0].reasons.contains(&Reason::SameConcept {
+            concept: "Welding".into(),
+            ours: "svejsning".into(),
+            theirs: "hitsauspalvelu".into(),
+        }));
+        assert!(found[0].reasons.contains(&Reason::SameKind {
+            code: "COL.SUB".into()
+        }));
+    }
+
+    #[test]
+    fn nearness_and_industry_add_to_a_match_but_alone_suggest_nothing() {
+        let mut need = post("n", "a", Direction::Need, "CAP.MACH.LASER", "Laserskæring");
+        need.location = Some(GeoPoint::new(55.65, 11.61));
+        need.industries = vec!["25".into()];
+        let mut near = post(
+            "near",
+            "b",
+            Direction::Offer,
+            "CAP.MACH.LASER",
+            "Laser cutting",
+        );
+        near.location = Some(GeoPoint::new(55.66, 11.62));
+        let mut far = post(
+            "far",
+            "c",
+            Direction::Offer,
+            "CAP.MACH.LASER",
+            "Laser cutting",
+        );
+        far.location = Some(GeoPoint::new(57.05, 9.92));
+        let mut neighbour = post("neighbour", "d", Direction::Offer, "CAP.SPACE", "Tom hal");
+        neighbour.location = Some(GeoPoint::new(55.65, 11.61));
+        neighbour.industries = vec!["25.62".into()];
+        let found = suggest(&need, &[far, near, neighbour], today(), 10);
+        assert_eq!(ids(&found), vec!["near", "far"]);
+        assert!(found[0].score > found[1].score);
+    }
+
+    #[test]
+    fn a_related_kind_counts_less_than_the_same_kind_and_expiring_soon_is_flagged() {
+        let need = post(
+            "n",
+            "a",
+            Direction::Need,
+            "CAP.MACH.CNC",
+            "Fræsning af emner",
+        );
+        let same = post("same", "b", Direction::Offer, "CAP.MACH.CNC", "Spare hours");
+        let mut related = post(
+            "related",
+            "c",
+            Direction::Offer,
+            "CAP.MACH.LASER",
+            "Spare hours",
+        );
+        related.expires_on = Some("2026-12-04".parse().unwrap());
+        let found = suggest(&need, &[related, same], today(), 10);
+        assert_eq!(ids(&found), vec!["same", "related"]);
+        assert!(found[1].reasons.contains(&Reason::ExpiresSoon {
+            on: "2026-12-04".parse().unwrap()
+        }));
+        assert!(found[1].reasons.contains(&Reason::RelatedKind {
+            code: "CAP.MACH.LASER".into()
+        }));
+    }
+
+    #[test]
+    fn words_most_posts_use_are_no_reason() {
+        let need = post(
+            "n",
+            "a",
+            Direction::Need,
+            "KNOW",
+            "Spare parts catalogue, monthly",
+        );
+        let mut all: Vec<Candidate> = (0..10)
+            .map(|i| {
+                post(
+                    &format!("c{i}"),
+                    "b",
+                    Direction::Offer,
+                    "CAP.SPACE",
+                    "Spare room monthly",
+                )
+            })
+            .collect();
+        all.push(post(
+            "match",
+            "c",
+            Direction::Offer,
+            "CAP.SPACE",
+            "Catalogue printing",
+        ));
+        let found = suggest(&need, &all, today(), 20);
+        assert_eq!(ids(&found), vec!["match"]);
+        assert_eq!(
+            found[0].reasons,
+            vec![Reason::SharedWords {
+                words: vec!["catalogue".into()]
+            }]
+        );
+    }
+
+    #[test]
+    fn short_stems_match_whole_words_only_and_long_ones_inside_compounds() {
+        assert!(stem_in("cnc", "cnc"));
+        assert!(!stem_in("cnc", "cncx"));
+        assert!(stem_in("svejs", "rørsvejsning"));
+        assert!(stem_in("weld", "welding"));
+        assert!(!stem_in("weld", "bewelded"));
+        let found = concepts("Pulverlakering og 3D print af dele");
+        assert!(found.contains_key("painting"));
+        assert!(found.contains_key("printing3d"));
+    }
+}

@@ -438,6 +438,30 @@ fn the_demo_street_opens_on_a_full_board() {
     s.click(".meeting-row td");
     s.find("#meeting-screen");
     s.screenshot("meeting-demo");
+
+    // Suggestions for a need, each with its reasons, in the reader's language: the demo's
+    // need for advice on export financing, read in Danish, meets the directory's services.
+    s.click("#nav-settings");
+    s.choose("#language", "da");
+    s.wait_text("#nav-board", &message("da", "nav-board"));
+    s.click("#nav-board");
+    s.find(".post-card");
+    let need = s.script(
+        "const card = Array.from(document.querySelectorAll('.post-card')).find(c => c.querySelector('.post-title').innerText === 'Advice on export financing'); \
+         return card.getAttribute('data-id');",
+        serde_json::json!([]),
+    );
+    s.click(&format!(
+        ".post-card[data-id='{}'] h3",
+        need.as_str().unwrap()
+    ));
+    s.find("#suggestions .suggestion");
+    let shown = s.text("#suggestions");
+    assert!(shown.contains("samme slags: Offentlige ydelser"), "{shown}");
+    assert!(shown.contains("Eksportvoucher"), "{shown}");
+    s.screenshot("suggestions-da");
+    s.click("#suggestions .suggestion");
+    s.find("#service-page");
 }
 
 /// `ivej serve` for a facilitator's data directory, stopped (SIGTERM, by its PID) when dropped.

@@ -446,3 +446,14 @@ service-channel-in-person = Personligt
 service-channel-phone = Telefon
 service-channel-email = E-mail
 service-channel-online = Online
+
+suggestions-heading = Forslag
+suggestions-none = Intet på tavlen eller i kataloget svarer på dette endnu.
+suggestion-post = Opslag
+suggestion-service = Tilbud
+reason-same-kind = samme slags: { $kind }
+reason-related-kind = beslægtet: { $kind }
+reason-shared-words = begge skriver { $words }
+reason-same-industry = samme branche: { $industry }
+reason-available-together = ledig samtidig
+reason-expires = udløber { $date }

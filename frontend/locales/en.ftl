@@ -440,3 +440,14 @@ service-channel-in-person = In person
 service-channel-phone = Telephone
 service-channel-email = E-mail
 service-channel-online = Online
+
+suggestions-heading = Suggestions
+suggestions-none = Nothing on the board or in the directory answers this yet.
+suggestion-post = Post
+suggestion-service = Service
+reason-same-kind = same kind: { $kind }
+reason-related-kind = related kind: { $kind }
+reason-shared-words = both say { $words }
+reason-same-industry = same industry: { $industry }
+reason-available-together = available at the same time
+reason-expires = expires { $date }

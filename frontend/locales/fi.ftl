@@ -449,3 +449,14 @@ service-channel-in-person = Henkilökohtaisesti
 service-channel-phone = Puhelin
 service-channel-email = Sähköposti
 service-channel-online = Verkossa
+
+suggestions-heading = Ehdotukset
+suggestions-none = Mikään taululla tai hakemistossa ei vielä vastaa tähän.
+suggestion-post = Ilmoitus
+suggestion-service = Palvelu
+reason-same-kind = sama laji: { $kind }
+reason-related-kind = lähilaji: { $kind }
+reason-shared-words = molemmissa { $words }
+reason-same-industry = sama toimiala: { $industry }
+reason-available-together = saatavilla samaan aikaan
+reason-expires = vanhenee { $date }

@@ -449,3 +449,14 @@ service-channel-in-person = Personligen
 service-channel-phone = Telefon
 service-channel-email = E-post
 service-channel-online = Online
+
+suggestions-heading = Förslag
+suggestions-none = Inget på tavlan eller i katalogen svarar på detta ännu.
+suggestion-post = Inlägg
+suggestion-service = Tjänst
+reason-same-kind = samma slag: { $kind }
+reason-related-kind = närliggande: { $kind }
+reason-shared-words = båda skriver { $words }
+reason-same-industry = samma bransch: { $industry }
+reason-available-together = tillgänglig samtidigt
+reason-expires = går ut { $date }

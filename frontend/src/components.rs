@@ -19,4 +19,5 @@ pub mod results;
 pub mod service_page;
 pub mod services;
 pub mod settings;
+pub mod suggestions;
 pub mod sync_status;

@@ -58,6 +58,7 @@ pub fn run() {
             commands::board::save_draft,
             commands::board::discard_draft,
             commands::members::members,
+            commands::board::suggestions,
             commands::services::services,
             commands::services::service,
             commands::services::add_service,

@@ -96,6 +96,17 @@ pub struct Suggestion {
     pub reasons: Vec<Reason>,
 }
 
+/// A suggestion with what the reader needs to recognise it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuggestionView {
+    #[serde(flatten)]
+    pub suggestion: Suggestion,
+    /// The post's title or the service's name.
+    pub title: String,
+    /// Who is behind it (`None`: an anonymous need).
+    pub by: Option<String>,
+}
+
 struct Concept {
     id: String,
     label: String,

@@ -4,22 +4,11 @@
 
 use std::collections::HashMap;
 
-use ivej_model::matching::{self, Candidate, SuggestedKind, Suggestion};
+pub use ivej_model::matching::SuggestionView;
+use ivej_model::matching::{self, Candidate, SuggestedKind};
 use ivej_model::{Organisation, PostFilter, PostView, Service};
-use serde::{Deserialize, Serialize};
 
 use crate::{clock, Node, NodeResult};
-
-/// A suggestion with what the reader needs to recognise it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SuggestionView {
-    #[serde(flatten)]
-    pub suggestion: Suggestion,
-    /// The post's title or the service's name.
-    pub title: String,
-    /// Who is behind it (`None`: an anonymous need).
-    pub by: Option<String>,
-}
 
 fn post_candidate(view: &PostView, orgs: &HashMap<String, Organisation>) -> Candidate {
     let p = &view.post;

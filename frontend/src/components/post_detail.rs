@@ -229,6 +229,9 @@ pub fn PostDetailView(props: &PostDetailProps) -> Html {
                 </div>
             }
             { general_error(lang, error.as_ref()) }
+            if active {
+                <crate::components::suggestions::Suggestions app={props.app.clone()} post_id={p.id.clone()} />
+            }
 
             if let Some(author) = &d.author {
                 <aside class="author-card" id="author-card">

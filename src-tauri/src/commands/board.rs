@@ -70,3 +70,13 @@ pub fn save_draft(shell: State<'_, Shell>, key: String, content: String) -> Resu
 pub fn discard_draft(shell: State<'_, Shell>, key: String) -> Result<(), ApiError> {
     api(shell.node()?.discard_draft(&key))
 }
+
+/// Offers and services that may answer a need (or needs an offer may answer), with why.
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn suggestions(
+    shell: State<'_, Shell>,
+    post_id: String,
+    limit: usize,
+) -> Result<Vec<ivej_model::matching::SuggestionView>, ApiError> {
+    api(shell.node()?.suggestions(&post_id, limit))
+}

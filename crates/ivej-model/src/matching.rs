@@ -110,13 +110,34 @@ pub struct SuggestionView {
 struct Concept {
     id: String,
     label: String,
-    stems: Vec<String>,
 }
 
-fn glossary() -> &'static [Concept] {
-    static GLOSSARY: OnceLock<Vec<Concept>> = OnceLock::new();
+/// The glossary's concepts, and one automaton over all their stems (one pass over a
+/// text finds every concept in it: a need is matched against thousands of posts).
+struct Glossary {
+    concepts: Vec<Concept>,
+    /// For each stem in the automaton: its concept and how long it is, in characters.
+    stems: Vec<(usize, usize)>,
+    automaton: Option<aho_corasick::AhoCorasick>,
+}
+
+fn glossary() -> &'static Glossary {
+    static GLOSSARY: OnceLock<Glossary> = OnceLock::new();
     GLOSSARY.get_or_init(|| {
         let mut concepts = Vec::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut stems = Vec::new();
+        let mut add = |id: &str, label: &str, words: Vec<String>| {
+            let index = concepts.len();
+            concepts.push(Concept {
+                id: id.to_string(),
+                label: label.to_string(),
+            });
+            for word in words {
+                stems.push((index, word.chars().count()));
+                patterns.push(word);
+            }
+        };
         for line in GLOSSARY_TSV.lines() {
             if line.starts_with('#') || line.starts_with("concept\t") || line.trim().is_empty() {
                 continue;
@@ -125,33 +146,30 @@ fn glossary() -> &'static [Concept] {
             let (Some(id), Some(label)) = (fields.first(), fields.get(1)) else {
                 continue;
             };
-            let stems = fields
+            let words = fields
                 .iter()
                 .skip(2)
                 .flat_map(|f| f.split('|'))
                 .map(|s| s.trim().to_lowercase())
                 .filter(|s| !s.is_empty())
                 .collect();
-            concepts.push(Concept {
-                id: id.to_string(),
-                label: label.to_string(),
-                stems,
-            });
+            add(id, label, words);
         }
         // Each kind of post is a concept too: its labels in the four languages.
         for kind in reference::post_kinds() {
             let l = &kind.labels;
-            let stems = [&l.en, &l.da, &l.sv, &l.fi]
+            let words = [&l.en, &l.da, &l.sv, &l.fi]
                 .iter()
                 .map(|s| s.to_lowercase())
                 .collect();
-            concepts.push(Concept {
-                id: kind.code.clone(),
-                label: kind.labels.en.clone(),
-                stems,
-            });
+            add(&kind.code, &kind.labels.en, words);
         }
-        concepts
+        let automaton = aho_corasick::AhoCorasick::new(&patterns).ok();
+        Glossary {
+            concepts,
+            stems,
+            automaton,
+        }
     })
 }
 
@@ -165,6 +183,7 @@ fn words(text: &str) -> Vec<String> {
 
 /// Whether `stem` is in `word`: at its start, or (5 letters or more) inside a compound;
 /// a stem of 3 letters or fewer only as the whole word.
+#[cfg(test)]
 fn stem_in(stem: &str, word: &str) -> bool {
     let len = stem.chars().count();
     if len <= 3 {
@@ -176,25 +195,52 @@ fn stem_in(stem: &str, word: &str) -> bool {
     }
 }
 
-/// The concepts a text names, each with the word that named it.
+fn in_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '-'
+}
+
+/// The concepts a text names, each with the word that named it (the first, by where it
+/// stands): a stem of 5 letters or more anywhere in a word, one of 4 at a word's start, one
+/// of 3 or fewer as a whole word (the rule [`stem_in`] states).
 fn concepts(text: &str) -> BTreeMap<&'static str, (String, &'static str)> {
-    let lower = text.to_lowercase();
-    let words = words(text);
+    let glossary = glossary();
     let mut found = BTreeMap::new();
-    for concept in glossary() {
-        for stem in &concept.stems {
-            let hit = if stem.contains(' ') {
-                lower.contains(stem.as_str()).then(|| stem.clone())
-            } else {
-                words.iter().find(|w| stem_in(stem, w)).cloned()
-            };
-            if let Some(word) = hit {
-                found
-                    .entry(concept.id.as_str())
-                    .or_insert((word, concept.label.as_str()));
-                break;
-            }
+    let Some(automaton) = &glossary.automaton else {
+        return found;
+    };
+    let lower = text.to_lowercase();
+    for m in automaton.find_overlapping_iter(&lower) {
+        let Some(&(concept, len)) = glossary.stems.get(m.pattern().as_usize()) else {
+            continue;
+        };
+        let before = lower[..m.start()].chars().next_back();
+        let after = lower[m.end()..].chars().next();
+        let starts_word = before.is_none_or(|c| !in_word(c));
+        let ends_word = after.is_none_or(|c| !in_word(c));
+        let multi_word = lower[m.start()..m.end()].contains(' ');
+        let fits =
+            multi_word || len >= 5 || (len == 4 && starts_word) || (starts_word && ends_word);
+        if !fits {
+            continue;
         }
+        let Some(c) = glossary.concepts.get(concept) else {
+            continue;
+        };
+        if found.contains_key(c.id.as_str()) {
+            continue;
+        }
+        // The whole word (or words) the stem stands in, as the reason shows it.
+        let start = lower[..m.start()]
+            .char_indices()
+            .rev()
+            .find(|(_, ch)| !in_word(*ch))
+            .map_or(0, |(i, ch)| i + ch.len_utf8());
+        let end = lower[m.end()..]
+            .char_indices()
+            .find(|(_, ch)| !in_word(*ch))
+            .map_or(lower.len(), |(i, _)| m.end() + i);
+        let word = lower[start..end].trim_matches('-').to_string();
+        found.insert(c.id.as_str(), (word, c.label.as_str()));
     }
     found
 }
@@ -218,6 +264,25 @@ fn windows_overlap(a: &[AvailabilityWindow], b: &[AvailabilityWindow]) -> bool {
     })
 }
 
+/// A candidate with what the matcher reads from its text, worked out once: a node keeps
+/// these for its board and works out again only the posts that changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub candidate: Candidate,
+    concepts: BTreeMap<&'static str, (String, &'static str)>,
+    stems: BTreeMap<String, String>,
+}
+
+impl Prepared {
+    pub fn new(candidate: Candidate) -> Prepared {
+        Prepared {
+            concepts: concepts(&candidate.text),
+            stems: stems(&candidate.text),
+            candidate,
+        }
+    }
+}
+
 /// The candidates that may answer `post`, best first, at most `limit`.
 pub fn suggest(
     post: &Candidate,
@@ -225,27 +290,37 @@ pub fn suggest(
     today: Date,
     limit: usize,
 ) -> Vec<Suggestion> {
-    let ours = concepts(&post.text);
-    let our_kind = reference::root_kind(&post.code).to_string();
-    let their_stems: Vec<BTreeMap<String, String>> =
-        candidates.iter().map(|c| stems(&c.text)).collect();
+    let prepared: Vec<Prepared> = candidates.iter().cloned().map(Prepared::new).collect();
+    let refs: Vec<&Prepared> = prepared.iter().collect();
+    suggest_prepared(&Prepared::new(post.clone()), &refs, today, limit)
+}
+
+/// [`suggest`] over candidates prepared beforehand.
+pub fn suggest_prepared(
+    post: &Prepared,
+    candidates: &[&Prepared],
+    today: Date,
+    limit: usize,
+) -> Vec<Suggestion> {
+    let our_kind = reference::root_kind(&post.candidate.code).to_string();
     // Words most posts use ("spare", "share", "monthly") say nothing of a match: a stem
     // in more than one candidate in twenty (and more than three) is left out.
     let mut seen_in: BTreeMap<&str, usize> = BTreeMap::new();
-    for stems in &their_stems {
-        for stem in stems.keys() {
+    for c in candidates {
+        for stem in c.stems.keys() {
             *seen_in.entry(stem.as_str()).or_default() += 1;
         }
     }
     let common = (candidates.len() / 20).max(3);
-    let our_stems: BTreeMap<String, String> = stems(&post.text)
-        .into_iter()
+    let our_stems: BTreeMap<String, String> = post
+        .stems
+        .iter()
         .filter(|(stem, _)| seen_in.get(stem.as_str()).is_none_or(|n| *n <= common))
+        .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let mut out: Vec<Suggestion> = candidates
         .iter()
-        .zip(&their_stems)
-        .filter_map(|(c, theirs)| score(post, &ours, &our_stems, theirs, &our_kind, c, today))
+        .filter_map(|c| score(post, &our_stems, &our_kind, c, today))
         .collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
     out.truncate(limit);
@@ -253,14 +328,16 @@ pub fn suggest(
 }
 
 fn score(
-    post: &Candidate,
-    ours: &BTreeMap<&'static str, (String, &'static str)>,
+    prepared_post: &Prepared,
     our_stems: &BTreeMap<String, String>,
-    their_stems: &BTreeMap<String, String>,
     our_kind: &str,
-    c: &Candidate,
+    prepared: &Prepared,
     today: Date,
 ) -> Option<Suggestion> {
+    let post = &prepared_post.candidate;
+    let ours = &prepared_post.concepts;
+    let c = &prepared.candidate;
+    let their_stems = &prepared.stems;
     if !c.active || c.id == post.id || c.org_id == post.org_id {
         return None;
     }
@@ -286,7 +363,7 @@ fn score(
             code: c.code.clone(),
         });
     }
-    let theirs = concepts(&c.text);
+    let theirs = &prepared.concepts;
     let mut shared_concepts = 0;
     let mut named: BTreeSet<&str> = BTreeSet::new();
     for (id, (our_word, label)) in ours {
@@ -554,6 +631,16 @@ mod tests {
         assert!(stem_in("svejs", "rørsvejsning"));
         assert!(stem_in("weld", "welding"));
         assert!(!stem_in("weld", "bewelded"));
+        // The automaton keeps the same rule over a whole text.
+        assert!(!concepts("cncx and bewelded").contains_key("cnc"));
+        assert!(!concepts("bewelded").contains_key("welding"));
+        assert_eq!(
+            concepts("Vi søger rørsvejsning.")
+                .get("welding")
+                .map(|w| w.0.as_str()),
+            Some("rørsvejsning")
+        );
+        assert!(concepts("CNC, welding").contains_key("cnc"));
         let found = concepts("Pulverlakering og 3D print af dele");
         assert!(found.contains_key("painting"));
         assert!(found.contains_key("printing3d"));

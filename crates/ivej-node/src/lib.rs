@@ -90,6 +90,8 @@ pub struct Node {
     admitted: Mutex<std::collections::HashMap<String, PeerIdentity>>,
     events: broadcast::Sender<NodeEvent>,
     options: NodeOptions,
+    /// The board prepared for suggestions, kept up to date by the events emitted.
+    suggest_cache: Mutex<suggestions::SuggestCache>,
 }
 
 /// What a new street starts with.
@@ -113,6 +115,7 @@ impl Node {
             sessions: Mutex::default(),
             session_counter: std::sync::atomic::AtomicU64::new(0),
             admitted: Mutex::default(),
+            suggest_cache: Mutex::default(),
             events,
             options,
         })
@@ -132,6 +135,10 @@ impl Node {
     }
 
     pub(crate) fn emit(&self, event: NodeEvent) {
+        self.suggest_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .note(&event);
         // No receivers is fine: nobody is watching.
         let _ = self.events.send(event);
     }
@@ -147,6 +154,10 @@ impl Node {
                 let mut guard = poisoned.into_inner();
                 *guard = State::open(&self.options.data_dir)?;
                 self.state.clear_poison();
+                self.suggest_cache
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .forget();
                 Ok(guard)
             }
         }

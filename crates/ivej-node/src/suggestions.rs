@@ -1,12 +1,16 @@
 //! Suggestions for a post: the offers and services that may answer a need, the needs an
 //! offer may answer, from what this device may read, ranked by `ivej_model::matching` with
 //! the reasons a person checks before acting.
+//!
+//! The board's open posts are kept prepared (`SuggestCache`): a changed post is prepared
+//! again when suggestions are next asked for, not the whole board, so suggestions stay
+//! fresh as posts arrive by sync at the cost of the posts that changed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub use ivej_model::matching::SuggestionView;
-use ivej_model::matching::{self, Candidate, SuggestedKind};
-use ivej_model::{Organisation, PostFilter, PostView, Service};
+use ivej_model::matching::{self, Candidate, Prepared, SuggestedKind};
+use ivej_model::{NodeEvent, Organisation, PostFilter, PostStatus, PostView, Service};
 
 use crate::{clock, Node, NodeResult};
 
@@ -47,62 +51,258 @@ fn service_candidate(s: &Service, orgs: &HashMap<String, Organisation>) -> Candi
     }
 }
 
+/// One open post of the board, prepared, with how the reader names it.
+#[derive(Debug, Clone)]
+struct BoardPost {
+    prepared: Prepared,
+    title: String,
+    by: Option<String>,
+}
+
+/// The board's open posts, prepared for matching, and what changed since.
+#[derive(Debug, Default)]
+pub(crate) struct SuggestCache {
+    /// By post id; `None`: to be prepared whole (at first, or after a change that may
+    /// touch every post: another street, an organisation's place or industries).
+    posts: Option<HashMap<String, BoardPost>>,
+    /// Posts changed since they were prepared.
+    dirty: HashSet<String>,
+    /// The organisations (places, industries, names) and the service directory, prepared;
+    /// read from the street again after a change to either.
+    context: Option<std::sync::Arc<Context>>,
+    /// Moves whenever `posts` is dropped, so a preparation begun before does not put back
+    /// what the drop made stale.
+    generation: u64,
+}
+
+impl SuggestCache {
+    /// Notes what an event changed (called for every event the node emits).
+    pub(crate) fn note(&mut self, event: &NodeEvent) {
+        match event {
+            NodeEvent::PostChanged { id } => {
+                self.dirty.insert(id.clone());
+            }
+            NodeEvent::ServiceChanged { .. } => self.context = None,
+            NodeEvent::StreetOpened
+            | NodeEvent::StreetChanged
+            | NodeEvent::OrganisationChanged { .. }
+            | NodeEvent::MembershipChanged
+            | NodeEvent::PrivateChanged => self.forget(),
+            _ => {}
+        }
+    }
+
+    pub(crate) fn forget(&mut self) {
+        self.posts = None;
+        self.context = None;
+        self.dirty.clear();
+        self.generation += 1;
+    }
+}
+
+/// What every suggestion reads beside the board.
+#[derive(Debug)]
+pub(crate) struct Context {
+    orgs: HashMap<String, Organisation>,
+    /// Each service prepared, with its name and who provides it.
+    services: Vec<(Prepared, String, Option<String>)>,
+    /// The brokered copies of anonymous needs this device holds (never on the board).
+    held: HashSet<String>,
+}
+
+fn is_on_board(view: &PostView) -> bool {
+    matches!(view.status, PostStatus::Open | PostStatus::InDialogue)
+}
+
+fn board_post(view: &PostView, orgs: &HashMap<String, Organisation>) -> BoardPost {
+    BoardPost {
+        prepared: Prepared::new(post_candidate(view, orgs)),
+        title: view.post.title.clone(),
+        by: view.org_name.clone(),
+    }
+}
+
 impl Node {
     /// The best `limit` suggestions for post `post_id`, each with its reasons.
     pub fn suggestions(&self, post_id: &str, limit: usize) -> NodeResult<Vec<SuggestionView>> {
         let target = self.post(post_id)?;
-        let posts = self.list_posts(&PostFilter::default())?;
-        let (orgs, services): (HashMap<String, Organisation>, Vec<Service>) = {
-            let st = self.lock()?;
-            let street = st.street()?;
-            (
-                street
+        let context = self.suggest_cache().context.clone();
+        let context = match context {
+            Some(context) => context,
+            None => {
+                let st = self.lock()?;
+                let street = st.street()?;
+                let orgs: HashMap<String, Organisation> = street
                     .all::<Organisation>()
                     .into_iter()
                     .map(|o| (o.id.clone(), o))
-                    .collect(),
-                street.all::<Service>(),
+                    .collect();
+                let services = street
+                    .all::<Service>()
+                    .iter()
+                    .map(|s| {
+                        let by = if s.provider_name.is_empty() {
+                            orgs.get(&s.provider_org).map(|o| o.name.clone())
+                        } else {
+                            Some(s.provider_name.clone())
+                        };
+                        (
+                            Prepared::new(service_candidate(s, &orgs)),
+                            s.name.clone(),
+                            by,
+                        )
+                    })
+                    .collect();
+                let context = std::sync::Arc::new(Context {
+                    orgs,
+                    services,
+                    held: st.copies_of_held_needs(),
+                });
+                drop(st);
+                // Kept unless a change came meanwhile (it dropped the context).
+                let mut cache = self.suggest_cache();
+                cache.context.get_or_insert_with(|| context.clone());
+                context
+            }
+        };
+        let (orgs, held) = (&context.orgs, &context.held);
+        // Never holding the cache while waiting for the state: `emit`, which notes events
+        // in the cache, is called with the state held.
+        let (cached, dirty, generation) = {
+            let mut cache = self.suggest_cache();
+            (
+                cache.posts.take(),
+                std::mem::take(&mut cache.dirty),
+                cache.generation,
             )
         };
-        let mut candidates: Vec<Candidate> =
-            posts.iter().map(|v| post_candidate(v, &orgs)).collect();
-        candidates.extend(services.iter().map(|s| service_candidate(s, &orgs)));
-        let found = matching::suggest(
-            &post_candidate(&target, &orgs),
+        let board = match cached {
+            Some(mut board) => {
+                for id in dirty {
+                    match self.post(&id) {
+                        Ok(view) if is_on_board(&view) && !held.contains(&id) => {
+                            board.insert(id, board_post(&view, orgs));
+                        }
+                        _ => {
+                            board.remove(&id);
+                        }
+                    }
+                }
+                board
+            }
+            None => self
+                .list_posts(&PostFilter::default())?
+                .iter()
+                .map(|v| (v.post.id.clone(), board_post(v, orgs)))
+                .collect(),
+        };
+        let candidates: Vec<&Prepared> = board
+            .values()
+            .map(|b| &b.prepared)
+            .chain(context.services.iter().map(|(p, _, _)| p))
+            .collect();
+        let found = matching::suggest_prepared(
+            &Prepared::new(post_candidate(&target, orgs)),
             &candidates,
             clock::today(),
             limit,
         );
-        let titles: HashMap<&str, (&str, Option<String>)> = posts
+        let mut views = Vec::with_capacity(found.len());
+        for suggestion in found {
+            let (title, by) = match board.get(&suggestion.id) {
+                Some(b) => (b.title.clone(), b.by.clone()),
+                None => context
+                    .services
+                    .iter()
+                    .find(|(p, _, _)| p.candidate.id == suggestion.id)
+                    .map(|(_, name, by)| (name.clone(), by.clone()))
+                    .unwrap_or_default(),
+            };
+            views.push(SuggestionView {
+                title,
+                by,
+                suggestion,
+            });
+        }
+        let mut cache = self.suggest_cache();
+        if cache.generation == generation {
+            cache.posts = Some(board);
+        }
+        Ok(views)
+    }
+
+    fn suggest_cache(&self) -> std::sync::MutexGuard<'_, SuggestCache> {
+        // The cache holds nothing that a panic could leave half-made that matters: at
+        // worst a post is prepared again.
+        self.suggest_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ivej_model::{Direction, OrgProfile, PostInput, PostPatch};
+
+    use crate::tests::{new_node, street};
+
+    fn titles(found: &[super::SuggestionView]) -> Vec<&str> {
+        found.iter().map(|s| s.title.as_str()).collect()
+    }
+
+    /// The board is prepared once; posts that arrive, change or close after are seen at
+    /// the next ask, each prepared again alone.
+    #[test]
+    fn suggestions_follow_posts_that_arrive_change_and_close() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = new_node(dir.path());
+        street(&node);
+        let other = node
+            .add_organisation(OrgProfile {
+                name: "Jyväskylän Hitsaus Oy".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        let need = node
+            .create_post(PostInput::new(
+                Direction::Need,
+                "COL.SUB",
+                "Svejsning af stålrammer",
+            ))
+            .unwrap();
+        let offer = |title: &str| {
+            let mut p = PostInput::new(Direction::Offer, "COL.SUB", title);
+            p.on_behalf_of = Some(other.id.clone());
+            node.create_post(p).unwrap()
+        };
+        let first = offer("Hitsauspalvelu");
+        assert_eq!(
+            titles(&node.suggestions(&need.id, 10).unwrap()),
+            vec!["Hitsauspalvelu"]
+        );
+        // Prepared now: a new post comes in by its event, not a new preparation.
+        let second = offer("Laserleikkaus ja hitsaus");
+        assert_eq!(node.suggest_cache().dirty.len(), 1);
+        let found = node.suggestions(&need.id, 10).unwrap();
+        assert_eq!(found.len(), 2);
+        assert!(node.suggest_cache().dirty.is_empty());
+        assert!(node.suggest_cache().posts.is_some());
+        // Changed: what it says now counts; closed: gone.
+        node.edit_post(
+            &second.id,
+            PostPatch {
+                title: Some("Varastotilaa".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        node.close_post(&first.id).unwrap();
+        let found = node.suggestions(&need.id, 10).unwrap();
+        assert_eq!(titles(&found), vec!["Varastotilaa"]);
+        assert!(!found[0]
+            .suggestion
+            .reasons
             .iter()
-            .map(|v| {
-                (
-                    v.post.id.as_str(),
-                    (v.post.title.as_str(), v.org_name.clone()),
-                )
-            })
-            .chain(services.iter().map(|s| {
-                let by = if s.provider_name.is_empty() {
-                    orgs.get(&s.provider_org).map(|o| o.name.clone())
-                } else {
-                    Some(s.provider_name.clone())
-                };
-                (s.id.as_str(), (s.name.as_str(), by))
-            }))
-            .collect();
-        Ok(found
-            .into_iter()
-            .map(|suggestion| {
-                let (title, by) = titles
-                    .get(suggestion.id.as_str())
-                    .cloned()
-                    .unwrap_or(("", None));
-                SuggestionView {
-                    title: title.to_string(),
-                    by,
-                    suggestion,
-                }
-            })
-            .collect())
+            .any(|r| matches!(r, ivej_model::matching::Reason::SameConcept { .. })));
     }
 }

@@ -1110,4 +1110,16 @@ fn suggestions_for_a_danish_need_name_the_finnish_offer_and_why() {
         "{text}"
     );
     assert!(text.contains("same kind: Subcontracting"), "{text}");
+    // The facilitator's list for the meeting: each need with its best offer.
+    let pairs = ivej_json(d, &["suggest", "--street"]);
+    assert_eq!(
+        pairs[0]["need_title"],
+        "Svejsning af stålrammer til vores nye hal"
+    );
+    assert_eq!(
+        pairs[0]["best"]["title"],
+        "Hitsauspalvelu ja teräsrakenteet"
+    );
+    let out = ivej(d, &["suggest"]);
+    assert!(!out.status.success(), "a post or --street is asked for");
 }

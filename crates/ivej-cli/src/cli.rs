@@ -102,7 +102,12 @@ pub enum Command {
     /// with its reasons.
     Suggest {
         /// The post (an id or the start of one).
-        post: String,
+        #[arg(required_unless_present = "street", conflicts_with = "street")]
+        post: Option<String>,
+        /// Instead: the best offer for each of the street's newest needs, best pairs
+        /// first, to broker introductions at the meeting (facilitator).
+        #[arg(long)]
+        street: bool,
         #[arg(long, default_value_t = 10)]
         limit: usize,
     },

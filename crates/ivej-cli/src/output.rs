@@ -505,6 +505,23 @@ pub fn reason(r: &ivej_model::matching::Reason) -> String {
     }
 }
 
+pub fn street_suggestions(list: &[ivej_node::StreetSuggestion]) {
+    for s in list {
+        let best = &s.best;
+        println!(
+            "{:.2}  {} ({})  <-  {} ({})",
+            best.suggestion.score,
+            clean(&s.need_title),
+            s.need_by.as_deref().map(clean).unwrap_or_default(),
+            clean(&best.title),
+            best.by.as_deref().map(clean).unwrap_or_default(),
+        );
+        let reasons: Vec<String> = best.suggestion.reasons.iter().map(reason).collect();
+        println!("      {}", clean(&reasons.join(" · ")));
+    }
+    println!("{} pairs to introduce", list.len());
+}
+
 pub fn suggestions(list: &[ivej_node::SuggestionView]) {
     for s in list {
         let kind = match s.suggestion.kind {

@@ -215,12 +215,21 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Relay(cmd) => crate::relay::device(&node, cmd, json),
         Command::Service(cmd) => crate::service::run(&node, cmd, json),
-        Command::Suggest { post, limit } => {
+        Command::Suggest {
+            post: Some(post),
+            limit,
+            ..
+        } => {
             let id = crate::resolve::post(&node, &post)?;
             output::show(json, &node.suggestions(&id, limit)?, |l| {
                 output::suggestions(l)
             })
         }
+        Command::Suggest {
+            post: None, limit, ..
+        } => output::show(json, &node.street_suggestions(limit)?, |l| {
+            output::street_suggestions(l)
+        }),
         Command::Reference(_) => Ok(()),
     }
 }

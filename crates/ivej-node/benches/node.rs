@@ -230,6 +230,13 @@ fn list_and_search() {
         })
         .collect();
     report("  suggestions right after a new post arrives", fresh);
+    let street_list: Vec<Duration> = (0..5)
+        .map(|_| time(|| node.street_suggestions(20).expect("street list").len()).1)
+        .collect();
+    report(
+        "  the facilitator's list: best offer for the 50 newest needs",
+        street_list,
+    );
     let (_, save) = time(|| {
         node.create_post(PostInput::new(
             Direction::Need,

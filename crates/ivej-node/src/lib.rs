@@ -53,7 +53,7 @@ pub use meetings::{MeetingInput, MinutesView};
 pub use scope_keys::KeyGrantsToPut;
 pub use services::{read_services, ServiceFilter, ServiceImport, ServiceInput, ServiceView};
 pub use state::COMPACT_AFTER_CHANGES;
-pub use suggestions::SuggestionView;
+pub use suggestions::{StreetSuggestion, SuggestionView};
 pub use trust::{invite_founds_organisation, InviteRequest, Presentation, DEFAULT_INVITE_DAYS};
 
 use state::State;

@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 pub use ivej_model::matching::SuggestionView;
 use ivej_model::matching::{self, Candidate, Prepared, SuggestedKind};
 use ivej_model::{NodeEvent, Organisation, PostFilter, PostStatus, PostView, Service};
+use serde::{Deserialize, Serialize};
 
 use crate::{clock, Node, NodeResult};
 
@@ -59,6 +60,16 @@ struct BoardPost {
     by: Option<String>,
 }
 
+/// A pair for the facilitator to introduce: a need and the best offer for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreetSuggestion {
+    pub need_id: String,
+    pub need_title: String,
+    /// The need's author.
+    pub need_by: Option<String>,
+    pub best: SuggestionView,
+}
+
 /// The board's open posts, prepared for matching, and what changed since.
 #[derive(Debug, Default)]
 pub(crate) struct SuggestCache {
@@ -70,6 +81,8 @@ pub(crate) struct SuggestCache {
     /// The organisations (places, industries, names) and the service directory, prepared;
     /// read from the street again after a change to either.
     context: Option<std::sync::Arc<Context>>,
+    /// Moves whenever `context` is dropped (as `generation` for `posts`).
+    context_generation: u64,
     /// Moves whenever `posts` is dropped, so a preparation begun before does not put back
     /// what the drop made stale.
     generation: u64,
@@ -82,7 +95,7 @@ impl SuggestCache {
             NodeEvent::PostChanged { id } => {
                 self.dirty.insert(id.clone());
             }
-            NodeEvent::ServiceChanged { .. } => self.context = None,
+            NodeEvent::ServiceChanged { .. } => self.forget_context(),
             NodeEvent::StreetOpened
             | NodeEvent::StreetChanged
             | NodeEvent::OrganisationChanged { .. }
@@ -92,9 +105,14 @@ impl SuggestCache {
         }
     }
 
+    fn forget_context(&mut self) {
+        self.context = None;
+        self.context_generation += 1;
+    }
+
     pub(crate) fn forget(&mut self) {
         self.posts = None;
-        self.context = None;
+        self.forget_context();
         self.dirty.clear();
         self.generation += 1;
     }
@@ -122,11 +140,100 @@ fn board_post(view: &PostView, orgs: &HashMap<String, Organisation>) -> BoardPos
     }
 }
 
+/// `target`'s best `limit` suggestions over the prepared board and directory.
+fn rank(
+    context: &Context,
+    board: &HashMap<String, BoardPost>,
+    target: &PostView,
+    limit: usize,
+) -> Vec<SuggestionView> {
+    let orgs = &context.orgs;
+    let candidates: Vec<&Prepared> = board
+        .values()
+        .map(|b| &b.prepared)
+        .chain(context.services.iter().map(|(p, _, _)| p))
+        .collect();
+    let found = matching::suggest_prepared(
+        &Prepared::new(post_candidate(target, orgs)),
+        &candidates,
+        clock::today(),
+        limit,
+    );
+    let mut views = Vec::with_capacity(found.len());
+    for suggestion in found {
+        let (title, by) = match board.get(&suggestion.id) {
+            Some(b) => (b.title.clone(), b.by.clone()),
+            None => context
+                .services
+                .iter()
+                .find(|(p, _, _)| p.candidate.id == suggestion.id)
+                .map(|(_, name, by)| (name.clone(), by.clone()))
+                .unwrap_or_default(),
+        };
+        views.push(SuggestionView {
+            title,
+            by,
+            suggestion,
+        });
+    }
+    views
+}
+
 impl Node {
     /// The best `limit` suggestions for post `post_id`, each with its reasons.
     pub fn suggestions(&self, post_id: &str, limit: usize) -> NodeResult<Vec<SuggestionView>> {
         let target = self.post(post_id)?;
-        let context = self.suggest_cache().context.clone();
+        self.with_board(|context, board| rank(context, board, &target, limit))
+    }
+
+    /// For the facilitator, to broker introductions at the meeting: the best offer for
+    /// each of the street's newest open needs (at most 50), best pairs first.
+    pub fn street_suggestions(&self, limit: usize) -> NodeResult<Vec<StreetSuggestion>> {
+        self.lock()?
+            .require_facilitator("see suggestions for the whole street")?;
+        let mut needs: Vec<PostView> = self
+            .list_posts(&PostFilter::default())?
+            .into_iter()
+            .filter(|v| v.post.direction == ivej_model::Direction::Need)
+            .collect();
+        needs.sort_by_key(|v| std::cmp::Reverse(v.post.created_at));
+        needs.truncate(50);
+        self.with_board(|context, board| {
+            let mut pairs: Vec<StreetSuggestion> = needs
+                .iter()
+                .filter_map(|need| {
+                    rank(context, board, need, 5)
+                        .into_iter()
+                        .find(|s| s.suggestion.kind == SuggestedKind::Post)
+                        .map(|best| StreetSuggestion {
+                            need_id: need.post.id.clone(),
+                            need_title: need.post.title.clone(),
+                            need_by: need.org_name.clone(),
+                            best,
+                        })
+                })
+                .collect();
+            pairs.sort_by(|a, b| {
+                b.best
+                    .suggestion
+                    .score
+                    .total_cmp(&a.best.suggestion.score)
+                    .then(a.need_id.cmp(&b.need_id))
+            });
+            pairs.truncate(limit);
+            pairs
+        })
+    }
+
+    /// Runs `f` over the board, prepared (only what changed since is prepared again).
+    fn with_board<T>(
+        &self,
+        f: impl FnOnce(&Context, &HashMap<String, BoardPost>) -> T,
+    ) -> NodeResult<T> {
+        let (context, context_generation) = {
+            let cache = self.suggest_cache();
+            (cache.context.clone(), cache.context_generation)
+        };
         let context = match context {
             Some(context) => context,
             None => {
@@ -159,9 +266,11 @@ impl Node {
                     held: st.copies_of_held_needs(),
                 });
                 drop(st);
-                // Kept unless a change came meanwhile (it dropped the context).
+                // Kept unless a change came meanwhile: it made this one stale.
                 let mut cache = self.suggest_cache();
-                cache.context.get_or_insert_with(|| context.clone());
+                if cache.context_generation == context_generation {
+                    cache.context = Some(context.clone());
+                }
                 context
             }
         };
@@ -196,39 +305,12 @@ impl Node {
                 .map(|v| (v.post.id.clone(), board_post(v, orgs)))
                 .collect(),
         };
-        let candidates: Vec<&Prepared> = board
-            .values()
-            .map(|b| &b.prepared)
-            .chain(context.services.iter().map(|(p, _, _)| p))
-            .collect();
-        let found = matching::suggest_prepared(
-            &Prepared::new(post_candidate(&target, orgs)),
-            &candidates,
-            clock::today(),
-            limit,
-        );
-        let mut views = Vec::with_capacity(found.len());
-        for suggestion in found {
-            let (title, by) = match board.get(&suggestion.id) {
-                Some(b) => (b.title.clone(), b.by.clone()),
-                None => context
-                    .services
-                    .iter()
-                    .find(|(p, _, _)| p.candidate.id == suggestion.id)
-                    .map(|(_, name, by)| (name.clone(), by.clone()))
-                    .unwrap_or_default(),
-            };
-            views.push(SuggestionView {
-                title,
-                by,
-                suggestion,
-            });
-        }
+        let out = f(&context, &board);
         let mut cache = self.suggest_cache();
         if cache.generation == generation {
             cache.posts = Some(board);
         }
-        Ok(views)
+        Ok(out)
     }
 
     fn suggest_cache(&self) -> std::sync::MutexGuard<'_, SuggestCache> {
@@ -244,7 +326,7 @@ impl Node {
 mod tests {
     use ivej_model::{Direction, OrgProfile, PostInput, PostPatch};
 
-    use crate::tests::{new_node, street};
+    use crate::tests::{member_of, new_node, street};
 
     fn titles(found: &[super::SuggestionView]) -> Vec<&str> {
         found.iter().map(|s| s.title.as_str()).collect()
@@ -304,5 +386,19 @@ mod tests {
             .reasons
             .iter()
             .any(|r| matches!(r, ivej_model::matching::Reason::SameConcept { .. })));
+    }
+
+    /// The street-wide list shows every member's needs paired: the facilitator's alone.
+    #[test]
+    fn only_the_facilitator_sees_the_street_wide_list() {
+        let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let facilitator = new_node(d1.path());
+        street(&facilitator);
+        let member = member_of(&facilitator, d2.path(), "Alfa Maskiner");
+        assert!(facilitator.street_suggestions(10).is_ok());
+        assert!(matches!(
+            member.street_suggestions(10),
+            Err(crate::NodeError::NotAllowed(_))
+        ));
     }
 }

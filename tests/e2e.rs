@@ -438,6 +438,15 @@ fn the_demo_street_opens_on_a_full_board() {
     s.click(".meeting-row td");
     s.find("#meeting-screen");
     s.screenshot("meeting-demo");
+    // The facilitator's list of introductions to broker: one click records it as the
+    // capture form does (an action "A talks to B: need ↔ offer").
+    s.find("#introductions .introduction");
+    let need = s.text("#introductions .introduction strong");
+    s.click("#introductions .introduce");
+    s.wait_until("the introduction recorded as an action", |s| {
+        s.text("#actions").contains(&need)
+    });
+    s.screenshot("meeting-introductions");
 
     // Suggestions for a need, each with its reasons, in the reader's language: the demo's
     // need for advice on export financing, read in Danish, meets the directory's services.

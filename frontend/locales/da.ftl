@@ -457,3 +457,5 @@ reason-shared-words = begge skriver { $words }
 reason-same-industry = samme branche: { $industry }
 reason-available-together = ledig samtidig
 reason-expires = udløber { $date }
+introductions-heading = Introduktioner at formidle
+introductions-introduce = Introducér

@@ -451,3 +451,5 @@ reason-shared-words = both say { $words }
 reason-same-industry = same industry: { $industry }
 reason-available-together = available at the same time
 reason-expires = expires { $date }
+introductions-heading = Introductions to broker
+introductions-introduce = Introduce

@@ -460,3 +460,5 @@ reason-shared-words = molemmissa { $words }
 reason-same-industry = sama toimiala: { $industry }
 reason-available-together = saatavilla samaan aikaan
 reason-expires = vanhenee { $date }
+introductions-heading = Esittelyt välitettäviksi
+introductions-introduce = Esittele

@@ -460,3 +460,5 @@ reason-shared-words = båda skriver { $words }
 reason-same-industry = samma bransch: { $industry }
 reason-available-together = tillgänglig samtidigt
 reason-expires = går ut { $date }
+introductions-heading = Introduktioner att förmedla
+introductions-introduce = Introducera

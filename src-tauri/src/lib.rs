@@ -59,6 +59,7 @@ pub fn run() {
             commands::board::discard_draft,
             commands::members::members,
             commands::board::suggestions,
+            commands::board::street_suggestions,
             commands::services::services,
             commands::services::service,
             commands::services::add_service,

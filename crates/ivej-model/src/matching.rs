@@ -107,6 +107,19 @@ pub struct SuggestionView {
     pub by: Option<String>,
 }
 
+/// A pair for the facilitator to introduce: a need and the best offer for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreetSuggestion {
+    pub need_id: String,
+    pub need_title: String,
+    /// The need's author, by name.
+    pub need_by: Option<String>,
+    /// The two organisations to introduce.
+    pub need_org: String,
+    pub offer_org: String,
+    pub best: SuggestionView,
+}
+
 struct Concept {
     id: String,
     label: String,

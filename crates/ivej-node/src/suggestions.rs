@@ -8,10 +8,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-pub use ivej_model::matching::SuggestionView;
 use ivej_model::matching::{self, Candidate, Prepared, SuggestedKind};
+pub use ivej_model::matching::{StreetSuggestion, SuggestionView};
 use ivej_model::{NodeEvent, Organisation, PostFilter, PostStatus, PostView, Service};
-use serde::{Deserialize, Serialize};
 
 use crate::{clock, Node, NodeResult};
 
@@ -58,16 +57,6 @@ struct BoardPost {
     prepared: Prepared,
     title: String,
     by: Option<String>,
-}
-
-/// A pair for the facilitator to introduce: a need and the best offer for it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StreetSuggestion {
-    pub need_id: String,
-    pub need_title: String,
-    /// The need's author.
-    pub need_by: Option<String>,
-    pub best: SuggestionView,
 }
 
 /// The board's open posts, prepared for matching, and what changed since.
@@ -205,11 +194,21 @@ impl Node {
                     rank(context, board, need, 5)
                         .into_iter()
                         .find(|s| s.suggestion.kind == SuggestedKind::Post)
-                        .map(|best| StreetSuggestion {
-                            need_id: need.post.id.clone(),
-                            need_title: need.post.title.clone(),
-                            need_by: need.org_name.clone(),
-                            best,
+                        .and_then(|best| {
+                            let offer_org = board
+                                .get(&best.suggestion.id)?
+                                .prepared
+                                .candidate
+                                .org_id
+                                .clone();
+                            Some(StreetSuggestion {
+                                need_id: need.post.id.clone(),
+                                need_title: need.post.title.clone(),
+                                need_by: need.org_name.clone(),
+                                need_org: need.post.org_id.clone(),
+                                offer_org,
+                                best,
+                            })
                         })
                 })
                 .collect();

@@ -270,6 +270,15 @@ pub fn MeetingScreen(props: &MeetingProps) -> Html {
             note.set(String::new());
         })
     };
+    let introduce = {
+        let (run, id) = (run.clone(), id.clone());
+        Callback::from(move |(a, b, note): (String, String, String)| {
+            run(
+                "capture_introduction",
+                json!({ "meeting_id": id, "a": a, "b": b, "note": note }),
+            );
+        })
+    };
     let capture_collab = {
         let (run, id) = (run.clone(), id.clone());
         let (title, kind, a, b, stage) = (
@@ -437,6 +446,7 @@ pub fn MeetingScreen(props: &MeetingProps) -> Html {
             <ul class="actions-list" id="carried">{ for v.carried_over.iter().map(|a| action_row(a, true)) }</ul>
 
             <h2>{ tr(lang, "capture-title") }</h2>
+            <crate::components::suggestions::Introductions app={props.app.clone()} on_introduce={introduce} />
             <div class="capture-grid">
                 <form class="panel" id="capture-post-form" onsubmit={capture_post}>
                     <h3>{ tr(lang, "capture-post") }</h3>

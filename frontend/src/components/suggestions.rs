@@ -1,4 +1,4 @@
-use ivej_model::matching::{Reason, SuggestedKind, SuggestionView};
+use ivej_model::matching::{Reason, StreetSuggestion, SuggestedKind, SuggestionView};
 use ivej_model::{reference, Lang};
 use serde::Serialize;
 use yew::prelude::*;
@@ -108,6 +108,66 @@ pub fn Suggestions(props: &SuggestionsProps) -> Html {
                         <strong>{ &s.title }</strong>
                         if let Some(by) = &s.by { <span class="muted">{ format!(" · {by}") }</span> }
                         <div class="reasons muted">{ reasons.join(" · ") }</div>
+                    </li>
+                }
+            }) }
+            </ul>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct IntroductionsProps {
+    pub app: AppHandle,
+    /// Introduce the pair: (the need's organisation, the offer's, a note).
+    pub on_introduce: Callback<(String, String, String)>,
+}
+
+#[derive(Serialize, Clone, PartialEq)]
+struct LimitArgs {
+    limit: usize,
+}
+
+/// For the facilitator at the meeting: the best offer for each of the street's newest
+/// needs, best pairs first, each with its reasons and a button that records the
+/// introduction (a relation and an action, as the capture form does).
+#[function_component]
+pub fn Introductions(props: &IntroductionsProps) -> Html {
+    let state = &props.app.state;
+    let lang = state.lang;
+    let args = LimitArgs { limit: 8 };
+    let found = use_query::<_, Vec<StreetSuggestion>, _>(
+        "street_suggestions",
+        args.clone(),
+        (args, state.revision),
+    );
+    let Loaded::Ready(list) = &*found else {
+        return html! {};
+    };
+    html! {
+        <section class="suggestions panel" id="introductions">
+            <h3>{ tr(lang, "introductions-heading") }</h3>
+            if list.is_empty() {
+                <p class="muted">{ tr(lang, "suggestions-none") }</p>
+            }
+            <ul>
+            { for list.iter().map(|pair| {
+                let on_introduce = props.on_introduce.clone();
+                let (a, b) = (pair.need_org.clone(), pair.offer_org.clone());
+                let note = format!("{} ↔ {}", pair.need_title, pair.best.title);
+                let onclick = Callback::from(move |_: MouseEvent| {
+                    on_introduce.emit((a.clone(), b.clone(), note.clone()))
+                });
+                let reasons: Vec<String> = pair.best.suggestion.reasons.iter().map(|r| reason_text(lang, r)).collect();
+                html! {
+                    <li class="introduction" data-need={pair.need_id.clone()}>
+                        <strong>{ &pair.need_title }</strong>
+                        <span class="muted">{ format!(" · {}", pair.need_by.clone().unwrap_or_default()) }</span>
+                        { " ← " }
+                        <strong>{ &pair.best.title }</strong>
+                        <span class="muted">{ format!(" · {}", pair.best.by.clone().unwrap_or_default()) }</span>
+                        <div class="reasons muted">{ reasons.join(" · ") }</div>
+                        <button class="secondary introduce" {onclick}>{ tr(lang, "introductions-introduce") }</button>
                     </li>
                 }
             }) }

@@ -80,3 +80,12 @@ pub fn suggestions(
 ) -> Result<Vec<ivej_model::matching::SuggestionView>, ApiError> {
     api(shell.node()?.suggestions(&post_id, limit))
 }
+
+/// For the facilitator: the best offer for each of the street's newest needs.
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn street_suggestions(
+    shell: State<'_, Shell>,
+    limit: usize,
+) -> Result<Vec<ivej_model::matching::StreetSuggestion>, ApiError> {
+    api(shell.node()?.street_suggestions(limit))
+}

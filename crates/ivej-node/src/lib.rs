@@ -92,6 +92,8 @@ pub struct Node {
     options: NodeOptions,
     /// The board prepared for suggestions, kept up to date by the events emitted.
     suggest_cache: Mutex<suggestions::SuggestCache>,
+    /// Held while the board is prepared for suggestions (never by `emit`).
+    suggest_build: Mutex<()>,
 }
 
 /// What a new street starts with.
@@ -116,6 +118,7 @@ impl Node {
             session_counter: std::sync::atomic::AtomicU64::new(0),
             admitted: Mutex::default(),
             suggest_cache: Mutex::default(),
+            suggest_build: Mutex::default(),
             events,
             options,
         })

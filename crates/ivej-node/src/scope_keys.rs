@@ -34,6 +34,9 @@ use crate::{clock, Node, NodeError, NodeResult};
 /// Keys of one document a device keeps in an epoch (more come only when readers made
 /// keys while apart; more than this is someone's flood).
 const MAX_KEYS_PER_DOC: usize = 8;
+/// Keys one device may give this device in an epoch (a facilitator's device gives one per
+/// document for some: a few hundred).
+const MAX_KEYS_PER_GIVER: usize = 4096;
 /// Holders devices may name in one epoch (each a few dozen bytes on disk).
 const MAX_HOLDERS: usize = 200_000;
 
@@ -196,17 +199,26 @@ impl State {
             return Err(NodeError::Refused("key grants of another epoch".into()));
         }
         let mine = grants.open(&street_id, &self.keys.noise_private);
-        let mut keep = Vec::new();
+        let mut keep: Vec<StoredScopeKey> = Vec::new();
+        let from_giver = self
+            .store
+            .scope_keys(epoch)?
+            .iter()
+            .filter(|k| k.granter == granter.sign_key)
+            .count();
         for granted in mine {
             let doc_id = granted.doc_id;
-            // Only what a grant may be for: the id itself says whether the granter may
-            // read a private or scoped document; minutes may be of a meeting not heard of
-            // yet, and are checked when the key is used.
+            // Only what a grant may be for, from a giver that may read it: the id itself
+            // says so of a private or scoped document, the street of minutes (minutes of a
+            // meeting not heard of yet are kept, and checked again whenever keys are used).
             let restricted = doc_id.starts_with("private:")
                 || doc_id.starts_with("scope:")
                 || doc_id.starts_with("minutes:");
-            let knowable = !doc_id.starts_with("minutes:");
-            if !restricted || (knowable && !self.may_give(&granter.sign_key, &doc_id)?) {
+            let decidable = match doc_id.strip_prefix("minutes:") {
+                Some(meeting) => self.street()?.contains::<ivej_model::Meeting>(meeting),
+                None => true,
+            };
+            if !restricted || (decidable && !self.may_give(&granter.sign_key, &doc_id)?) {
                 self.record_refusal(
                     &granter.device_id,
                     &granter.device_id,
@@ -215,7 +227,14 @@ impl State {
                 );
                 continue;
             }
-            if self.store.scope_key_count(epoch, &doc_id)? >= MAX_KEYS_PER_DOC {
+            // Bounded per giver, and per document only by keys that count: junk given
+            // for a meeting not known yet never crowds out the real key.
+            if from_giver + keep.len() >= MAX_KEYS_PER_GIVER {
+                break;
+            }
+            let usable =
+                self.keys_of(&doc_id)?.len() + keep.iter().filter(|k| k.doc_id == doc_id).count();
+            if usable >= MAX_KEYS_PER_DOC {
                 continue;
             }
             keep.push(StoredScopeKey {
@@ -336,10 +355,8 @@ impl Node {
         Ok(Some(KeyGrantsToPut {
             epoch,
             bundle,
-            holders: items
-                .iter()
-                .map(|(device, _, key)| (key.tag(), *device))
-                .collect(),
+            // Those the bundle really carries (an id too long is not sealed).
+            holders: grants.grants.iter().map(|g| (g.tag, g.device)).collect(),
         }))
     }
 
@@ -542,5 +559,93 @@ mod tests {
         let mut seen = titles(&a2);
         seen.sort();
         assert_eq!(seen, vec!["Facilitator only: cash", "Our own note"]);
+    }
+
+    #[test]
+    fn a_post_for_many_named_members_still_has_its_key_given() {
+        let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+        let f = new_node(dirs[0].path());
+        street(&f);
+        let a = member_of(&f, dirs[1].path(), "Alfa Maskiner");
+        let named: Vec<String> = (0..8)
+            .map(|i| {
+                f.add_organisation(ivej_model::OrgProfile {
+                    name: format!("Member {i}"),
+                    ..Default::default()
+                })
+                .unwrap()
+                .id
+            })
+            .collect();
+        crate::tests::sync_pair(&f, &a);
+        let mut post = PostInput::new(Direction::Offer, "CAP.EQUIP", "For eight members");
+        post.visibility = Visibility::Named;
+        post.visible_to = named;
+        a.create_post(post).unwrap();
+        // Its document's id is some 330 bytes long: the grant to the facilitator is made.
+        assert_eq!(give(&a, &[&f]), 1);
+        let doc = f
+            .mailbox_documents()
+            .unwrap()
+            .into_iter()
+            .find(|t| t.doc_id.starts_with("scope:"))
+            .map(|t| t.doc_id)
+            .unwrap();
+        assert!(doc.len() > 255);
+        assert!(carry(&a, &f, &doc) > 0);
+        assert_eq!(titles(&f), vec!["For eight members".to_string()]);
+    }
+
+    #[test]
+    fn keys_for_minutes_in_confidence_from_a_member_who_was_not_there_are_refused() {
+        let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+        let f = new_node(dirs[0].path());
+        street(&f);
+        let a = member_of(&f, dirs[1].path(), "Alfa Maskiner");
+        let m = member_of(&f, dirs[2].path(), "Mallory ApS");
+        for n in [&a, &m] {
+            crate::tests::sync_pair(&f, n);
+        }
+        let meeting = f
+            .plan_meeting(crate::MeetingInput {
+                starts_at: "2026-12-03T15:00".parse().unwrap(),
+                duration_minutes: None,
+                host_org: Some(a.own_org_id().unwrap()),
+                location: None,
+                challenge: None,
+                series_id: None,
+            })
+            .unwrap();
+        f.set_minutes_in_confidence(&meeting.id, true).unwrap();
+        for n in [&a, &m] {
+            crate::tests::sync_pair(&f, n);
+        }
+        admit_all(&[&f, &a, &m]);
+        let doc = format!("minutes:{}", meeting.id);
+        // Mallory, not present, gives the host eight keys of its own for those minutes.
+        let junk: Vec<ScopeKey> = (0..8).map(|i| ScopeKey::new(0, [i; 32])).collect();
+        let bundle = {
+            let noise = a.noise_keys().unwrap().1;
+            let items: Vec<([u8; 32], &str, &ScopeKey)> =
+                junk.iter().map(|k| (noise, doc.as_str(), k)).collect();
+            let grants = KeyGrants::seal(&m.street_id().unwrap(), 0, &items, rand::random);
+            let body = ivej_trust::SignedSync {
+                payload: grants.encode(),
+                signatures: Vec::new(),
+                certificates: Vec::new(),
+            }
+            .encode();
+            let st = m.lock().unwrap();
+            st.epoch_key()
+                .unwrap()
+                .topic(crate::CONTROL)
+                .seal(BundleKind::Changes, &st.keys.sign, 0, &body, [2; 24])
+                .unwrap()
+        };
+        assert!(!a.control_take(&bundle).unwrap());
+        assert!(a.lock().unwrap().keys_of(&doc).unwrap().is_empty());
+        // The facilitator's real key is kept.
+        assert!(give(&f, &[&a]) >= 1);
+        assert_eq!(a.lock().unwrap().keys_of(&doc).unwrap().len(), 1);
     }
 }

@@ -30,7 +30,9 @@ fn input_to_service(
         .map(|l| l.trim().to_lowercase())
         .filter(|l| !l.is_empty())
         .collect();
-    languages.dedup();
+    // Once each, in the order given.
+    let mut seen = std::collections::HashSet::new();
+    languages.retain(|l| seen.insert(l.clone()));
     let mut phases = input.phases;
     phases.sort();
     phases.dedup();

@@ -90,6 +90,12 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ValidationErrors> {
         }));
     }
     let (text, encoding) = decode(bytes);
+    // Excel's "CSV (Macintosh)" ends lines with a carriage return alone.
+    let text = if text.contains('\r') && !text.contains('\n') {
+        text.replace('\r', "\n")
+    } else {
+        text
+    };
     let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let delimiter = delimiter(first_line);
     let mut reader = csv::ReaderBuilder::new()
@@ -208,6 +214,10 @@ mod tests {
         // A workbook saved as such, or any binary file, is not taken for text.
         assert!(read_table(b"PK\x03\x04\x14\x00\x06\x00").is_err());
         assert!(read_table(b"name\x00,cost\n").is_err());
+        // Lines ended by a carriage return alone (Excel for the Mac) are lines too.
+        let mac = read_table(b"name;cost\rAdvice;0\rFair;10\r").unwrap();
+        assert_eq!(mac.rows.len(), 2);
+        assert_eq!(mac.rows[1].0, 3);
         // Rows of any width are read; the importer says what is missing.
         let ragged = read_table(b"a,b,c\n1\n1,2,3,4\n").unwrap();
         assert_eq!(ragged.rows.len(), 2);

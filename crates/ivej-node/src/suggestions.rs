@@ -113,8 +113,6 @@ pub(crate) struct Context {
     orgs: HashMap<String, Organisation>,
     /// Each service prepared, with its name and who provides it.
     services: Vec<(Prepared, String, Option<String>)>,
-    /// The brokered copies of anonymous needs this device holds (never on the board).
-    held: HashSet<String>,
 }
 
 fn is_on_board(view: &PostView) -> bool {
@@ -129,18 +127,21 @@ fn board_post(view: &PostView, orgs: &HashMap<String, Organisation>) -> BoardPos
     }
 }
 
-/// `target`'s best `limit` suggestions over the prepared board and directory.
+/// `target`'s best `limit` suggestions over the prepared board (and the directory, with
+/// `services`).
 fn rank(
     context: &Context,
     board: &HashMap<String, BoardPost>,
     target: &PostView,
     limit: usize,
+    services: bool,
 ) -> Vec<SuggestionView> {
     let orgs = &context.orgs;
+    let directory = context.services.iter().filter(|_| services);
     let candidates: Vec<&Prepared> = board
         .values()
         .map(|b| &b.prepared)
-        .chain(context.services.iter().map(|(p, _, _)| p))
+        .chain(directory.map(|(p, _, _)| p))
         .collect();
     let found = matching::suggest_prepared(
         &Prepared::new(post_candidate(target, orgs)),
@@ -172,7 +173,7 @@ impl Node {
     /// The best `limit` suggestions for post `post_id`, each with its reasons.
     pub fn suggestions(&self, post_id: &str, limit: usize) -> NodeResult<Vec<SuggestionView>> {
         let target = self.post(post_id)?;
-        self.with_board(|context, board| rank(context, board, &target, limit))
+        self.with_board(|context, board| rank(context, board, &target, limit, true))
     }
 
     /// For the facilitator, to broker introductions at the meeting: the best offer for
@@ -191,9 +192,9 @@ impl Node {
             let mut pairs: Vec<StreetSuggestion> = needs
                 .iter()
                 .filter_map(|need| {
-                    rank(context, board, need, 5)
+                    rank(context, board, need, 1, false)
                         .into_iter()
-                        .find(|s| s.suggestion.kind == SuggestedKind::Post)
+                        .next()
                         .and_then(|best| {
                             let offer_org = board
                                 .get(&best.suggestion.id)?
@@ -229,6 +230,13 @@ impl Node {
         &self,
         f: impl FnOnce(&Context, &HashMap<String, BoardPost>) -> T,
     ) -> NodeResult<T> {
+        // One preparation at a time: two asks at once would each take what changed, and
+        // the later to finish would put back a board without the other's changes. `emit`
+        // never takes this lock, so holding it while waiting for the state is safe.
+        let _one_at_a_time = self
+            .suggest_build
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (context, context_generation) = {
             let cache = self.suggest_cache();
             (cache.context.clone(), cache.context_generation)
@@ -259,11 +267,7 @@ impl Node {
                         )
                     })
                     .collect();
-                let context = std::sync::Arc::new(Context {
-                    orgs,
-                    services,
-                    held: st.copies_of_held_needs(),
-                });
+                let context = std::sync::Arc::new(Context { orgs, services });
                 drop(st);
                 // Kept unless a change came meanwhile: it made this one stale.
                 let mut cache = self.suggest_cache();
@@ -273,7 +277,10 @@ impl Node {
                 context
             }
         };
-        let (orgs, held) = (&context.orgs, &context.held);
+        let orgs = &context.orgs;
+        // The brokered copies of anonymous needs this device holds are never on the board;
+        // which they are changes with any post, so it is read each time (a few documents).
+        let held = self.lock()?.copies_of_held_needs();
         // Never holding the cache while waiting for the state: `emit`, which notes events
         // in the cache, is called with the state held.
         let (cached, dirty, generation) = {

@@ -1059,7 +1059,7 @@ fn events_name_the_documents_they_touched() {
 }
 
 /// Exchanges sync messages between two nodes until both are quiet.
-fn sync_pair(a: &Node, b: &Node) {
+pub(crate) fn sync_pair(a: &Node, b: &Node) {
     a.admit_each_other(b).unwrap();
     let (da, db) = (a.device_id().unwrap(), b.device_id().unwrap());
     for _ in 0..50 {

@@ -31,7 +31,7 @@ pub use keys::{brokered_id, derived_device_id, derived_org_id, noise_public_key,
 pub use membership::{Identity, Membership, MAX_CHAIN};
 pub use rekey::{Grant, Rekey, MAX_GRANTS};
 pub use revocation::{Revocation, RevocationTarget};
-pub use scope_keys::{GrantedKey, KeyGrant, KeyGrants, ScopeKey, MAX_KEY_GRANTS};
+pub use scope_keys::{GrantedKey, KeyGrant, KeyGrants, ScopeKey, MAX_DOC_ID, MAX_KEY_GRANTS};
 
 /// Why something from a peer (or a stored file) is not trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

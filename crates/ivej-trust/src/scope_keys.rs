@@ -22,8 +22,9 @@ const DOMAIN_WRAP: &[u8] = b"industrivej scope key wrap v1\0";
 const DOMAIN_TAG: &[u8] = b"industrivej scope key tag v1\0";
 /// Grants one bundle carries.
 pub const MAX_KEY_GRANTS: usize = 10_000;
-/// The longest document id a grant names.
-const MAX_DOC_ID: usize = 255;
+/// The longest document id a grant names: a post's document for 20 named organisations
+/// (`scope:` and 21 ids of 36 characters with separators) is about 790 bytes.
+pub const MAX_DOC_ID: usize = 1024;
 /// Device, tag, ephemeral key, and the sealed part's length.
 const GRANT_MIN: usize = 32 + 16 + 32 + 2;
 const SEALED_MAX: usize = 2 + MAX_DOC_ID + 32 + 16;
@@ -117,7 +118,7 @@ impl KeyGrants {
     }
 
     /// Seals each `(device, document id, key)`; `fresh` gives fresh random bytes (one
-    /// ephemeral key per grant). Keys of another epoch and ids longer than 255 bytes are
+    /// ephemeral key per grant). Keys of another epoch and ids longer than [`MAX_DOC_ID`] bytes are
     /// left out, and at most [`MAX_KEY_GRANTS`] are sealed.
     pub fn seal(
         street_id: &str,

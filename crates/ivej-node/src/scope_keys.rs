@@ -423,6 +423,24 @@ mod tests {
         KeyGrants::decode(&payload).unwrap().grants.len()
     }
 
+    /// A control bundle of key grants `from` puts as itself, whatever it may read: what a
+    /// hostile member can send.
+    fn grants_from(from: &Node, items: &[([u8; 32], &str, &ScopeKey)]) -> Vec<u8> {
+        let grants = KeyGrants::seal(&from.street_id().unwrap(), 0, items, rand::random);
+        let body = ivej_trust::SignedSync {
+            payload: grants.encode(),
+            signatures: Vec::new(),
+            certificates: Vec::new(),
+        }
+        .encode();
+        let st = from.lock().unwrap();
+        st.epoch_key()
+            .unwrap()
+            .topic(crate::CONTROL)
+            .seal(BundleKind::Changes, &st.keys.sign, 0, &body, rand::random())
+            .unwrap()
+    }
+
     /// Carries `doc_id` from `from` to `to` through its mailbox topics, as the relay would.
     fn carry(from: &Node, to: &Node, doc_id: &str) -> usize {
         let mut taken = 0;
@@ -461,26 +479,14 @@ mod tests {
         // choosing for the post's document (the least key there is, so it would be the
         // one put under), in the control topic, signed as itself.
         let forged = ScopeKey::new(0, [0; 32]);
-        let bundle = {
-            let noise = |n: &Node| n.noise_keys().unwrap().1;
-            let items = [
+        let noise = |n: &Node| n.noise_keys().unwrap().1;
+        let bundle = grants_from(
+            &m,
+            &[
                 (noise(&a), doc.as_str(), &forged),
                 (noise(&b), doc.as_str(), &forged),
-            ];
-            let grants = KeyGrants::seal(&m.street_id().unwrap(), 0, &items, rand::random);
-            let body = ivej_trust::SignedSync {
-                payload: grants.encode(),
-                signatures: Vec::new(),
-                certificates: Vec::new(),
-            }
-            .encode();
-            let st = m.lock().unwrap();
-            st.epoch_key()
-                .unwrap()
-                .topic(crate::CONTROL)
-                .seal(BundleKind::Changes, &st.keys.sign, 0, &body, [1; 24])
-                .unwrap()
-        };
+            ],
+        );
         for reader in [&a, &b] {
             assert!(!reader.control_take(&bundle).unwrap());
             assert!(reader
@@ -624,24 +630,10 @@ mod tests {
         let doc = format!("minutes:{}", meeting.id);
         // Mallory, not present, gives the host eight keys of its own for those minutes.
         let junk: Vec<ScopeKey> = (0..8).map(|i| ScopeKey::new(0, [i; 32])).collect();
-        let bundle = {
-            let noise = a.noise_keys().unwrap().1;
-            let items: Vec<([u8; 32], &str, &ScopeKey)> =
-                junk.iter().map(|k| (noise, doc.as_str(), k)).collect();
-            let grants = KeyGrants::seal(&m.street_id().unwrap(), 0, &items, rand::random);
-            let body = ivej_trust::SignedSync {
-                payload: grants.encode(),
-                signatures: Vec::new(),
-                certificates: Vec::new(),
-            }
-            .encode();
-            let st = m.lock().unwrap();
-            st.epoch_key()
-                .unwrap()
-                .topic(crate::CONTROL)
-                .seal(BundleKind::Changes, &st.keys.sign, 0, &body, [2; 24])
-                .unwrap()
-        };
+        let noise = a.noise_keys().unwrap().1;
+        let items: Vec<([u8; 32], &str, &ScopeKey)> =
+            junk.iter().map(|k| (noise, doc.as_str(), k)).collect();
+        let bundle = grants_from(&m, &items);
         assert!(!a.control_take(&bundle).unwrap());
         assert!(a.lock().unwrap().keys_of(&doc).unwrap().is_empty());
         // The facilitator's real key is kept.

@@ -383,6 +383,19 @@ fn lookup<T: Copy>(table: &[(T, &[&str])], word: &str) -> Option<T> {
         .map(|(value, _)| *value)
 }
 
+/// The values a list cell names, and the words that name none.
+fn lookup_all<T: Copy>(table: &[(T, &[&str])], cell: &str) -> (Vec<T>, Vec<String>) {
+    let mut found = Vec::new();
+    let mut unknown = Vec::new();
+    for word in items(cell) {
+        match lookup(table, &word) {
+            Some(value) => found.push(value),
+            None => unknown.push(word),
+        }
+    }
+    (found, unknown)
+}
+
 fn allowed<T>(table: &[(T, &[&str])]) -> String {
     table
         .iter()
@@ -430,39 +443,38 @@ pub fn read_services(table: &Table) -> Result<Vec<ServiceInput>, ValidationError
                 "region" => input.region = cell.clone(),
                 "contact" => input.contact = cell.clone(),
                 "phases" => {
-                    for word in items(cell) {
-                        match lookup(PHASES, &word) {
-                            Some(p) => input.phases.push(p),
-                            None => problem(
-                                "phases",
-                                Problem::NotAllowed {
-                                    value: word,
-                                    allowed: allowed(PHASES),
-                                },
-                            ),
-                        }
+                    let (found, unknown) = lookup_all(PHASES, cell);
+                    input.phases.extend(found);
+                    for word in unknown {
+                        problem(
+                            "phases",
+                            Problem::NotAllowed {
+                                value: word,
+                                allowed: allowed(PHASES),
+                            },
+                        );
                     }
                 }
                 "channels" => {
-                    for word in items(cell) {
-                        match lookup(CHANNELS, &word) {
-                            Some(c) => input.channels.push(c),
-                            None => problem(
-                                "channels",
-                                Problem::NotAllowed {
-                                    value: word,
-                                    allowed: allowed(CHANNELS),
-                                },
-                            ),
-                        }
+                    let (found, unknown) = lookup_all(CHANNELS, cell);
+                    input.channels.extend(found);
+                    for word in unknown {
+                        problem(
+                            "channels",
+                            Problem::NotAllowed {
+                                value: word,
+                                allowed: allowed(CHANNELS),
+                            },
+                        );
                     }
                 }
                 "languages" => {
-                    for word in items(cell) {
-                        match lookup(LANGUAGES, &word) {
-                            Some(code) => input.languages.push(code.to_string()),
-                            None => problem("languages", Problem::InvalidLanguage { value: word }),
-                        }
+                    let (found, unknown) = lookup_all(LANGUAGES, cell);
+                    input
+                        .languages
+                        .extend(found.into_iter().map(str::to_string));
+                    for word in unknown {
+                        problem("languages", Problem::InvalidLanguage { value: word });
                     }
                 }
                 _ => {}

@@ -473,6 +473,105 @@ fn the_demo_street_opens_on_a_full_board() {
     s.find("#service-page");
 }
 
+/// A Danish need meets a Finnish offer: the suggestion shows with its reasons in Danish,
+/// the facilitator introduces the pair from the meeting's list, and "not relevant" keeps
+/// the offer away, also after a restart, until it is suggested again.
+#[test]
+fn a_danish_need_meets_a_finnish_offer_which_once_dismissed_stays_away_after_a_restart() {
+    let Some(app) = app_binary() else { return };
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    let display = Display::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ivej_ok(
+        d,
+        &[
+            "init",
+            "--street",
+            "Industrivej Regstrup",
+            "--org",
+            "Regstrup Smedie",
+        ],
+    );
+    ivej_ok(d, &["org", "add", "--org", "Jyväskylän Hitsaus Oy"]);
+    ivej_ok(
+        d,
+        &[
+            "post",
+            "add",
+            "--offer",
+            "--kind",
+            "COL.SUB",
+            "--title",
+            "Hitsauspalvelu ja teräsrakenteet",
+            "--for",
+            "Jyväskylän Hitsaus Oy",
+        ],
+    );
+    ivej_ok(d, &["meeting", "plan", "--at", "2030-01-15T08:00"]);
+    let s = Session::start(&app, d, &display);
+    s.find(".post-card");
+    s.click("#nav-settings");
+    s.choose("#language", "da");
+    s.wait_text("#nav-board", &message("da", "nav-board"));
+    s.ctrl("n");
+    s.find("#post-editor");
+    s.choose("#post-direction", "need");
+    s.choose("#post-kind", "COL.SUB");
+    s.type_into("#post-title", "Svejsning af stålrammer til vores nye hal");
+    s.click("#post-save");
+    s.wait_text("#post-heading", "Svejsning af stålrammer");
+    s.find("#suggestions .suggestion");
+    let shown = s.text("#suggestions");
+    assert!(
+        shown.contains("Hitsauspalvelu ja teräsrakenteet"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("'svejsning' ≈ 'hitsauspalvelu'"),
+        "the reason names both words: {shown}"
+    );
+    assert!(shown.contains("samme slags: Underleverance"), "{shown}");
+    let need_id = s.attribute("#post-detail", "data-id");
+
+    // The facilitator introduces the pair from the meeting's list.
+    s.click("#nav-meetings");
+    s.click(".meeting-row td");
+    s.find("#introductions .introduction");
+    assert!(s
+        .text("#introductions")
+        .contains("Hitsauspalvelu ja teräsrakenteet"));
+    s.click("#introductions .introduce");
+    s.wait_until("the introduction recorded as an action", |s| {
+        s.text("#actions").contains("Svejsning af stålrammer")
+    });
+
+    // Not relevant: gone, and listed as set aside.
+    s.click("#nav-board");
+    s.click(&format!(".post-card[data-id='{need_id}'] h3"));
+    s.find("#suggestions .suggestion");
+    s.click("#suggestions .suggestion .dismiss");
+    s.wait_until("the dismissed offer gone", |s| {
+        s.exists("#no-suggestions") && s.exists("#dismissed-suggestions")
+    });
+    s.screenshot("suggestions-dismissed-da");
+    drop(s);
+
+    // After a restart it stays away; suggested again, it is back.
+    let s = Session::start(&app, d, &display);
+    s.find(".post-card");
+    s.click(&format!(".post-card[data-id='{need_id}'] h3"));
+    s.find("#no-suggestions");
+    assert!(!s.text("#suggestions").contains("Hitsauspalvelu"));
+    s.click("#dismissed-suggestions summary");
+    s.click("#dismissed-suggestions .restore");
+    s.wait_until("the offer suggested again", |s| {
+        s.text("#suggestions")
+            .contains("Hitsauspalvelu ja teräsrakenteet")
+            && !s.exists("#dismissed-suggestions")
+    });
+}
+
 /// `ivej serve` for a facilitator's data directory, stopped (SIGTERM, by its PID) when dropped.
 struct Serving(std::process::Child);
 

@@ -147,6 +147,8 @@ interest-accept = Acceptér
 interest-decline = Afslå
 notify-interest-title = Nogen er interesseret
 notify-interest-body = { $org } er interesseret i »{ $post }«.
+notify-suggestion-title = Nyt forslag
+notify-suggestion-body = »{ $suggested }« kan passe til »{ $post }«.
 editor-new-title = Nyt tilbud eller behov
 editor-edit-title = Redigér opslag
 editor-draft-restored = Din ugemte kladde er hentet frem igen.
@@ -449,13 +451,24 @@ service-channel-online = Online
 
 suggestions-heading = Forslag
 suggestions-none = Intet på tavlen eller i kataloget svarer på dette endnu.
+meaning-absent = Kun efter ord og ordlisten: modellen, der læser betydning på tværs af sprog, er ikke installeret.
+meaning-broken = Kun efter ord og ordlisten: betydningsmodellen kan ikke indlæses ({ $problem }).
+meaning-reading = Læser betydning på tværs af sprog: { $read } af { $total } opslag.
 suggestion-post = Opslag
 suggestion-service = Tilbud
+suggestion-dismiss = Ikke relevant
+suggestion-dismiss-hint = Foreslå aldrig dette til dette opslag igen, på nogen af vores enheder
+suggestion-restore = Foreslå igen
+suggestions-dismissed = { $count ->
+    [one] Ét forslag lagt til side
+   *[other] { $count } forslag lagt til side
+}
 reason-same-kind = samme slags: { $kind }
 reason-related-kind = beslægtet: { $kind }
 reason-shared-words = begge skriver { $words }
 reason-same-industry = samme branche: { $industry }
 reason-available-together = ledig samtidig
+reason-close-in-meaning = tæt i betydning ({ $percent } %)
 reason-expires = udløber { $date }
 introductions-heading = Introduktioner at formidle
 introductions-introduce = Introducér

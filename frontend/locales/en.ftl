@@ -150,6 +150,8 @@ interest-accept = Accept
 interest-decline = Decline
 notify-interest-title = Someone is interested
 notify-interest-body = { $org } is interested in “{ $post }”.
+notify-suggestion-title = New suggestion
+notify-suggestion-body = “{ $suggested }” may answer “{ $post }”.
 editor-new-title = New offer or need
 editor-edit-title = Edit post
 editor-draft-restored = Your unsaved draft was restored.
@@ -443,13 +445,24 @@ service-channel-online = Online
 
 suggestions-heading = Suggestions
 suggestions-none = Nothing on the board or in the directory answers this yet.
+meaning-absent = By words and the glossary only: the model that reads meaning across languages is not installed.
+meaning-broken = By words and the glossary only: the meaning model does not load ({ $problem }).
+meaning-reading = Reading meaning across languages: { $read } of { $total } posts.
 suggestion-post = Post
 suggestion-service = Service
+suggestion-dismiss = Not relevant
+suggestion-dismiss-hint = Never suggest this for this post again, on any of our devices
+suggestion-restore = Suggest again
+suggestions-dismissed = { $count ->
+    [one] One suggestion set aside
+   *[other] { $count } suggestions set aside
+}
 reason-same-kind = same kind: { $kind }
 reason-related-kind = related kind: { $kind }
 reason-shared-words = both say { $words }
 reason-same-industry = same industry: { $industry }
 reason-available-together = available at the same time
+reason-close-in-meaning = close in meaning ({ $percent } %)
 reason-expires = expires { $date }
 introductions-heading = Introductions to broker
 introductions-introduce = Introduce

@@ -150,6 +150,8 @@ interest-accept = Hyväksy
 interest-decline = Hylkää
 notify-interest-title = Joku on kiinnostunut
 notify-interest-body = { $org } on kiinnostunut ilmoituksesta ”{ $post }”.
+notify-suggestion-title = Uusi ehdotus
+notify-suggestion-body = ”{ $suggested }” voisi sopia ilmoitukseen ”{ $post }”.
 editor-new-title = Uusi tarjous tai tarve
 editor-edit-title = Muokkaa ilmoitusta
 editor-draft-restored = Tallentamaton luonnoksesi palautettiin.
@@ -452,13 +454,24 @@ service-channel-online = Verkossa
 
 suggestions-heading = Ehdotukset
 suggestions-none = Mikään taululla tai hakemistossa ei vielä vastaa tähän.
+meaning-absent = Vain sanojen ja sanaston perusteella: kielten yli merkitystä lukevaa mallia ei ole asennettu.
+meaning-broken = Vain sanojen ja sanaston perusteella: merkitysmallia ei voi ladata ({ $problem }).
+meaning-reading = Luetaan merkitystä kielten yli: { $read } / { $total } ilmoitusta.
 suggestion-post = Ilmoitus
 suggestion-service = Palvelu
+suggestion-dismiss = Ei olennainen
+suggestion-dismiss-hint = Älä ehdota tätä tälle ilmoitukselle enää millään laitteellamme
+suggestion-restore = Ehdota uudelleen
+suggestions-dismissed = { $count ->
+    [one] Yksi ehdotus sivuutettu
+   *[other] { $count } ehdotusta sivuutettu
+}
 reason-same-kind = sama laji: { $kind }
 reason-related-kind = lähilaji: { $kind }
 reason-shared-words = molemmissa { $words }
 reason-same-industry = sama toimiala: { $industry }
 reason-available-together = saatavilla samaan aikaan
+reason-close-in-meaning = merkitykseltään lähellä ({ $percent } %)
 reason-expires = vanhenee { $date }
 introductions-heading = Esittelyt välitettäviksi
 introductions-introduce = Esittele

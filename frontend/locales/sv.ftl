@@ -150,6 +150,8 @@ interest-accept = Acceptera
 interest-decline = Avböj
 notify-interest-title = Någon är intresserad
 notify-interest-body = { $org } är intresserad av ”{ $post }”.
+notify-suggestion-title = Nytt förslag
+notify-suggestion-body = ”{ $suggested }” kan passa ”{ $post }”.
 editor-new-title = Nytt erbjudande eller behov
 editor-edit-title = Redigera annons
 editor-draft-restored = Ditt osparade utkast har återställts.
@@ -452,13 +454,24 @@ service-channel-online = Online
 
 suggestions-heading = Förslag
 suggestions-none = Inget på tavlan eller i katalogen svarar på detta ännu.
+meaning-absent = Endast efter ord och ordlistan: modellen som läser betydelse över språkgränser är inte installerad.
+meaning-broken = Endast efter ord och ordlistan: betydelsemodellen kan inte läsas in ({ $problem }).
+meaning-reading = Läser betydelse över språkgränser: { $read } av { $total } inlägg.
 suggestion-post = Inlägg
 suggestion-service = Tjänst
+suggestion-dismiss = Inte relevant
+suggestion-dismiss-hint = Föreslå aldrig detta för det här inlägget igen, på någon av våra enheter
+suggestion-restore = Föreslå igen
+suggestions-dismissed = { $count ->
+    [one] Ett förslag lagt åt sidan
+   *[other] { $count } förslag lagda åt sidan
+}
 reason-same-kind = samma slag: { $kind }
 reason-related-kind = närliggande: { $kind }
 reason-shared-words = båda skriver { $words }
 reason-same-industry = samma bransch: { $industry }
 reason-available-together = tillgänglig samtidigt
+reason-close-in-meaning = nära i betydelse ({ $percent } %)
 reason-expires = går ut { $date }
 introductions-heading = Introduktioner att förmedla
 introductions-introduce = Introducera

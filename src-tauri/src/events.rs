@@ -1,6 +1,7 @@
 //! Forwards the node's events to the UI (so changes from peers show up live), and tells the
-//! UI when another organisation shows interest in one of this organisation's posts (for
-//! the OS notification, worded in the user's language by the UI).
+//! UI when another organisation shows interest in one of this organisation's posts, or
+//! posts a new good suggestion for one (`Node::suggestion_notices` decides), for the OS
+//! notification, worded in the user's language by the UI.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -54,7 +55,7 @@ pub fn interest_to_notify(
 }
 
 /// Runs until the node goes away: every event goes to the UI as `node-event`; interest in
-/// our posts also as `interest-received`.
+/// our posts also as `interest-received`, new good suggestions as `suggestion-received`.
 pub async fn forward(app: AppHandle, node: Arc<Node>) {
     let mut events = node.subscribe();
     let mut notified = HashSet::new();
@@ -66,6 +67,17 @@ pub async fn forward(app: AppHandle, node: Arc<Node>) {
             Err(RecvError::Closed) => return,
         };
         let _ = app.emit("node-event", &event);
+        if let NodeEvent::PostChanged { id } = &event {
+            let node = node.clone();
+            let id = id.clone();
+            let notices = tauri::async_runtime::spawn_blocking(move || {
+                node.suggestion_notices(&id).unwrap_or_default()
+            })
+            .await;
+            for notice in notices.unwrap_or_default() {
+                let _ = app.emit("suggestion-received", &notice);
+            }
+        }
         if let NodeEvent::InterestChanged { id } = &event {
             let node = node.clone();
             let id = id.clone();
@@ -80,6 +92,38 @@ pub async fn forward(app: AppHandle, node: Arc<Node>) {
                 }
             }
         }
+    }
+}
+
+/// Runs until the node goes away: the meaning model reads the board's posts and services
+/// after start, and again (after a pause, so a burst of changes is read at once) when
+/// posts or services change. Without a model, returns at once.
+pub async fn read_meanings(node: Arc<Node>) {
+    if node.options().meaning_model.is_none() {
+        return;
+    }
+    let mut events = node.subscribe();
+    loop {
+        let reader = node.clone();
+        // The status the UI shows moves as it reads; a failure leaves it as it was.
+        let _ = tauri::async_runtime::spawn_blocking(move || reader.read_meanings(|_, _| {})).await;
+        if node.meaning_status().problem.is_some() {
+            return;
+        }
+        loop {
+            match events.recv().await {
+                Ok(NodeEvent::PostChanged { .. } | NodeEvent::ServiceChanged { .. })
+                | Ok(NodeEvent::StreetOpened)
+                | Err(RecvError::Lagged(_)) => break,
+                Ok(_) => {}
+                Err(RecvError::Closed) => return,
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        // What came during the pause is read by the next round.
+        while let Ok(_) | Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) =
+            events.try_recv()
+        {}
     }
 }
 

@@ -34,7 +34,8 @@ pub fn run() {
             tauri::async_runtime::spawn(async move {
                 let shell = handle.state::<Shell>();
                 if let Some(node) = shell.shared_node() {
-                    tauri::async_runtime::spawn(events::forward(handle.clone(), node));
+                    tauri::async_runtime::spawn(events::forward(handle.clone(), node.clone()));
+                    tauri::async_runtime::spawn(events::read_meanings(node));
                 }
                 shell.start_network().await;
             });
@@ -60,6 +61,10 @@ pub fn run() {
             commands::members::members,
             commands::board::suggestions,
             commands::board::street_suggestions,
+            commands::board::dismiss_suggestion,
+            commands::board::restore_suggestion,
+            commands::board::dismissed_suggestions,
+            commands::board::meaning_status,
             commands::services::services,
             commands::services::service,
             commands::services::add_service,

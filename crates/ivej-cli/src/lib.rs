@@ -3,6 +3,7 @@
 //! into `ivej-node`.
 
 mod cli;
+mod model;
 mod output;
 mod relay;
 mod resolve;

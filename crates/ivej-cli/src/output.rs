@@ -500,6 +500,9 @@ pub fn reason(r: &ivej_model::matching::Reason) -> String {
         Reason::SharedWords { words } => format!("both say {}", words.join(", ")),
         Reason::Near { km } => format!("{km} km"),
         Reason::RelatedIndustry { code } => format!("same industry (NACE {code})"),
+        Reason::CloseInMeaning { similarity } => {
+            format!("close in meaning ({:.0} %)", similarity * 100.0)
+        }
         Reason::AvailableTogether => "available at the same time".into(),
         Reason::ExpiresSoon { on } => format!("expires {on}"),
     }
@@ -539,6 +542,17 @@ pub fn suggestions(list: &[ivej_node::SuggestionView]) {
         println!("      {}", clean(&reasons.join(" · ")));
     }
     println!("{} suggestions", list.len());
+}
+
+pub fn dismissed_suggestions(list: &[ivej_node::DismissedSuggestion]) {
+    for d in list {
+        let kind = match d.kind {
+            ivej_model::matching::SuggestedKind::Post => "post",
+            ivej_model::matching::SuggestedKind::Service => "service",
+        };
+        println!("{}  [{kind} {}]", clean(&d.title), short(&d.suggested_id));
+    }
+    println!("{} dismissed", list.len());
 }
 
 pub fn relay(s: &ivej_model::ipc::RelayStatus) {

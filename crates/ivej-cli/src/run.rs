@@ -15,8 +15,8 @@ use ivej_node::{
 
 use crate::cli::{
     Cli, CollabCommand, Command, DeviceCommand, InviteCommand, MeetingCommand, MemberCommand,
-    OrgCommand, PostCommand, PostFields, PostFilterArgs, ProfileArgs, ReferenceCommand,
-    RelationCommand, RelayCommand,
+    ModelCommand, OrgCommand, PostCommand, PostFields, PostFilterArgs, ProfileArgs,
+    ReferenceCommand, RelationCommand, RelayCommand,
 };
 use crate::{output, resolve};
 
@@ -54,8 +54,12 @@ pub fn run(cli: Cli) -> Result<()> {
         });
         return crate::relay::serve(listen, storage, &key_file, grace_days);
     }
+    if let Command::Model(ModelCommand::Install { file }) = &cli.command {
+        return crate::model::install(file, json);
+    }
     let mut options = NodeOptions::new(data_dir(cli.data_dir)?);
     options.lan_discovery = !cli.no_lan;
+    options.meaning_model = ivej_node::meaning::find_model(&options.data_dir);
     let node = Node::open(options.clone()).with_context(|| {
         format!(
             "cannot open the data directory {}",
@@ -214,22 +218,47 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Relay(cmd) => crate::relay::device(&node, cmd, json),
+        Command::Model(_) => crate::model::status(&node, json),
         Command::Service(cmd) => crate::service::run(&node, cmd, json),
         Command::Suggest {
             post: Some(post),
             limit,
+            dismiss,
+            restore,
+            dismissed,
             ..
         } => {
             let id = crate::resolve::post(&node, &post)?;
+            crate::model::read_meanings(&node)?;
+            if let Some(given) = dismiss {
+                let shown = node.suggestions(&id, usize::MAX)?;
+                let ids = shown.into_iter().map(|s| s.suggestion.id);
+                let suggested = crate::resolve::id_prefix("suggestion", &given, ids)?;
+                node.dismiss_suggestion(&id, &suggested)?;
+            }
+            if let Some(given) = restore {
+                let set_aside = node.dismissed_suggestions(&id)?;
+                let ids = set_aside.into_iter().map(|d| d.suggested_id);
+                let suggested = crate::resolve::id_prefix("dismissed suggestion", &given, ids)?;
+                node.restore_suggestion(&id, &suggested)?;
+            }
+            if dismissed {
+                return output::show(json, &node.dismissed_suggestions(&id)?, |l| {
+                    output::dismissed_suggestions(l)
+                });
+            }
             output::show(json, &node.suggestions(&id, limit)?, |l| {
                 output::suggestions(l)
             })
         }
         Command::Suggest {
             post: None, limit, ..
-        } => output::show(json, &node.street_suggestions(limit)?, |l| {
-            output::street_suggestions(l)
-        }),
+        } => {
+            crate::model::read_meanings(&node)?;
+            output::show(json, &node.street_suggestions(limit)?, |l| {
+                output::street_suggestions(l)
+            })
+        }
         Command::Reference(_) => Ok(()),
     }
 }

@@ -2,7 +2,7 @@
 //! messages, automerge sync messages into each kind of document, sync states), from a file
 //! (stored chunks, a picture of an invite's QR code), from the relay (its messages, sealed
 //! bundles, rekeys, key grants) or typed by a user (invite codes, dates, search text,
-//! hex, spreadsheets to import), and the pure functions that then run over records a peer
+//! hex, spreadsheets to import, a meaning model's file to install), and the pure functions that then run over records a peer
 //! wrote (calendar, report, validation, rotation, carry-over, text rebase).
 //!
 //! Each target takes arbitrary bytes and must return: a panic, or an allocation by a
@@ -120,6 +120,11 @@ pub const TARGETS: &[Target] = &[
         name: "spreadsheets",
         run: spreadsheets,
         seeds: spreadsheet_seeds,
+    },
+    Target {
+        name: "models",
+        run: models,
+        seeds: model_seeds,
     },
 ];
 
@@ -727,6 +732,24 @@ fn spreadsheets(data: &[u8]) {
             assert_eq!(rows.len(), table.rows.len());
         }
     }
+}
+
+/// A meaning model's file, as a user installs it (`ivej model install`): checked whole,
+/// and, when it loads, used to read a text.
+fn models(data: &[u8]) {
+    if ivej_meaning::check_model_bytes(data).is_ok() {
+        if let Ok(model) = ivej_meaning::Model::from_bytes(data.to_vec()) {
+            let v = model.embed("Svejsning af stålrammer", ivej_meaning::Role::Passage);
+            assert_eq!(v.len(), model.dimension());
+        }
+    }
+}
+
+/// A whole model of one small layer, in the real format (made by `ivej-meaning`'s
+/// `tests/malformed.rs` builder).
+fn model_seeds() -> Vec<Vec<u8>> {
+    let tiny = include_bytes!("../seeds/model-tiny.bin").to_vec();
+    vec![tiny.clone(), tiny[..64].to_vec(), b"E5S1".to_vec()]
 }
 
 fn spreadsheet_seeds() -> Vec<Vec<u8>> {

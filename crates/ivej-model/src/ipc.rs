@@ -206,3 +206,16 @@ pub struct RefusalView {
     pub doc_id: String,
     pub reason: String,
 }
+
+/// Whether suggestions read meaning across languages, and how far: the multilingual model
+/// reads each open post and service once, in the background.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MeaningStatus {
+    /// The model is installed and loads: suggestions use meaning beside words.
+    pub available: bool,
+    /// Why it is not, when a model file was found but does not load.
+    pub problem: Option<String>,
+    /// Open posts and services read so far, of all.
+    pub read: usize,
+    pub total: usize,
+}

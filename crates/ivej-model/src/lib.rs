@@ -60,7 +60,7 @@ pub use peer::{PeerStatus, Via};
 pub use post::{
     AvailabilityWindow, Direction, Post, PostStatus, PriceModel, Quantity, Recurrence, Visibility,
 };
-pub use private::PrivateNote;
+pub use private::{Dismissal, PrivateNote};
 pub use query::{PostFilter, PostSort, PostView, StreetSummary};
 pub use service::{
     Channel, ExportPhase, Service, ServiceFilter, ServiceImport, ServiceInput, ServiceView,

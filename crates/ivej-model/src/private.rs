@@ -25,3 +25,33 @@ impl Validate for PrivateNote {
         c.finish()
     }
 }
+
+/// A suggestion a person set aside: `suggested_id` (a post or a service) is not suggested
+/// for `post_id` again, on any of the company's devices (dismissals live in the private
+/// document, which only they share).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "automerge",
+    derive(autosurgeon::Reconcile, autosurgeon::Hydrate)
+)]
+pub struct Dismissal {
+    pub post_id: String,
+    pub suggested_id: String,
+    pub at: i64,
+}
+
+impl Dismissal {
+    /// Where it is kept: one entry per pair, however often it is dismissed.
+    pub fn key(post_id: &str, suggested_id: &str) -> String {
+        format!("{post_id} {suggested_id}")
+    }
+}
+
+impl Validate for Dismissal {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut c = Checks::new();
+        c.required_text("post_id", &self.post_id, limits::NAME);
+        c.required_text("suggested_id", &self.suggested_id, limits::NAME);
+        c.finish()
+    }
+}

@@ -18,6 +18,7 @@ mod drafts;
 mod error;
 mod export;
 mod mailbox;
+pub mod meaning;
 mod meetings;
 mod organisations;
 mod peers;
@@ -53,7 +54,7 @@ pub use meetings::{MeetingInput, MinutesView};
 pub use scope_keys::KeyGrantsToPut;
 pub use services::{read_services, ServiceFilter, ServiceImport, ServiceInput, ServiceView};
 pub use state::COMPACT_AFTER_CHANGES;
-pub use suggestions::{StreetSuggestion, SuggestionView};
+pub use suggestions::{DismissedSuggestion, StreetSuggestion, SuggestionView};
 pub use trust::{invite_founds_organisation, InviteRequest, Presentation, DEFAULT_INVITE_DAYS};
 
 use state::State;
@@ -65,6 +66,9 @@ pub struct NodeOptions {
     /// Whether to announce and look for peers on the LAN (mDNS). Off in tests that run in
     /// the default network namespace.
     pub lan_discovery: bool,
+    /// The multilingual model's file (`meaning::find_model`), for suggestions by meaning
+    /// across languages; `None`: words and the glossary only.
+    pub meaning_model: Option<PathBuf>,
 }
 
 impl NodeOptions {
@@ -72,6 +76,7 @@ impl NodeOptions {
         NodeOptions {
             data_dir: data_dir.into(),
             lan_discovery: true,
+            meaning_model: None,
         }
     }
 }
@@ -94,6 +99,8 @@ pub struct Node {
     suggest_cache: Mutex<suggestions::SuggestCache>,
     /// Held while the board is prepared for suggestions (never by `emit`).
     suggest_build: Mutex<()>,
+    /// The multilingual model and what it made of the texts it read.
+    meanings: Mutex<meaning::Meanings>,
 }
 
 /// What a new street starts with.
@@ -119,6 +126,7 @@ impl Node {
             admitted: Mutex::default(),
             suggest_cache: Mutex::default(),
             suggest_build: Mutex::default(),
+            meanings: Mutex::default(),
             events,
             options,
         })

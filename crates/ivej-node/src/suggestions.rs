@@ -9,12 +9,30 @@
 use std::collections::{HashMap, HashSet};
 
 use ivej_model::matching::{self, Candidate, Prepared, SuggestedKind};
-pub use ivej_model::matching::{StreetSuggestion, SuggestionView};
+pub use ivej_model::matching::{
+    DismissedSuggestion, StreetSuggestion, SuggestionNotice, SuggestionView,
+};
 use ivej_model::{NodeEvent, Organisation, PostFilter, PostStatus, PostView, Service};
 
 use crate::{clock, Node, NodeResult};
 
-fn post_candidate(view: &PostView, orgs: &HashMap<String, Organisation>) -> Candidate {
+/// What the matcher and the meaning model read of a post.
+pub(crate) fn post_text(p: &ivej_model::Post) -> String {
+    format!("{}\n{}", p.title, p.body.as_str())
+}
+
+/// What the matcher and the meaning model read of a service.
+pub(crate) fn service_text(s: &Service) -> String {
+    format!("{}\n{}\n{}", s.name, s.description.as_str(), s.target_group)
+}
+
+type Meaning = Option<std::sync::Arc<[f32]>>;
+
+fn post_candidate(
+    view: &PostView,
+    orgs: &HashMap<String, Organisation>,
+    meaning: Meaning,
+) -> Candidate {
     let p = &view.post;
     let author = orgs.get(&p.org_id);
     Candidate {
@@ -23,23 +41,28 @@ fn post_candidate(view: &PostView, orgs: &HashMap<String, Organisation>) -> Cand
         org_id: p.org_id.clone(),
         direction: Some(p.direction),
         code: p.kind.clone(),
-        text: format!("{}\n{}", p.title, p.body.as_str()),
+        text: post_text(p),
         location: p.location.or_else(|| author.and_then(|o| o.geo)),
         industries: author.map(|o| o.industries.clone()).unwrap_or_default(),
         availability: p.availability.clone(),
         expires_on: p.expires_on,
         active: view.status.is_active(),
+        meaning,
     }
 }
 
-fn service_candidate(s: &Service, orgs: &HashMap<String, Organisation>) -> Candidate {
+fn service_candidate(
+    s: &Service,
+    orgs: &HashMap<String, Organisation>,
+    meaning: Meaning,
+) -> Candidate {
     Candidate {
         kind: SuggestedKind::Service,
         id: s.id.clone(),
         org_id: s.provider_org.clone(),
         direction: None,
         code: "SRV".into(),
-        text: format!("{}\n{}\n{}", s.name, s.description.as_str(), s.target_group),
+        text: service_text(s),
         location: None,
         industries: orgs
             .get(&s.provider_org)
@@ -48,6 +71,7 @@ fn service_candidate(s: &Service, orgs: &HashMap<String, Organisation>) -> Candi
         availability: Vec::new(),
         expires_on: None,
         active: true,
+        meaning,
     }
 }
 
@@ -88,8 +112,9 @@ impl SuggestCache {
             NodeEvent::StreetOpened
             | NodeEvent::StreetChanged
             | NodeEvent::OrganisationChanged { .. }
-            | NodeEvent::MembershipChanged
-            | NodeEvent::PrivateChanged => self.forget(),
+            | NodeEvent::MembershipChanged => self.forget(),
+            // Private posts come with their own `PostChanged`; drafts, saved as the user
+            // types, and dismissals change no post.
             _ => {}
         }
     }
@@ -119,9 +144,13 @@ fn is_on_board(view: &PostView) -> bool {
     matches!(view.status, PostStatus::Open | PostStatus::InDialogue)
 }
 
-fn board_post(view: &PostView, orgs: &HashMap<String, Organisation>) -> BoardPost {
+fn board_post(
+    view: &PostView,
+    orgs: &HashMap<String, Organisation>,
+    meaning: Meaning,
+) -> BoardPost {
     BoardPost {
-        prepared: Prepared::new(post_candidate(view, orgs)),
+        prepared: Prepared::new(post_candidate(view, orgs, meaning)),
         title: view.post.title.clone(),
         by: view.org_name.clone(),
     }
@@ -132,23 +161,17 @@ fn board_post(view: &PostView, orgs: &HashMap<String, Organisation>) -> BoardPos
 fn rank(
     context: &Context,
     board: &HashMap<String, BoardPost>,
-    target: &PostView,
+    target: &Prepared,
     limit: usize,
     services: bool,
 ) -> Vec<SuggestionView> {
-    let orgs = &context.orgs;
     let directory = context.services.iter().filter(|_| services);
     let candidates: Vec<&Prepared> = board
         .values()
         .map(|b| &b.prepared)
         .chain(directory.map(|(p, _, _)| p))
         .collect();
-    let found = matching::suggest_prepared(
-        &Prepared::new(post_candidate(target, orgs)),
-        &candidates,
-        clock::today(),
-        limit,
-    );
+    let found = matching::suggest_prepared(target, &candidates, clock::today(), limit);
     let mut views = Vec::with_capacity(found.len());
     for suggestion in found {
         let (title, by) = match board.get(&suggestion.id) {
@@ -170,10 +193,174 @@ fn rank(
 }
 
 impl Node {
-    /// The best `limit` suggestions for post `post_id`, each with its reasons.
+    /// The best `limit` suggestions for post `post_id`, each with its reasons; none that
+    /// the company dismissed for it.
     pub fn suggestions(&self, post_id: &str, limit: usize) -> NodeResult<Vec<SuggestionView>> {
         let target = self.post(post_id)?;
-        self.with_board(|context, board| rank(context, board, &target, limit, true))
+        let meaning = self.meaning_now(&post_text(&target.post))?;
+        let dismissed = self.dismissed_for(&[post_id])?;
+        let mut found = self.with_board(|context, board| {
+            let target = Prepared::new(post_candidate(&target, &context.orgs, meaning));
+            rank(context, board, &target, limit + dismissed.len(), true)
+        })?;
+        found.retain(|s| !dismissed.contains(&(post_id.to_string(), s.suggestion.id.clone())));
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    /// Sets `suggested_id` aside for `post_id`: not suggested for it again, on any of the
+    /// company's devices.
+    pub fn dismiss_suggestion(&self, post_id: &str, suggested_id: &str) -> NodeResult<()> {
+        self.post(post_id)?;
+        let dismissal = ivej_model::Dismissal {
+            post_id: post_id.into(),
+            suggested_id: suggested_id.into(),
+            at: clock::now_ms(),
+        };
+        let mut st = self.lock()?;
+        let private = st.private.as_mut().ok_or(crate::NodeError::NoStreet)?;
+        private.dismiss(&dismissal)?;
+        st.persist_private(|_| Ok(()))?;
+        drop(st);
+        self.emit(NodeEvent::PrivateChanged);
+        Ok(())
+    }
+
+    /// Suggests `suggested_id` for `post_id` again.
+    pub fn restore_suggestion(&self, post_id: &str, suggested_id: &str) -> NodeResult<()> {
+        let mut st = self.lock()?;
+        let private = st.private.as_mut().ok_or(crate::NodeError::NoStreet)?;
+        if private.undismiss(post_id, suggested_id)? {
+            st.persist_private(|_| Ok(()))?;
+            drop(st);
+            self.emit(NodeEvent::PrivateChanged);
+        }
+        Ok(())
+    }
+
+    /// What the company set aside for `post_id`, to show again.
+    pub fn dismissed_suggestions(&self, post_id: &str) -> NodeResult<Vec<DismissedSuggestion>> {
+        let ids: Vec<String> = self
+            .dismissed_for(&[post_id])?
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect();
+        Ok(ids
+            .into_iter()
+            .map(|id| {
+                if let Ok(view) = self.post(&id) {
+                    return DismissedSuggestion {
+                        suggested_id: id,
+                        kind: SuggestedKind::Post,
+                        title: view.post.title,
+                    };
+                }
+                let title = self
+                    .service(&id)
+                    .map(|s| s.service.name)
+                    .unwrap_or_default();
+                DismissedSuggestion {
+                    suggested_id: id,
+                    kind: SuggestedKind::Service,
+                    title,
+                }
+            })
+            .collect())
+    }
+
+    /// Whether post `changed`, just arrived or changed, is a new good suggestion for our
+    /// open posts, each to be notified once on this device:
+    /// - by another organisation, open, and posted in the last fortnight (the old posts
+    ///   a first sync brings are not news);
+    /// - scoring at least [`matching::GOOD_SCORE`] for one of ours;
+    /// - not dismissed for it, and not notified for it before on this device.
+    pub fn suggestion_notices(&self, changed: &str) -> NodeResult<Vec<SuggestionNotice>> {
+        const NEWS_FOR_MS: i64 = 14 * 24 * 3_600_000;
+        let Ok(view) = self.post(changed) else {
+            return Ok(Vec::new());
+        };
+        let own = self.own_org_id()?;
+        if view.post.org_id == own
+            || !is_on_board(&view)
+            || view.post.created_at < clock::now_ms() - NEWS_FOR_MS
+        {
+            return Ok(Vec::new());
+        }
+        let ours: Vec<PostView> = self
+            .list_posts(&PostFilter {
+                org_id: Some(own),
+                ..Default::default()
+            })?
+            .into_iter()
+            .filter(is_on_board)
+            .collect();
+        if ours.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<&str> = ours.iter().map(|v| v.post.id.as_str()).collect();
+        let dismissed = self.dismissed_for(&ids)?;
+        let orgs: HashMap<String, Organisation> = {
+            let st = self.lock()?;
+            st.street()?
+                .all::<Organisation>()
+                .into_iter()
+                .map(|o| (o.id.clone(), o))
+                .collect()
+        };
+        let meaning = self.meaning_now(&post_text(&view.post))?;
+        let candidate = Prepared::new(post_candidate(&view, &orgs, meaning));
+        let mut notices = Vec::new();
+        for post in &ours {
+            let pair = (post.post.id.clone(), view.post.id.clone());
+            if dismissed.contains(&pair) {
+                continue;
+            }
+            let Some(suggestion) = matching::suggest_prepared(
+                &Prepared::new(post_candidate(
+                    post,
+                    &orgs,
+                    self.meaning_of(&post_text(&post.post)),
+                )),
+                &[&candidate],
+                clock::today(),
+                1,
+            )
+            .into_iter()
+            .find(|s| s.score >= matching::GOOD_SCORE) else {
+                continue;
+            };
+            let setting = format!("notified-suggestion.{} {}", pair.0, pair.1);
+            let mut st = self.lock()?;
+            if st.store.setting(&setting)?.is_some() {
+                continue;
+            }
+            st.store.write(|w| w.set_setting(&setting, "1"))?;
+            drop(st);
+            notices.push(SuggestionNotice {
+                post_id: post.post.id.clone(),
+                post_title: post.post.title.clone(),
+                suggestion: SuggestionView {
+                    suggestion,
+                    title: view.post.title.clone(),
+                    by: view.org_name.clone(),
+                },
+            });
+        }
+        Ok(notices)
+    }
+
+    /// The dismissed pairs (post, suggested) for the posts `post_ids`.
+    fn dismissed_for(&self, post_ids: &[&str]) -> NodeResult<HashSet<(String, String)>> {
+        let st = self.lock()?;
+        let Some(private) = st.private.as_ref() else {
+            return Ok(HashSet::new());
+        };
+        Ok(private
+            .dismissals()
+            .into_iter()
+            .filter(|d| post_ids.contains(&d.post_id.as_str()))
+            .map(|d| (d.post_id, d.suggested_id))
+            .collect())
     }
 
     /// For the facilitator, to broker introductions at the meeting: the best offer for
@@ -188,13 +375,23 @@ impl Node {
             .collect();
         needs.sort_by_key(|v| std::cmp::Reverse(v.post.created_at));
         needs.truncate(50);
+        let ids: Vec<&str> = needs.iter().map(|v| v.post.id.as_str()).collect();
+        let dismissed = self.dismissed_for(&ids)?;
+        let meanings: Vec<Meaning> = needs
+            .iter()
+            .map(|n| self.meaning_of(&post_text(&n.post)))
+            .collect();
         self.with_board(|context, board| {
             let mut pairs: Vec<StreetSuggestion> = needs
                 .iter()
-                .filter_map(|need| {
-                    rank(context, board, need, 1, false)
+                .zip(meanings)
+                .filter_map(|(need, meaning)| {
+                    let id = &need.post.id;
+                    let set_aside = dismissed.iter().filter(|(p, _)| p == id).count();
+                    let target = Prepared::new(post_candidate(need, &context.orgs, meaning));
+                    rank(context, board, &target, 1 + set_aside, false)
                         .into_iter()
-                        .next()
+                        .find(|s| !dismissed.contains(&(id.clone(), s.suggestion.id.clone())))
                         .and_then(|best| {
                             let offer_org = board
                                 .get(&best.suggestion.id)?
@@ -261,7 +458,11 @@ impl Node {
                             Some(s.provider_name.clone())
                         };
                         (
-                            Prepared::new(service_candidate(s, &orgs)),
+                            Prepared::new(service_candidate(
+                                s,
+                                &orgs,
+                                self.meaning_of(&service_text(s)),
+                            )),
                             s.name.clone(),
                             by,
                         )
@@ -296,7 +497,8 @@ impl Node {
                 for id in dirty {
                     match self.post(&id) {
                         Ok(view) if is_on_board(&view) && !held.contains(&id) => {
-                            board.insert(id, board_post(&view, orgs));
+                            let meaning = self.meaning_of(&post_text(&view.post));
+                            board.insert(id, board_post(&view, orgs, meaning));
                         }
                         _ => {
                             board.remove(&id);
@@ -308,7 +510,10 @@ impl Node {
             None => self
                 .list_posts(&PostFilter::default())?
                 .iter()
-                .map(|v| (v.post.id.clone(), board_post(v, orgs)))
+                .map(|v| {
+                    let meaning = self.meaning_of(&post_text(&v.post));
+                    (v.post.id.clone(), board_post(v, orgs, meaning))
+                })
                 .collect(),
         };
         let out = f(&context, &board);
@@ -317,6 +522,24 @@ impl Node {
             cache.posts = Some(board);
         }
         Ok(out)
+    }
+
+    /// The meaning model read these posts (`false`) and services (`true`): each is
+    /// prepared again at the next ask.
+    pub(crate) fn suggestions_read_anew<'a>(&self, read: impl Iterator<Item = (&'a str, bool)>) {
+        let mut cache = self.suggest_cache();
+        for (id, service) in read {
+            if service {
+                cache.forget_context();
+            } else {
+                cache.dirty.insert(id.to_string());
+            }
+        }
+    }
+
+    /// Everything is to be prepared again (the meaning model's languages' means moved).
+    pub(crate) fn suggestions_read_anew_all(&self) {
+        self.suggest_cache().forget();
     }
 
     fn suggest_cache(&self) -> std::sync::MutexGuard<'_, SuggestCache> {
@@ -406,5 +629,155 @@ mod tests {
             member.street_suggestions(10),
             Err(crate::NodeError::NotAllowed(_))
         ));
+    }
+
+    /// A dismissal is the company's: kept across a restart, carried to its other devices,
+    /// and undone by restoring; the facilitator's list skips a dismissed pair too.
+    #[test]
+    fn a_dismissed_suggestion_stays_away_on_every_device_of_the_company_until_restored() {
+        let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+        let f = new_node(dirs[0].path());
+        street(&f);
+        let a = member_of(&f, dirs[1].path(), "Alfa Maskiner");
+        let need = a
+            .create_post(PostInput::new(
+                Direction::Need,
+                "COL.SUB",
+                "Svejsning af stålrammer",
+            ))
+            .unwrap();
+        let offer = |title: &str| {
+            f.create_post(PostInput::new(Direction::Offer, "COL.SUB", title))
+                .unwrap()
+        };
+        let hitsaus = offer("Hitsauspalvelu");
+        offer("Svetsning av ramar");
+        crate::tests::sync_pair(&f, &a);
+        assert_eq!(a.suggestions(&need.id, 10).unwrap().len(), 2);
+        let invite = a
+            .create_invite(crate::InviteRequest {
+                own_device: true,
+                ..Default::default()
+            })
+            .unwrap();
+        let a2 = new_node(dirs[2].path());
+        a2.join(&invite, None).unwrap();
+
+        a.dismiss_suggestion(&need.id, &hitsaus.id).unwrap();
+        assert_eq!(
+            titles(&a.suggestions(&need.id, 10).unwrap()),
+            ["Svetsning av ramar"]
+        );
+        let gone = a.dismissed_suggestions(&need.id).unwrap();
+        assert_eq!(gone.len(), 1);
+        assert_eq!(gone[0].title, "Hitsauspalvelu");
+        // The facilitator's own dismissal of the pair takes it off the street-wide list.
+        let best = |n: &super::Node| -> Vec<String> {
+            n.street_suggestions(10)
+                .unwrap()
+                .into_iter()
+                .map(|p| p.best.title)
+                .collect()
+        };
+        crate::tests::sync_pair(&f, &a);
+        let before = best(&f);
+        assert_eq!(before.len(), 1);
+        f.dismiss_suggestion(
+            &need.id,
+            &f.suggestions(&need.id, 1).unwrap()[0].suggestion.id,
+        )
+        .unwrap();
+        assert_ne!(best(&f), before);
+
+        // Kept across a restart.
+        drop(a);
+        let a = new_node(dirs[1].path());
+        assert_eq!(a.suggestions(&need.id, 10).unwrap().len(), 1);
+        // Carried to the company's other device.
+        crate::tests::sync_pair(&a, &a2);
+        crate::tests::sync_pair(&f, &a2);
+        assert_eq!(
+            titles(&a2.suggestions(&need.id, 10).unwrap()),
+            ["Svetsning av ramar"]
+        );
+        // Restored on one device, suggested again on both.
+        a2.restore_suggestion(&need.id, &hitsaus.id).unwrap();
+        crate::tests::sync_pair(&a, &a2);
+        assert_eq!(a.suggestions(&need.id, 10).unwrap().len(), 2);
+        assert!(a.dismissed_suggestions(&need.id).unwrap().is_empty());
+    }
+
+    /// A good new post for one of ours is notified once; an old one that a first sync
+    /// brings, a weak one, our own and a dismissed one are not.
+    #[test]
+    fn a_new_good_suggestion_for_our_post_is_notified_once() {
+        let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+        let f = new_node(dirs[0].path());
+        street(&f);
+        let a = member_of(&f, dirs[1].path(), "Alfa Maskiner");
+        let need = a
+            .create_post(PostInput::new(
+                Direction::Need,
+                "CAP.MACH.WELD",
+                "Svejsning af rustfrit stål",
+            ))
+            .unwrap();
+        let offer = |kind: &str, title: &str| {
+            f.create_post(PostInput::new(Direction::Offer, kind, title))
+                .unwrap()
+        };
+        let good = offer("CAP.MACH.WELD", "Hitsaus ruostumattomalle teräkselle");
+        let weak = offer("CAP.SPACE", "Lagerhal til leje");
+        let dismissed = offer("CAP.MACH.WELD", "Svetsning av rostfritt stål");
+        crate::tests::sync_pair(&f, &a);
+        a.dismiss_suggestion(&need.id, &dismissed.id).unwrap();
+        let notices = a.suggestion_notices(&good.id).unwrap();
+        assert_eq!(notices.len(), 1);
+        assert_eq!(notices[0].post_title, "Svejsning af rustfrit stål");
+        assert_eq!(
+            notices[0].suggestion.title,
+            "Hitsaus ruostumattomalle teräkselle"
+        );
+        assert!(notices[0].suggestion.suggestion.score >= ivej_model::matching::GOOD_SCORE);
+        // Once per device, even after a restart.
+        assert!(a.suggestion_notices(&good.id).unwrap().is_empty());
+        drop(a);
+        let a = new_node(dirs[1].path());
+        assert!(a.suggestion_notices(&good.id).unwrap().is_empty());
+        assert!(a.suggestion_notices(&weak.id).unwrap().is_empty());
+        assert!(a.suggestion_notices(&dismissed.id).unwrap().is_empty());
+        assert!(a.suggestion_notices(&need.id).unwrap().is_empty());
+        // The other way round: the need is news for both of the facilitator's welding
+        // offers (a dismissal is only the company's that made it), not for its hall.
+        let mut answered: Vec<String> = f
+            .suggestion_notices(&need.id)
+            .unwrap()
+            .into_iter()
+            .map(|n| n.post_title)
+            .collect();
+        answered.sort();
+        assert_eq!(
+            answered,
+            [
+                "Hitsaus ruostumattomalle teräkselle",
+                "Svetsning av rostfritt stål"
+            ]
+        );
+    }
+
+    /// Drafts are saved as the user types: they must not make the whole board be prepared
+    /// again.
+    #[test]
+    fn saving_a_draft_keeps_the_prepared_board() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = new_node(dir.path());
+        street(&node);
+        let need = node
+            .create_post(PostInput::new(Direction::Need, "COL.SUB", "Svejsning"))
+            .unwrap();
+        node.suggestions(&need.id, 5).unwrap();
+        assert!(node.suggest_cache().posts.is_some());
+        node.save_draft("post:new", "{\"title\":\"Sv\"}").unwrap();
+        assert!(node.suggest_cache().posts.is_some());
     }
 }

@@ -12,6 +12,7 @@
 mod documents;
 mod error;
 mod mailbox;
+mod meanings;
 mod migrations;
 mod projections;
 mod search;
@@ -25,6 +26,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 pub use documents::{QuarantinedChunk, StoredDocument, StoredPeer};
 pub use error::StoreError;
 pub use mailbox::{MailboxRow, ScopeHolder, StoredScopeKey};
+pub use meanings::StoredMeaning;
 pub use migrations::CURRENT_VERSION;
 pub use projections::{PostHit, PostQuery};
 pub use search::fts_query;

@@ -161,6 +161,14 @@ const STEPS: &[&str] = &[
         granter BLOB NOT NULL,
         PRIMARY KEY (epoch, tag, device, granter)
      ) WITHOUT ROWID;",
+    // 10: what the multilingual model made of each text it read (little-endian f32s),
+    // by a hash of the model and the text, with the text's language as guessed (each
+    // language's mean is taken out before comparing): worked out once, not at every start.
+    "CREATE TABLE meanings (
+        hash BLOB PRIMARY KEY,
+        lang TEXT NOT NULL,
+        vector BLOB NOT NULL
+     ) WITHOUT ROWID;",
 ];
 
 /// The schema version this build creates.

@@ -144,6 +144,26 @@ pub fn use_app_state() -> AppHandle {
                     );
                 });
             }
+            {
+                let current = current.clone();
+                ipc::listen::<ivej_model::matching::SuggestionNotice>(
+                    "suggestion-received",
+                    move |n| {
+                        let lang = current.borrow().lang;
+                        ipc::notify(
+                            tr(lang, "notify-suggestion-title"),
+                            tr_args(
+                                lang,
+                                "notify-suggestion-body",
+                                &[
+                                    ("suggested", n.suggestion.title.into()),
+                                    ("post", n.post_title.into()),
+                                ],
+                            ),
+                        );
+                    },
+                );
+            }
             let keydown = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new({
                 let state = state.clone();
                 let current = current.clone();

@@ -81,6 +81,41 @@ pub fn suggestions(
     api(shell.node()?.suggestions(&post_id, limit))
 }
 
+/// Sets a suggestion aside for a post, on all of the company's devices.
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn dismiss_suggestion(
+    shell: State<'_, Shell>,
+    post_id: String,
+    suggested_id: String,
+) -> Result<(), ApiError> {
+    api(shell.node()?.dismiss_suggestion(&post_id, &suggested_id))
+}
+
+/// Suggests a dismissed suggestion again.
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn restore_suggestion(
+    shell: State<'_, Shell>,
+    post_id: String,
+    suggested_id: String,
+) -> Result<(), ApiError> {
+    api(shell.node()?.restore_suggestion(&post_id, &suggested_id))
+}
+
+/// What was dismissed for a post.
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn dismissed_suggestions(
+    shell: State<'_, Shell>,
+    post_id: String,
+) -> Result<Vec<ivej_model::matching::DismissedSuggestion>, ApiError> {
+    api(shell.node()?.dismissed_suggestions(&post_id))
+}
+
+/// Whether suggestions read meaning across languages, and how far the model got.
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn meaning_status(shell: State<'_, Shell>) -> Result<ivej_model::ipc::MeaningStatus, ApiError> {
+    Ok(shell.node()?.meaning_status())
+}
+
 /// For the facilitator: the best offer for each of the street's newest needs.
 #[tauri::command(async, rename_all = "snake_case")]
 pub fn street_suggestions(

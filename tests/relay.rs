@@ -89,7 +89,7 @@ fn storage_bytes(path: &Path) -> Vec<u8> {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+    !needle.is_empty() && memchr::memmem::find(haystack, needle).is_some()
 }
 
 fn uuid_bytes(id: &str) -> Vec<u8> {
@@ -207,10 +207,21 @@ async fn three_members_on_no_shared_network_converge_through_the_relay_live_and_
     // once outlasted the usual 20 s bound here.
     let start = std::time::Instant::now();
     while titles(&c) != titles(&f) {
-        assert!(
-            start.elapsed() < Duration::from_secs(45),
-            "timed out waiting for c to catch up from the mailbox alone"
-        );
+        if start.elapsed() > Duration::from_secs(45) {
+            // It has happened twice in full runs (never alone, nor under three busy loops):
+            // say what c had and what its relay connection was doing.
+            let missing = titles(&f)
+                .into_iter()
+                .filter(|t| !titles(&c).contains(t))
+                .count();
+            panic!(
+                "timed out waiting for c to catch up from the mailbox alone: {missing} posts \
+                 missing; c's relay {:?}; c's mailbox {:?}; c's refusals {:?}",
+                c.relay_status(),
+                c.mailbox_status(),
+                c.refusals()
+            );
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // Once, in a fresh-root run under load, b's board lacked its own last post here (f's

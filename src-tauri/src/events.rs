@@ -59,6 +59,8 @@ pub fn interest_to_notify(
 pub async fn forward(app: AppHandle, node: Arc<Node>) {
     let mut events = node.subscribe();
     let mut notified = HashSet::new();
+    let (changed_posts, to_decide) = tokio::sync::mpsc::channel(1024);
+    tauri::async_runtime::spawn(notify_suggestions(app.clone(), node.clone(), to_decide));
     loop {
         let event = match events.recv().await {
             Ok(event) => event,
@@ -68,15 +70,10 @@ pub async fn forward(app: AppHandle, node: Arc<Node>) {
         };
         let _ = app.emit("node-event", &event);
         if let NodeEvent::PostChanged { id } = &event {
-            let node = node.clone();
-            let id = id.clone();
-            let notices = tauri::async_runtime::spawn_blocking(move || {
-                node.suggestion_notices(&id).unwrap_or_default()
-            })
-            .await;
-            for notice in notices.unwrap_or_default() {
-                let _ = app.emit("suggestion-received", &notice);
-            }
+            // Deciding may read the post with the meaning model (tens of milliseconds):
+            // done beside, so events keep flowing; when it falls far behind, the posts
+            // it did not get to are not notified (they are on the board all the same).
+            let _ = changed_posts.try_send(id.clone());
         }
         if let NodeEvent::InterestChanged { id } = &event {
             let node = node.clone();
@@ -91,6 +88,25 @@ pub async fn forward(app: AppHandle, node: Arc<Node>) {
                     let _ = app.emit("interest-received", &received);
                 }
             }
+        }
+    }
+}
+
+/// Raises `suggestion-received` for each new good suggestion among the posts that changed
+/// (`Node::suggestion_notices` decides), one post at a time.
+async fn notify_suggestions(
+    app: AppHandle,
+    node: Arc<Node>,
+    mut changed: tokio::sync::mpsc::Receiver<String>,
+) {
+    while let Some(id) = changed.recv().await {
+        let node = node.clone();
+        let notices = tauri::async_runtime::spawn_blocking(move || {
+            node.suggestion_notices(&id).unwrap_or_default()
+        })
+        .await;
+        for notice in notices.unwrap_or_default() {
+            let _ = app.emit("suggestion-received", &notice);
         }
     }
 }

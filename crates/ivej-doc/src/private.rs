@@ -120,7 +120,11 @@ impl PrivateDoc {
         let mut removed = false;
         for map in maps {
             if doc.get(&map, key.as_str())?.is_some() {
-                doc.delete(&map, key.as_str())?;
+                if let Err(e) = doc.delete(&map, key.as_str()) {
+                    // Not half restored: from every copy or from none.
+                    doc.rollback();
+                    return Err(e.into());
+                }
                 removed = true;
             }
         }

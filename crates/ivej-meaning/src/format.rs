@@ -207,6 +207,25 @@ fn read_dimensions(reader: &mut Reader<'_>) -> Result<Dimensions, ModelError> {
     if !(epsilon.is_finite() && epsilon > 0.0) {
         return Err(malformed(format!("layer-norm epsilon {epsilon}")));
     }
+    // What a text costs in memory and time grows with these, not with the file's size
+    // alone: a small file must not declare a giant model (e5-small is 384, 12, 12, 1536,
+    // 512, 2).
+    for (value, most, what) in [
+        (hidden, MOST_HIDDEN, "hidden size"),
+        (layers, MOST_LAYERS, "layer count"),
+        (heads, MOST_HEADS, "attention head count"),
+        (
+            feed_forward,
+            4 * hidden,
+            "feed-forward size (at most four times the hidden size)",
+        ),
+        (positions, MOST_POSITIONS, "position count"),
+        (token_types, MOST_TOKEN_TYPES, "token type count"),
+    ] {
+        if value > most {
+            return Err(malformed(format!("{what} {value} (at most {most})")));
+        }
+    }
     Ok(Dimensions {
         hidden,
         layers,
@@ -218,6 +237,14 @@ fn read_dimensions(reader: &mut Reader<'_>) -> Result<Dimensions, ModelError> {
         epsilon,
     })
 }
+
+const MOST_HIDDEN: usize = 4096;
+const MOST_LAYERS: usize = 64;
+const MOST_HEADS: usize = 128;
+const MOST_POSITIONS: usize = 4096;
+const MOST_TOKEN_TYPES: usize = 16;
+/// XLM-R's longest piece is 48 bytes; tokenising costs up to this much per character.
+const LONGEST_PIECE: u32 = 256;
 
 fn read_vocabulary<'a>(
     reader: &mut Reader<'a>,
@@ -262,6 +289,12 @@ fn read_vocabulary<'a>(
             return Err(malformed(
                 "piece offsets decrease or point past the piece bytes",
             ));
+        }
+        if offset - previous > LONGEST_PIECE {
+            return Err(malformed(format!(
+                "a piece of {} bytes (at most {LONGEST_PIECE})",
+                offset - previous
+            )));
         }
         previous = offset;
     }
@@ -356,6 +389,7 @@ fn read_directory<'a>(reader: &mut Reader<'a>) -> Result<Directory<'a>, ModelErr
     let count = reader.count("tensor count")?;
     let file = reader.bytes;
     let mut entries = HashMap::new();
+    let mut spans: Vec<(u64, u64)> = Vec::new();
     // Every entry takes at least 23 bytes, so a lying count runs out of bytes.
     for _ in 0..count {
         let name_len = reader.u16("tensor name length")?;
@@ -375,6 +409,7 @@ fn read_directory<'a>(reader: &mut Reader<'a>) -> Result<Directory<'a>, ModelErr
                 len: file.len() as u64,
             });
         }
+        spans.push((offset, end));
         // `end` fits in the file, so both fit in usize.
         let bytes = &file[offset as usize..end as usize];
         // The converter writes each name once; the first one counts.
@@ -383,6 +418,12 @@ fn read_directory<'a>(reader: &mut Reader<'a>) -> Result<Directory<'a>, ModelErr
             elements,
             bytes,
         });
+    }
+    // Tensors never share bytes: otherwise a small file could name the same bytes for
+    // thousands of layers, and the engine would copy them out for each.
+    spans.sort_unstable();
+    if spans.windows(2).any(|w| w[1].0 < w[0].1) {
+        return Err(malformed("two tensors share bytes"));
     }
     Ok(Directory { entries })
 }

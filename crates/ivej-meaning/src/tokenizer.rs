@@ -13,19 +13,9 @@ use crate::format::{Normalisation, Vocabulary};
 
 const METASPACE: char = '\u{2581}';
 
-/// Open-addressing table of piece bytes to piece ids.
-#[derive(Debug)]
-struct PieceTable {
-    /// Piece id + 1 per slot, 0 for an empty slot.
-    slots: Vec<u32>,
-    mask: usize,
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
-        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
+/// Piece bytes to piece ids. std's map, keyed at random: a file's pieces chosen to collide
+/// (or repeated) cannot make building it quadratic, as they could an unkeyed table.
+type PieceTable = std::collections::HashMap<Box<[u8]>, u32>;
 
 #[derive(Debug)]
 pub(crate) struct Tokenizer {
@@ -55,15 +45,11 @@ impl Tokenizer {
             pieces,
         } = vocabulary;
         let count = scores.len();
-        let slots = (count * 2).next_power_of_two();
         let mut tokenizer = Tokenizer {
             pieces: pieces.to_vec(),
             offsets,
             scores,
-            table: PieceTable {
-                slots: vec![0; slots],
-                mask: slots - 1,
-            },
+            table: PieceTable::with_capacity(count),
             longest_piece: 1,
             unknown_score: 0.0,
             bos,
@@ -83,12 +69,10 @@ impl Tokenizer {
             if len == 0 {
                 continue;
             }
-            let mut slot = tokenizer.slot_of(tokenizer.piece(id));
-            while tokenizer.table.slots[slot] != 0 {
-                slot = (slot + 1) & tokenizer.table.mask;
-            }
-            // `count` was an i32 in the file, so every id fits in u32.
-            tokenizer.table.slots[slot] = id as u32 + 1;
+            let piece: Box<[u8]> = tokenizer.piece(id).into();
+            // `count` was an i32 in the file, so every id fits in u32. With duplicates,
+            // the lowest id counts (as the reference's lookup finds it first).
+            tokenizer.table.entry(piece).or_insert(id as u32);
         }
         tokenizer
     }
@@ -105,20 +89,9 @@ impl Tokenizer {
         &self.pieces[self.offsets[id] as usize..self.offsets[id + 1] as usize]
     }
 
-    fn slot_of(&self, bytes: &[u8]) -> usize {
-        (fnv1a(bytes) as usize) & self.table.mask
-    }
-
     /// The id of the piece spelled `bytes`; with duplicates, the lowest id.
     fn lookup(&self, bytes: &[u8]) -> Option<usize> {
-        let mut slot = self.slot_of(bytes);
-        loop {
-            let id = self.table.slots[slot].checked_sub(1)? as usize;
-            if self.piece(id) == bytes {
-                return Some(id);
-            }
-            slot = (slot + 1) & self.table.mask;
-        }
+        self.table.get(bytes).map(|&id| id as usize)
     }
 
     /// The normalised text with metaspaces, as a string.

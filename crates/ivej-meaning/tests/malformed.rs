@@ -371,3 +371,32 @@ fn a_missing_file_is_an_io_error() {
     let error = Model::load(std::path::Path::new("/nonexistent/e5-small-q4.bin")).unwrap_err();
     assert!(matches!(error, ModelError::Io { .. }), "{error}");
 }
+
+/// A small file must not make the engine allocate or work as for a giant model: two
+/// tensors naming the same bytes (so one block could serve thousands of layers), sizes
+/// beyond any model this engine is for, and a piece long enough to make tokenising a
+/// text cost its length squared, are refused.
+#[test]
+fn a_small_file_cannot_declare_a_giant_model() {
+    let tiny = tiny();
+    let entry = tiny.directory + 4;
+    let offset_at = entry + 2 + "emb.word".len() + 1 + 4;
+    // The second entry ("emb.pos") points at the first one's bytes.
+    let first_offset: [u8; 8] = tiny.bytes[offset_at..offset_at + 8].try_into().unwrap();
+    let second = offset_at + 8 + 8;
+    let second_offset_at = second + 2 + "emb.pos".len() + 1 + 4;
+    let mut shared = tiny.bytes.clone();
+    shared[second_offset_at..second_offset_at + 8].copy_from_slice(&first_offset);
+    let error = refused(shared);
+    assert!(error.to_string().contains("share bytes"), "{error}");
+
+    for (at, value) in [
+        (LAYERS_AT, 65i32),
+        (LAYERS_AT, 20_000),
+        (HIDDEN_AT, 4096 + 32),
+        (POSITIONS_AT, 5000),
+    ] {
+        let error = refused(patched(at, &value.to_le_bytes()));
+        assert!(error.to_string().contains("at most"), "{error}");
+    }
+}

@@ -35,6 +35,10 @@ pub enum NodeEvent {
         id: String,
     },
     PrivateChanged,
+    /// What suggestions show changed without any post changing: a suggestion dismissed
+    /// or restored (here or on another of the company's devices), or the meaning model
+    /// read more posts.
+    SuggestionsChanged,
     /// A peer connected or disconnected: the sync screen's status changed. (Also what tells
     /// a session that a newer one with the same device took its place.)
     PeerChanged {

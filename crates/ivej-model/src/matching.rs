@@ -130,11 +130,6 @@ pub struct SuggestionNotice {
     pub suggestion: SuggestionView,
 }
 
-/// A suggestion worth interrupting someone for scores at least this: the same kind and
-/// something more in common (a concept, words), or two concepts across kinds; the same kind
-/// nearby alone is not enough.
-pub const GOOD_SCORE: f64 = 0.6;
-
 /// A pair for the facilitator to introduce: a need and the best offer for it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StreetSuggestion {
@@ -385,6 +380,10 @@ pub struct Weights {
     pub content_at_most: f64,
     /// For being at the same place (decaying over about 18 km).
     pub near: f64,
+    /// A suggestion worth interrupting someone for scores at least this: the same kind
+    /// and something more in common (a concept, words, meaning), or two concepts across
+    /// kinds; the same kind nearby alone is not enough.
+    pub good: f64,
 }
 
 /// The weights suggestions use when the post was read by the meaning model.
@@ -397,6 +396,8 @@ pub const WEIGHTS: Weights = Weights {
     meaning: 0.6,
     content_at_most: 1.0,
     near: 0.12,
+    // Same kind and a concept nearby (0.545), or same kind and half the meaning.
+    good: 0.5,
 };
 
 /// The weights without the meaning model: the kind and the glossary carry more (on the
@@ -410,7 +411,18 @@ pub const LEXICAL_WEIGHTS: Weights = Weights {
     meaning: 0.0,
     content_at_most: 0.8,
     near: 0.12,
+    good: 0.6,
 };
+
+/// The weights for a pair: with meaning only when the model read both (a candidate not
+/// read yet is not held to weights that expect meaning to carry it).
+pub fn weights_for(post: &Prepared, candidate: &Prepared) -> &'static Weights {
+    if post.candidate.meaning.is_some() && candidate.candidate.meaning.is_some() {
+        &WEIGHTS
+    } else {
+        &LEXICAL_WEIGHTS
+    }
+}
 
 fn meaning_weight(weights: &Weights, similarity: f64) -> f64 {
     weights.meaning
@@ -464,21 +476,26 @@ pub fn suggest_prepared(
     today: Date,
     limit: usize,
 ) -> Vec<Suggestion> {
-    let weights = if post.candidate.meaning.is_some() {
-        &WEIGHTS
-    } else {
-        &LEXICAL_WEIGHTS
-    };
-    suggest_weighted(post, candidates, today, limit, weights)
+    ranked(post, candidates, today, limit, |c| weights_for(post, c))
 }
 
-/// [`suggest_prepared`] with other weights (to measure alternatives).
+/// [`suggest_prepared`] with other weights for every pair (to measure alternatives).
 pub fn suggest_weighted(
     post: &Prepared,
     candidates: &[&Prepared],
     today: Date,
     limit: usize,
     weights: &Weights,
+) -> Vec<Suggestion> {
+    ranked(post, candidates, today, limit, |_| weights)
+}
+
+fn ranked<'w>(
+    post: &Prepared,
+    candidates: &[&Prepared],
+    today: Date,
+    limit: usize,
+    weights: impl Fn(&Prepared) -> &'w Weights,
 ) -> Vec<Suggestion> {
     let our_kind = reference::root_kind(&post.candidate.code).to_string();
     // Words most posts use ("spare", "share", "monthly") say nothing of a match: a stem
@@ -498,7 +515,7 @@ pub fn suggest_weighted(
         .collect();
     let mut out: Vec<Suggestion> = candidates
         .iter()
-        .filter_map(|c| score(post, &our_stems, &our_kind, c, today, weights))
+        .filter_map(|c| score(post, &our_stems, &our_kind, c, today, weights(c)))
         .collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
     out.truncate(limit);

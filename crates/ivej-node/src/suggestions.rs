@@ -197,11 +197,17 @@ impl Node {
     /// the company dismissed for it.
     pub fn suggestions(&self, post_id: &str, limit: usize) -> NodeResult<Vec<SuggestionView>> {
         let target = self.post(post_id)?;
-        let meaning = self.meaning_now(&post_text(&target.post))?;
+        let meaning = self.meaning_now(&post_text(&target.post));
         let dismissed = self.dismissed_for(&[post_id])?;
         let mut found = self.with_board(|context, board| {
             let target = Prepared::new(post_candidate(&target, &context.orgs, meaning));
-            rank(context, board, &target, limit + dismissed.len(), true)
+            rank(
+                context,
+                board,
+                &target,
+                limit.saturating_add(dismissed.len()),
+                true,
+            )
         })?;
         found.retain(|s| !dismissed.contains(&(post_id.to_string(), s.suggestion.id.clone())));
         found.truncate(limit);
@@ -223,6 +229,7 @@ impl Node {
         st.persist_private(|_| Ok(()))?;
         drop(st);
         self.emit(NodeEvent::PrivateChanged);
+        self.emit(NodeEvent::SuggestionsChanged);
         Ok(())
     }
 
@@ -234,6 +241,7 @@ impl Node {
             st.persist_private(|_| Ok(()))?;
             drop(st);
             self.emit(NodeEvent::PrivateChanged);
+            self.emit(NodeEvent::SuggestionsChanged);
         }
         Ok(())
     }
@@ -272,7 +280,8 @@ impl Node {
     /// open posts, each to be notified once on this device:
     /// - by another organisation, open, and posted in the last fortnight (the old posts
     ///   a first sync brings are not news);
-    /// - scoring at least [`matching::GOOD_SCORE`] for one of ours;
+    /// - scoring at least what its weights call good ([`matching::Weights::good`]) for
+    ///   one of ours;
     /// - not dismissed for it, and not notified for it before on this device.
     pub fn suggestion_notices(&self, changed: &str) -> NodeResult<Vec<SuggestionNotice>> {
         const NEWS_FOR_MS: i64 = 14 * 24 * 3_600_000;
@@ -307,26 +316,26 @@ impl Node {
                 .map(|o| (o.id.clone(), o))
                 .collect()
         };
-        let meaning = self.meaning_now(&post_text(&view.post))?;
+        let meaning = self.meaning_now(&post_text(&view.post));
         let candidate = Prepared::new(post_candidate(&view, &orgs, meaning));
+        let candidates = [&candidate];
         let mut notices = Vec::new();
         for post in &ours {
             let pair = (post.post.id.clone(), view.post.id.clone());
             if dismissed.contains(&pair) {
                 continue;
             }
-            let Some(suggestion) = matching::suggest_prepared(
-                &Prepared::new(post_candidate(
-                    post,
-                    &orgs,
-                    self.meaning_of(&post_text(&post.post)),
-                )),
-                &[&candidate],
-                clock::today(),
-                1,
-            )
-            .into_iter()
-            .find(|s| s.score >= matching::GOOD_SCORE) else {
+            let ours = Prepared::new(post_candidate(
+                post,
+                &orgs,
+                self.meaning_of(&post_text(&post.post)),
+            ));
+            let good = matching::weights_for(&ours, &candidate).good;
+            let Some(suggestion) =
+                matching::suggest_prepared(&ours, &candidates, clock::today(), 1)
+                    .into_iter()
+                    .find(|s| s.score >= good)
+            else {
                 continue;
             };
             let setting = format!("notified-suggestion.{} {}", pair.0, pair.1);
@@ -738,7 +747,9 @@ mod tests {
             notices[0].suggestion.title,
             "Hitsaus ruostumattomalle teräkselle"
         );
-        assert!(notices[0].suggestion.suggestion.score >= ivej_model::matching::GOOD_SCORE);
+        assert!(
+            notices[0].suggestion.suggestion.score >= ivej_model::matching::LEXICAL_WEIGHTS.good
+        );
         // Once per device, even after a restart.
         assert!(a.suggestion_notices(&good.id).unwrap().is_empty());
         drop(a);

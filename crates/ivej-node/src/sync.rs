@@ -431,6 +431,9 @@ fn events_for(touched: &Touched) -> Vec<NodeEvent> {
             "collaborations" => NodeEvent::CollaborationChanged { id },
             "relationships" => NodeEvent::RelationshipChanged { key: id },
             "services" => NodeEvent::ServiceChanged { id },
+            "dismissed" if !events.contains(&NodeEvent::SuggestionsChanged) => {
+                NodeEvent::SuggestionsChanged
+            }
             _ => continue,
         });
     }
@@ -555,7 +558,9 @@ impl Node {
                 }
                 NodeEvent::PrivateChanged => docs.extend(private.clone()),
                 // Status only: no document changed.
-                NodeEvent::PeerChanged { .. } | NodeEvent::RelayChanged => {}
+                NodeEvent::PeerChanged { .. }
+                | NodeEvent::RelayChanged
+                | NodeEvent::SuggestionsChanged => {}
                 // A post may be a private one, or one shared with some; interest in a post
                 // for some (or passed on by the facilitator) lives with it.
                 NodeEvent::PostChanged { .. }

@@ -702,8 +702,14 @@ mod tests {
         drop(a);
         let a = new_node(dirs[1].path());
         assert_eq!(a.suggestions(&need.id, 10).unwrap().len(), 1);
-        // Carried to the company's other device.
+        // Carried to the company's other device, which tells its screen.
+        let mut events = a2.subscribe();
         crate::tests::sync_pair(&a, &a2);
+        let mut told = false;
+        while let Ok(event) = events.try_recv() {
+            told |= event == ivej_model::NodeEvent::SuggestionsChanged;
+        }
+        assert!(told, "a dismissal that arrives says so");
         crate::tests::sync_pair(&f, &a2);
         assert_eq!(
             titles(&a2.suggestions(&need.id, 10).unwrap()),

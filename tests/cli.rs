@@ -1297,3 +1297,142 @@ fn with_the_meaning_model_a_danish_need_meets_a_finnish_offer_by_meaning_alone()
     let status = ivej_ok(d, &["model", "status"]);
     assert!(status.contains("Read 12 of 12"), "{status}");
 }
+
+/// A facilitator's member list and a list of posts come in from spreadsheets as they are
+/// kept: Excel's Windows-1252 with semicolons and Danish headers, UTF-8 with a byte-order
+/// mark and Finnish headers. A file with 3 bad rows among 200 adds nothing and names every
+/// bad row; the same list twice adds nobody twice.
+#[test]
+fn members_and_posts_come_in_from_spreadsheets_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    let files = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = files.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let (members, _, _) = encoding_rs::WINDOWS_1252.encode(
+        "Navn;CVR;Branche;Adresse;Kommune;Kontaktperson;E-mail;Sprog\r\n\
+         Tuse Træ ApS;CVR 10150817;16;Tusevej 3;Holbæk;Søren;s@tusetrae.dk;dansk\r\n\
+         Jyväskylän Kone Oy;;Fremstilling af maskiner;;Jyväskylä;;;finsk, engelsk\r\n\
+         Holbæk Plast;;22;Industrivej 9;Holbæk;;;dansk\r\n",
+    );
+    let members = write("medlemmer.csv", &members);
+    let preview = ivej_ok(d, &["org", "import", &members, "--dry-run"]);
+    assert!(preview.contains("3 members would be added"), "{preview}");
+    assert!(preview.contains("Tuse Træ ApS"), "{preview}");
+    let done = ivej_json(d, &["org", "import", &members]);
+    assert_eq!(done["imported"], 3);
+    assert_eq!(done["encoding"], "windows-1252");
+    let list = ivej_json(d, &["org", "list"]);
+    let tuse = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "Tuse Træ ApS")
+        .unwrap()
+        .clone();
+    assert_eq!(tuse["industries"][0], "16");
+    assert_eq!(tuse["register"]["scheme"], "dk_cvr");
+    assert_eq!(tuse["contact"]["email"], "s@tusetrae.dk");
+    // Again: nobody twice, nothing added.
+    let out = ivej(d, &["org", "import", &members]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("rows.2.name"), "{}", stderr(&out));
+
+    // 200 rows, 3 of them bad: nothing added, each named by its line.
+    let before = state(d);
+    let mut many = String::from("name,industry,languages\n");
+    for i in 0..200 {
+        let row = match i {
+            41 => format!("Firm {i},00,da\n"),
+            99 => ",,da\n".to_string(),
+            150 => format!("Firm {i},25,klingon\n"),
+            _ => format!("Firm {i},25,da\n"),
+        };
+        many.push_str(&row);
+    }
+    let many = write("many.csv", many.as_bytes());
+    let out = ivej(d, &["org", "import", &many]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    for field in ["rows.43.industries", "rows.101.name", "rows.152.languages"] {
+        assert!(err.contains(field), "{field} not named: {err}");
+    }
+    assert_eq!(state(d), before, "nothing of the bad file stored");
+
+    // Posts in Finnish headers, UTF-8 with a byte-order mark, for the members just added.
+    let posts = write(
+        "ilmoitukset.csv",
+        "\u{feff}Tyyppi,Laji,Otsikko,Kuvaus,Yritys,Vanhenee\n\
+         tarjous,Hitsaus,Hitsauspalvelu,Ruostumaton teräs,Jyväskylän Kone Oy,31.3.2030\n\
+         tarve,CAP.SPACE,Varastotilaa,,Tuse Træ ApS,\n"
+            .as_bytes(),
+    );
+    let done = ivej_json(d, &["post", "import", &posts]);
+    assert_eq!(done["imported"], 2);
+    assert_eq!(done["encoding"], "UTF-8");
+    let list = ivej_json(d, &["post", "list"]);
+    let weld = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["post"]["title"] == "Hitsauspalvelu")
+        .unwrap()
+        .clone();
+    assert_eq!(weld["post"]["kind"], "CAP.MACH.WELD");
+    assert_eq!(weld["org_name"], "Jyväskylän Kone Oy");
+    assert_eq!(weld["post"]["expires_on"], "2030-03-31");
+    let bad = write(
+        "bad-posts.csv",
+        b"direction;kind;title;organisation\nmaybe;CAP.SPACE;Hall;\noffer;CAP.SPACE;Hall;Nobody\n",
+    );
+    let out = ivej(d, &["post", "import", &bad, "--dry-run"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("rows.2.direction") && err.contains("rows.3.organisation"),
+        "{err}"
+    );
+}
+
+/// `ivej post list | head` ends quietly when `head` has read enough, and `IVEJ_NO_LAN`
+/// takes what people write (it refused `1`).
+#[test]
+fn a_closed_pipe_ends_a_listing_quietly_and_the_lan_switch_takes_yes_and_no() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ivej_ok(d, &["demo"]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ivej-under-test"))
+        .arg("--data-dir")
+        .arg(d)
+        .args(["--no-lan", "post", "list"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the listing is written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}: {}", out.status, stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+
+    for value in ["1", "true", "yes", "0", "no", "off"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ivej-under-test"))
+            .arg("--data-dir")
+            .arg(d)
+            .args(["street"])
+            .env("IVEJ_NO_LAN", value)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "IVEJ_NO_LAN={value}: {}",
+            stderr(&out)
+        );
+    }
+}

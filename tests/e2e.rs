@@ -405,6 +405,33 @@ fn the_demo_street_opens_on_a_full_board() {
         s.texts(".service-row").len() == 7
     });
 
+    // The facilitator's member list from Excel (Windows-1252, semicolons, Danish headers):
+    // previewed, then added whole.
+    let members = files.path().join("medlemmer.csv");
+    let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode(
+        "Navn;Branche;Kommune;Sprog\nRørby Værktøj ApS;25;Kalundborg;dansk\nÅsted Tømrer;Tømrer;Holbæk;dansk\n",
+    );
+    std::fs::write(&members, &cp1252).unwrap();
+    s.click("#nav-members");
+    let before = s.texts(".member-row").len();
+    s.type_into("#members-import", members.to_str().unwrap());
+    s.wait_text("#import-problems", "Line 3");
+    let bad_industry = s.text("#import-problems");
+    assert!(bad_industry.contains("tømrer"), "{bad_industry}");
+    let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode(
+        "Navn;Branche;Kommune;Sprog\nRørby Værktøj ApS;25;Kalundborg;dansk\nÅsted Tømrer;16;Holbæk;dansk\n",
+    );
+    std::fs::write(&members, &cp1252).unwrap();
+    s.type_into("#members-import", members.to_str().unwrap());
+    s.find("#import-preview");
+    assert!(s.text("#import-preview").contains("Rørby Værktøj ApS"));
+    s.screenshot("members-import-preview");
+    s.click("#import-confirm");
+    s.find("#import-done");
+    s.wait_until("the new members listed", |s| {
+        s.texts(".member-row").len() == before + 2
+    });
+
     // A need only named members see: at least one must be named, beside the field.
     s.ctrl("n");
     s.find("#post-editor");

@@ -411,19 +411,38 @@ services-new = Opret et tilbud
 services-edit = Rediger tilbuddet
 services-save = Gem
 services-back = ← Alle tilbud
+import-preview = { $n ->
+    [one] Filen indeholder én række. Importér den?
+   *[other] Filen indeholder { $n } rækker. Importér dem?
+}
+import-more = … og { $n } mere
+import-confirm = Importér
+import-problems = Intet blev importeret. Ret disse rækker, og vælg filen igen:
+import-row = Linje { $line }, { $field }
+import-file = Filen
+import-done = { $n ->
+    [one] Én række importeret.
+   *[other] { $n } rækker importeret.
+}
+members-import = Tilføj medlemmer fra et regneark (CSV)
+posts-import = Importér opslag fra et regneark
+posts-import-file = Opslag (CSV)
+import-member-name = Navn
+import-member-register = CVR-nummer
+import-member-industries = Branche
+import-member-address = Adresse
+import-member-municipality = Kommune
+import-member-contact = Kontakt
+import-member-email = E-mail
+import-member-phone = Telefon
+import-member-languages = Sprog
+import-post-direction = Tilbud eller behov
+import-post-kind = Slags
+import-post-title = Titel
+import-post-body = Beskrivelse
+import-post-organisation = Medlem
+import-post-expires-on = Udløber
 services-import = Importér et katalog (CSV)
-services-import-preview = { $n ->
-    [one] Filen indeholder ét tilbud. Importér det?
-   *[other] Filen indeholder { $n } tilbud. Importér dem?
-}
-services-import-confirm = Importér
-services-import-problems = Intet blev importeret. Ret disse rækker, og vælg filen igen:
-services-import-row = Linje { $line }, { $field }
-services-import-file = Filen
-services-imported = { $n ->
-    [one] Ét tilbud importeret.
-   *[other] { $n } tilbud importeret.
-}
 services-search = Søg i tilbud
 services-any-phase = Alle faser
 services-any-language = Alle sprog

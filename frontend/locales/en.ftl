@@ -405,19 +405,38 @@ services-new = List a service
 services-edit = Edit the service
 services-save = Save
 services-back = ← All services
+import-preview = { $n ->
+    [one] The file holds one row. Import it?
+   *[other] The file holds { $n } rows. Import them?
+}
+import-more = … and { $n } more
+import-confirm = Import
+import-problems = Nothing was imported. Mend these rows and pick the file again:
+import-row = Line { $line }, { $field }
+import-file = The file
+import-done = { $n ->
+    [one] Imported one row.
+   *[other] Imported { $n } rows.
+}
+members-import = Add members from a spreadsheet (CSV)
+posts-import = Import posts from a spreadsheet
+posts-import-file = Posts (CSV)
+import-member-name = Name
+import-member-register = Register number
+import-member-industries = Industry
+import-member-address = Address
+import-member-municipality = Municipality
+import-member-contact = Contact
+import-member-email = E-mail
+import-member-phone = Phone
+import-member-languages = Languages
+import-post-direction = Offer or need
+import-post-kind = Kind
+import-post-title = Title
+import-post-body = Description
+import-post-organisation = Member
+import-post-expires-on = Expires
 services-import = Import a directory (CSV)
-services-import-preview = { $n ->
-    [one] The file holds one service. Import it?
-   *[other] The file holds { $n } services. Import them?
-}
-services-import-confirm = Import
-services-import-problems = Nothing was imported. Mend these rows and pick the file again:
-services-import-row = Line { $line }, { $field }
-services-import-file = The file
-services-imported = { $n ->
-    [one] Imported one service.
-   *[other] Imported { $n } services.
-}
 services-search = Search services
 services-any-phase = Any phase
 services-any-language = Any language

@@ -414,19 +414,38 @@ services-new = Lisää palvelu
 services-edit = Muokkaa palvelua
 services-save = Tallenna
 services-back = ← Kaikki palvelut
+import-preview = { $n ->
+    [one] Tiedostossa on yksi rivi. Tuodaanko se?
+   *[other] Tiedostossa on { $n } riviä. Tuodaanko ne?
+}
+import-more = … ja { $n } muuta
+import-confirm = Tuo
+import-problems = Mitään ei tuotu. Korjaa nämä rivit ja valitse tiedosto uudelleen:
+import-row = Rivi { $line }, { $field }
+import-file = Tiedosto
+import-done = { $n ->
+    [one] Yksi rivi tuotu.
+   *[other] { $n } riviä tuotu.
+}
+members-import = Lisää jäseniä taulukosta (CSV)
+posts-import = Tuo ilmoituksia taulukosta
+posts-import-file = Ilmoitukset (CSV)
+import-member-name = Nimi
+import-member-register = Y-tunnus
+import-member-industries = Toimiala
+import-member-address = Osoite
+import-member-municipality = Kunta
+import-member-contact = Yhteyshenkilö
+import-member-email = Sähköposti
+import-member-phone = Puhelin
+import-member-languages = Kielet
+import-post-direction = Tarjous vai tarve
+import-post-kind = Laji
+import-post-title = Otsikko
+import-post-body = Kuvaus
+import-post-organisation = Jäsen
+import-post-expires-on = Vanhenee
 services-import = Tuo hakemisto (CSV)
-services-import-preview = { $n ->
-    [one] Tiedostossa on yksi palvelu. Tuodaanko se?
-   *[other] Tiedostossa on { $n } palvelua. Tuodaanko ne?
-}
-services-import-confirm = Tuo
-services-import-problems = Mitään ei tuotu. Korjaa nämä rivit ja valitse tiedosto uudelleen:
-services-import-row = Rivi { $line }, { $field }
-services-import-file = Tiedosto
-services-imported = { $n ->
-    [one] Yksi palvelu tuotu.
-   *[other] { $n } palvelua tuotu.
-}
 services-search = Hae palveluja
 services-any-phase = Kaikki vaiheet
 services-any-language = Kaikki kielet

@@ -414,19 +414,38 @@ services-new = Lägg till en tjänst
 services-edit = Redigera tjänsten
 services-save = Spara
 services-back = ← Alla tjänster
+import-preview = { $n ->
+    [one] Filen innehåller en rad. Importera den?
+   *[other] Filen innehåller { $n } rader. Importera dem?
+}
+import-more = … och { $n } till
+import-confirm = Importera
+import-problems = Inget importerades. Rätta dessa rader och välj filen igen:
+import-row = Rad { $line }, { $field }
+import-file = Filen
+import-done = { $n ->
+    [one] En rad importerad.
+   *[other] { $n } rader importerade.
+}
+members-import = Lägg till medlemmar från ett kalkylblad (CSV)
+posts-import = Importera inlägg från ett kalkylblad
+posts-import-file = Inlägg (CSV)
+import-member-name = Namn
+import-member-register = Organisationsnummer
+import-member-industries = Bransch
+import-member-address = Adress
+import-member-municipality = Kommun
+import-member-contact = Kontakt
+import-member-email = E-post
+import-member-phone = Telefon
+import-member-languages = Språk
+import-post-direction = Erbjudande eller behov
+import-post-kind = Slag
+import-post-title = Rubrik
+import-post-body = Beskrivning
+import-post-organisation = Medlem
+import-post-expires-on = Går ut
 services-import = Importera en katalog (CSV)
-services-import-preview = { $n ->
-    [one] Filen innehåller en tjänst. Importera den?
-   *[other] Filen innehåller { $n } tjänster. Importera dem?
-}
-services-import-confirm = Importera
-services-import-problems = Inget importerades. Rätta dessa rader och välj filen igen:
-services-import-row = Rad { $line }, { $field }
-services-import-file = Filen
-services-imported = { $n ->
-    [one] En tjänst importerad.
-   *[other] { $n } tjänster importerade.
-}
 services-search = Sök tjänster
 services-any-phase = Alla faser
 services-any-language = Alla språk

@@ -1,5 +1,6 @@
 pub mod awaiting_sync;
 pub mod board;
+pub mod csv_import;
 pub mod devices;
 pub mod field;
 pub mod industry_picker;

@@ -19,7 +19,7 @@ impl ShellOptions {
     pub fn from_env(args: impl IntoIterator<Item = String>) -> Self {
         let mut options = ShellOptions {
             data_dir: std::env::var_os("IVEJ_DATA_DIR").map(PathBuf::from),
-            lan_discovery: !std::env::var("IVEJ_NO_LAN").is_ok_and(|v| !v.is_empty() && v != "0"),
+            lan_discovery: !ivej_node::env_says_yes("IVEJ_NO_LAN"),
         };
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {

@@ -21,8 +21,14 @@ pub struct Cli {
     /// Print results as JSON, for scripts.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Do not announce or look for peers on the LAN (mDNS).
-    #[arg(long, global = true, env = "IVEJ_NO_LAN")]
+    /// Do not announce or look for peers on the LAN (mDNS). `IVEJ_NO_LAN` takes what
+    /// people write: 1/0, true/false, yes/no, on/off.
+    #[arg(
+        long,
+        global = true,
+        env = "IVEJ_NO_LAN",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub no_lan: bool,
     #[command(subcommand)]
     pub command: Command,
@@ -284,6 +290,15 @@ pub enum OrgCommand {
         #[arg(long)]
         search: Option<String>,
     },
+    /// Add every member of a CSV member list (facilitator): name, register id, industry
+    /// (code or name), address, contact, languages; headers in da/sv/fi/en. Nothing is
+    /// added unless every row is good.
+    Import {
+        file: PathBuf,
+        /// Check the file and show what would be added, storing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -358,6 +373,14 @@ pub struct PostFilterArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum PostCommand {
+    /// Post every row of a CSV file (direction, kind, title, description, organisation,
+    /// expires; headers in da/sv/fi/en). Nothing is posted unless every row is good.
+    Import {
+        file: PathBuf,
+        /// Check the file and show what would be posted, storing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Post an offer or a need.
     Add {
         #[arg(long, conflicts_with = "need", required_unless_present = "need")]

@@ -469,7 +469,27 @@ fn org(node: &Node, cmd: OrgCommand, json: bool) -> Result<()> {
             let list = node.organisations(search.as_deref())?;
             output::show(json, list.as_slice(), output::organisations)
         }
+        OrgCommand::Import { file, dry_run } => {
+            let bytes = read_file(&file)?;
+            if dry_run {
+                let rows = node.preview_member_import(&bytes)?;
+                return output::show(json, &rows, |rows| {
+                    for r in rows {
+                        println!("{}", output::clean(&r.name));
+                    }
+                    println!("{} members would be added", rows.len());
+                });
+            }
+            let report = node.import_members(&bytes)?;
+            output::show(json, &report, |r| {
+                println!("Added {} members (read as {}).", r.imported, r.encoding);
+            })
+        }
     }
+}
+
+fn read_file(file: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
 }
 
 fn windows(fields: &PostFields) -> Option<Vec<AvailabilityWindow>> {
@@ -566,6 +586,22 @@ fn post(node: &Node, cmd: PostCommand, json: bool) -> Result<()> {
             let created = node.create_post(input)?;
             let view = node.post(&created.id)?;
             output::show(json, &view, output::post)
+        }
+        PostCommand::Import { file, dry_run } => {
+            let bytes = read_file(&file)?;
+            if dry_run {
+                let rows = node.preview_post_import(&bytes)?;
+                return output::show(json, &rows, |rows| {
+                    for r in rows {
+                        println!("{}  {}", r.direction.code(), output::clean(&r.title));
+                    }
+                    println!("{} posts would be posted", rows.len());
+                });
+            }
+            let report = node.import_posts(&bytes)?;
+            output::show(json, &report, |r| {
+                println!("Posted {} (read as {}).", r.imported, r.encoding);
+            })
         }
         PostCommand::List(args) => {
             let list = node.list_posts(&filter(node, &args, None)?)?;

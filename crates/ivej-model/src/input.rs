@@ -269,3 +269,11 @@ pub struct CollaborationInput {
     pub value: crate::CollaborationValue,
     pub origin: crate::Origin,
 }
+
+/// What an import of a spreadsheet (services, members, posts) stored, and how its bytes
+/// were read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Imported {
+    pub imported: usize,
+    pub encoding: String,
+}

@@ -47,7 +47,9 @@ pub use ids::{
     new_id_from_parts, ActionId, CollaborationId, DeviceId, InterestId, MeetingId, OrgId, PostId,
     SeriesId, StreetId,
 };
-pub use input::{CollaborationInput, OrgPatch, OrgProfile, PostInput, PostPatch, SeriesInput};
+pub use input::{
+    CollaborationInput, Imported, OrgPatch, OrgProfile, PostInput, PostPatch, SeriesInput,
+};
 pub use interest::{Interest, InterestStatus, BROKERED_ORG};
 pub use invite::{Invite, InviteEpoch, InviteError, RelayRef};
 pub use lang::Lang;
@@ -62,9 +64,7 @@ pub use post::{
 };
 pub use private::{Dismissal, PrivateNote};
 pub use query::{PostFilter, PostSort, PostView, StreetSummary};
-pub use service::{
-    Channel, ExportPhase, Service, ServiceFilter, ServiceImport, ServiceInput, ServiceView,
-};
+pub use service::{Channel, ExportPhase, Service, ServiceFilter, ServiceInput, ServiceView};
 pub use street::{KpiTargets, Street, StreetKind};
 pub use text::LongText;
 pub use time::{Date, LocalDateTime};

@@ -185,10 +185,3 @@ pub struct ServiceView {
     pub listed_by: String,
     pub can_edit: bool,
 }
-
-/// What an import stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServiceImport {
-    pub imported: usize,
-    pub encoding: String,
-}

@@ -356,6 +356,50 @@ fn trust_costs() {
     );
 }
 
+/// Spreadsheets of 5,000 rows, as Excel writes them in Denmark (Windows-1252, semicolons):
+/// a member list, then posts for those members; checked (the preview) and stored whole.
+fn imports() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let node = bench_street(dir.path());
+    let mut members = String::from("Navn;Branche;Adresse;Kommune;E-mail;Sprog\n");
+    for i in 0..5_000 {
+        members.push_str(&format!(
+            "Virksomhed nr. {i} ApS;25;Industrivej {i};Holbæk;kontakt{i}@firma.dk;dansk, engelsk\n"
+        ));
+    }
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&members);
+    let (rows, took) = time(|| node.preview_member_import(&bytes).expect("a good list"));
+    println!(
+        "{:<58} {:>9.1} ms   ({} rows)",
+        "member list of 5,000 rows checked (preview)",
+        took.as_secs_f64() * 1e3,
+        rows.len()
+    );
+    let (done, took) = time(|| node.import_members(&bytes).expect("imported"));
+    println!(
+        "{:<58} {:>9.1} ms   ({} members, {})",
+        "member list of 5,000 rows imported",
+        took.as_secs_f64() * 1e3,
+        done.imported,
+        done.encoding
+    );
+    let mut posts = String::from("Retning;Slags;Titel;Beskrivelse;Virksomhed;Udløber\n");
+    for i in 0..5_000 {
+        posts.push_str(&format!(
+            "tilbud;Svejsning;Ledige svejsetimer uge {};Robotcelle, stål og rustfrit;Virksomhed nr. {i} ApS;31.12.2027\n",
+            i % 52 + 1
+        ));
+    }
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&posts);
+    let (done, took) = time(|| node.import_posts(&bytes).expect("imported"));
+    println!(
+        "{:<58} {:>9.1} ms   ({} posts)",
+        "5,000 posts for those members imported",
+        took.as_secs_f64() * 1e3,
+        done.imported
+    );
+}
+
 fn main() {
     // `cargo test --benches` runs this too; keep that quick.
     if std::env::args().any(|a| a == "--test" || a == "--list") {
@@ -369,11 +413,12 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
-    let sections: [(&str, fn()); 4] = [
+    let sections: [(&str, fn()); 5] = [
         ("save", save_latency),
         ("trust", trust_costs),
         ("board", list_and_search),
         ("open", open_two_year_street),
+        ("import", imports),
     ];
     for (name, run) in sections {
         if only.is_empty() || only.iter().any(|o| o == name) {

@@ -17,6 +17,7 @@ pub mod demo;
 mod drafts;
 mod error;
 mod export;
+mod imports;
 mod mailbox;
 pub mod meaning;
 mod meetings;
@@ -46,13 +47,14 @@ use tokio::sync::broadcast;
 
 pub use error::{NodeError, NodeResult};
 pub use export::Export;
+pub use imports::{read_members, read_posts};
 pub use ivej_model::input::{OrgPatch, OrgProfile, PostInput, PostPatch};
 pub use ivej_model::CollaborationInput;
 pub use ivej_trust::Identity as PeerIdentity;
 pub use mailbox::{MailboxDoc, MailboxStatus, Outgoing, CONTROL, MAILBOX, SNAPSHOT_EVERY};
 pub use meetings::{MeetingInput, MinutesView};
 pub use scope_keys::KeyGrantsToPut;
-pub use services::{read_services, ServiceFilter, ServiceImport, ServiceInput, ServiceView};
+pub use services::{read_services, Imported, ServiceFilter, ServiceInput, ServiceView};
 pub use state::COMPACT_AFTER_CHANGES;
 pub use suggestions::{DismissedSuggestion, StreetSuggestion, SuggestionView};
 pub use trust::{invite_founds_organisation, InviteRequest, Presentation, DEFAULT_INVITE_DAYS};
@@ -79,6 +81,18 @@ impl NodeOptions {
             meaning_model: None,
         }
     }
+}
+
+/// Whether an environment variable such as `IVEJ_NO_LAN` says yes, in the words people
+/// write (and the CLI's parser takes): 1/0, true/false, yes/no, on/off, y/n, t/f; unset,
+/// empty or anything else is no.
+pub fn env_says_yes(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on" | "y" | "t"
+        )
+    })
 }
 
 /// One company's node over its data directory.

@@ -135,7 +135,7 @@ impl Node {
     pub fn create_post(&self, input: PostInput) -> NodeResult<Post> {
         let mut st = self.lock()?;
         let own = st.own_org_id()?.to_string();
-        let org_id = match input.on_behalf_of {
+        let org_id = match input.on_behalf_of.clone() {
             Some(other) if other != own => {
                 st.require_facilitator("post for another member")?;
                 st.street()?.require::<ivej_model::Organisation>(&other)?;
@@ -143,36 +143,7 @@ impl Node {
             }
             _ => own,
         };
-        let now = clock::now_ms();
-        let today = clock::today();
-        let post = Post {
-            id: clock::new_id(),
-            org_id,
-            direction: input.direction,
-            kind: input.kind.trim().to_string(),
-            title: input.title.trim().to_string(),
-            body: LongText(input.body),
-            quantity: input.quantity,
-            location: input.location,
-            availability: input.availability,
-            price: input.price,
-            visibility: input.visibility,
-            visible_to: input.visible_to,
-            anonymous: input.anonymous,
-            status: if input.draft {
-                PostStatus::Draft
-            } else {
-                PostStatus::Open
-            },
-            expires_on: Some(
-                input
-                    .expires_on
-                    .unwrap_or_else(|| today.add_days(DEFAULT_LIFETIME_DAYS)),
-            ),
-            origin_meeting: input.origin_meeting,
-            created_at: now,
-            updated_at: now,
-        };
+        let post = post_from_input(input, org_id, clock::now_ms(), clock::today());
         st.save_post(&post)?;
         if crate::brokered::is_anonymous_need(&post) {
             self.emit_all(st.broker_post(&post.id)?);
@@ -448,5 +419,37 @@ impl State {
                 self.persist_scoped(scope, |_| Ok(()))
             }
         }
+    }
+}
+
+/// A new post from what the editor (or an import) sends, by `org_id`.
+pub(crate) fn post_from_input(input: PostInput, org_id: String, now: i64, today: Date) -> Post {
+    Post {
+        id: clock::new_id(),
+        org_id,
+        direction: input.direction,
+        kind: input.kind.trim().to_string(),
+        title: input.title.trim().to_string(),
+        body: LongText(input.body),
+        quantity: input.quantity,
+        location: input.location,
+        availability: input.availability,
+        price: input.price,
+        visibility: input.visibility,
+        visible_to: input.visible_to,
+        anonymous: input.anonymous,
+        status: if input.draft {
+            PostStatus::Draft
+        } else {
+            PostStatus::Open
+        },
+        expires_on: Some(
+            input
+                .expires_on
+                .unwrap_or_else(|| today.add_days(DEFAULT_LIFETIME_DAYS)),
+        ),
+        origin_meeting: input.origin_meeting,
+        created_at: now,
+        updated_at: now,
     }
 }

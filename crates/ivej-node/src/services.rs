@@ -13,9 +13,9 @@ use ivej_model::{
     Channel, ExportPhase, FieldError, LongText, NodeEvent, OrgId, Organisation, Problem, Service,
     Validate, ValidationErrors,
 };
-pub use ivej_model::{ServiceFilter, ServiceImport, ServiceInput, ServiceView};
+pub use ivej_model::{Imported, ServiceFilter, ServiceInput, ServiceView};
 
-use crate::spreadsheet::{read_table, Table};
+use crate::spreadsheet::{allowed, lookup_all, read_table, Table, LANGUAGES};
 use crate::{clock, Node, NodeError, NodeResult};
 
 fn input_to_service(
@@ -172,11 +172,7 @@ impl Node {
     /// Imports a CSV file of services, listed by `for_org` (the facilitator's for a
     /// promoter; `None`: this device's organisation). Nothing is stored unless every row
     /// is good; then all of them are, in one change.
-    pub fn import_services(
-        &self,
-        bytes: &[u8],
-        for_org: Option<&str>,
-    ) -> NodeResult<ServiceImport> {
+    pub fn import_services(&self, bytes: &[u8], for_org: Option<&str>) -> NodeResult<Imported> {
         let table = read_table(bytes)?;
         let inputs = read_services(&table)?;
         self.take_in_other_writes()?;
@@ -220,7 +216,7 @@ impl Node {
                 id: service.id.clone(),
             });
         }
-        Ok(ServiceImport {
+        Ok(Imported {
             imported: services.len(),
             encoding: table.encoding.to_string(),
         })
@@ -360,49 +356,6 @@ const CHANNELS: &[(Channel, &[&str])] = &[
         &["online", "web", "nettet", "webb", "verkossa", "verkko"],
     ),
 ];
-
-const LANGUAGES: &[(&str, &[&str])] = &[
-    ("da", &["da", "dansk", "danish", "danska", "tanska"]),
-    ("sv", &["sv", "svensk", "svenska", "swedish", "ruotsi"]),
-    ("fi", &["fi", "finsk", "finska", "finnish", "suomi"]),
-    ("en", &["en", "engelsk", "engelska", "english", "englanti"]),
-    ("de", &["de", "tysk", "tyska", "german", "saksa"]),
-];
-
-/// The items of a list field: separated by `|`, `/`, `,` or `;`.
-fn items(cell: &str) -> impl Iterator<Item = String> + '_ {
-    cell.split(['|', '/', ',', ';'])
-        .map(|s| s.trim().to_lowercase())
-        .filter(|s| !s.is_empty())
-}
-
-fn lookup<T: Copy>(table: &[(T, &[&str])], word: &str) -> Option<T> {
-    table
-        .iter()
-        .find(|(_, words)| words.contains(&word))
-        .map(|(value, _)| *value)
-}
-
-/// The values a list cell names, and the words that name none.
-fn lookup_all<T: Copy>(table: &[(T, &[&str])], cell: &str) -> (Vec<T>, Vec<String>) {
-    let mut found = Vec::new();
-    let mut unknown = Vec::new();
-    for word in items(cell) {
-        match lookup(table, &word) {
-            Some(value) => found.push(value),
-            None => unknown.push(word),
-        }
-    }
-    (found, unknown)
-}
-
-fn allowed<T>(table: &[(T, &[&str])]) -> String {
-    table
-        .iter()
-        .map(|(_, words)| words[0])
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// Reads a directory's rows into services; every problem, named `rows.<line>.<field>`.
 /// A header without a name column is a problem of the file.

@@ -1,7 +1,8 @@
 //! Reading a spreadsheet a user saved as CSV: the bytes as Excel and LibreOffice write
 //! them in Denmark, Sweden and Finland (UTF-8 with or without a byte-order mark, UTF-16
 //! with one, or Windows-1252), with a comma, semicolon or tab between fields, a header
-//! row naming the columns. What the columns mean is the importer's (`services_import`).
+//! row naming the columns. What the columns mean is each importer's (`services.rs`,
+//! `imports.rs`); the words for list cells and languages they share are here.
 //!
 //! The file is outside input: its size and its number of rows are bounded, and nothing
 //! in it can panic the reader.
@@ -157,6 +158,52 @@ impl Table {
             names.iter().any(|n| h == *n)
         })
     }
+}
+
+// What the importers share: a cell's list items and the words a table of values knows.
+
+/// Words for the languages people write in a language column.
+pub(crate) const LANGUAGES: &[(&str, &[&str])] = &[
+    ("da", &["da", "dansk", "danish", "danska", "tanska"]),
+    ("sv", &["sv", "svensk", "svenska", "swedish", "ruotsi"]),
+    ("fi", &["fi", "finsk", "finska", "finnish", "suomi"]),
+    ("en", &["en", "engelsk", "engelska", "english", "englanti"]),
+    ("de", &["de", "tysk", "tyska", "german", "saksa"]),
+];
+
+/// The items of a list field: separated by `|`, `/`, `,` or `;`.
+pub(crate) fn items(cell: &str) -> impl Iterator<Item = String> + '_ {
+    cell.split(['|', '/', ',', ';'])
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty())
+}
+
+pub(crate) fn lookup<T: Copy>(table: &[(T, &[&str])], word: &str) -> Option<T> {
+    table
+        .iter()
+        .find(|(_, words)| words.contains(&word))
+        .map(|(value, _)| *value)
+}
+
+/// The values a list cell names, and the words that name none.
+pub(crate) fn lookup_all<T: Copy>(table: &[(T, &[&str])], cell: &str) -> (Vec<T>, Vec<String>) {
+    let mut found = Vec::new();
+    let mut unknown = Vec::new();
+    for word in items(cell) {
+        match lookup(table, &word) {
+            Some(value) => found.push(value),
+            None => unknown.push(word),
+        }
+    }
+    (found, unknown)
+}
+
+pub(crate) fn allowed<T>(table: &[(T, &[&str])]) -> String {
+    table
+        .iter()
+        .map(|(_, words)| words[0])
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 use ivej_model::reference::{self, NaceLevel};
-use ivej_model::{Direction, Post, PostView, StreetSummary};
+use ivej_model::{Direction, Post, PostInput, PostView, StreetSummary};
 use serde::Serialize;
 use yew::prelude::*;
 
+use crate::components::csv_import::CsvImport;
 use crate::components::kind_picker::KindPicker;
 use crate::components::post_card::PostCard;
 use crate::dom::{checked, focus, value_of};
@@ -175,6 +176,32 @@ pub fn Board(props: &BoardProps) -> Html {
                     </>
                 },
             } }
+            <details class="import" id="post-import">
+                <summary class="muted">{ tr(lang, "posts-import") }</summary>
+                <CsvImport<PostInput>
+                    {lang}
+                    input_id="posts-import"
+                    label={tr(lang, "posts-import-file")}
+                    preview="preview_post_import"
+                    import="import_posts"
+                    fields="import-post"
+                    row={row_of_post(lang)}
+                />
+            </details>
         </section>
     }
+}
+
+/// A post of an import's preview: offer or need, kind and title.
+fn row_of_post(lang: ivej_model::Lang) -> Callback<PostInput, String> {
+    Callback::from(move |p: PostInput| {
+        let kind = reference::post_kind(&p.kind)
+            .map(|k| k.labels.get(lang).to_string())
+            .unwrap_or(p.kind);
+        let direction = match p.direction {
+            Direction::Offer => tr(lang, "direction-offer"),
+            Direction::Need => tr(lang, "direction-need"),
+        };
+        format!("{direction} · {kind} · {}", p.title)
+    })
 }

@@ -1,8 +1,9 @@
 use ivej_model::ipc::{InviteView, MemberView};
-use ivej_model::{reference, StreetSummary};
+use ivej_model::{reference, OrgProfile, StreetSummary};
 use serde::Serialize;
 use yew::prelude::*;
 
+use crate::components::csv_import::CsvImport;
 use crate::components::devices::Devices;
 use crate::dom::value_of;
 use crate::format;
@@ -81,6 +82,17 @@ pub fn Members(props: &MembersProps) -> Html {
                 Some(Err(e)) => html! { <p class="error">{ error_text(lang, e) }</p> },
                 None => html! {},
             } }
+            if facilitator {
+                <CsvImport<OrgProfile>
+                    {lang}
+                    input_id="members-import"
+                    label={tr(lang, "members-import")}
+                    preview="preview_member_import"
+                    import="import_members"
+                    fields="import-member"
+                    row={Callback::from(|p: OrgProfile| p.name)}
+                />
+            }
             <input id="member-search" type="search" value={(*text).clone()} {oninput} placeholder={tr(lang, "members-search")} />
             { match &*members {
                 Loaded::Pending => html! { <p class="muted">{ tr(lang, "loading") }</p> },

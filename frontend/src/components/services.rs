@@ -1,12 +1,12 @@
-use ivej_model::{ApiError, ExportPhase, ServiceFilter, ServiceImport, ServiceInput, ServiceView};
+use ivej_model::{ExportPhase, ServiceFilter, ServiceInput, ServiceView};
 use serde::Serialize;
 use yew::prelude::*;
 
-use crate::dom::{picked_file, value_of};
+use crate::components::csv_import::CsvImport;
+use crate::dom::value_of;
 use crate::hooks::use_app_state::AppHandle;
 use crate::hooks::use_query::{use_query, Loaded};
-use crate::i18n::{error_text, problem, tr, tr_args};
-use crate::ipc;
+use crate::i18n::{error_text, tr};
 use crate::state::View;
 
 #[derive(Properties, PartialEq)]
@@ -17,11 +17,6 @@ pub struct ServicesProps {
 #[derive(Serialize, Clone, PartialEq)]
 struct FilterArgs {
     filter: ServiceFilter,
-}
-
-#[derive(Serialize)]
-struct BytesArgs {
-    bytes: Vec<u8>,
 }
 
 /// A phase of going abroad, in the user's language.
@@ -38,16 +33,6 @@ pub fn provider(view: &ServiceView) -> &str {
     }
 }
 
-/// A CSV file picked for import: what it would import, or its problems.
-#[derive(Clone, PartialEq)]
-enum Import {
-    None,
-    Checking,
-    Preview(Vec<u8>, Vec<ServiceInput>),
-    Problems(ApiError),
-    Done(ServiceImport),
-}
-
 /// The service directory: promoters' services for companies going abroad, found by text,
 /// phase and language, each opening to its page. A regional directory comes in from a
 /// CSV file: checked first, every bad row named, stored whole or not at all.
@@ -58,7 +43,6 @@ pub fn Services(props: &ServicesProps) -> Html {
     let text = use_state(String::new);
     let phase = use_state(|| None::<ExportPhase>);
     let language = use_state(|| None::<String>);
-    let import = use_state(|| Import::None);
     let args = FilterArgs {
         filter: ServiceFilter {
             text: text.trim().to_string(),
@@ -90,82 +74,21 @@ pub fn Services(props: &ServicesProps) -> Html {
         let app = props.app.clone();
         Callback::from(move |_: MouseEvent| app.navigate(View::NewService))
     };
-    let onfile = {
-        let import = import.clone();
-        Callback::from(move |e: Event| {
-            let import = import.clone();
-            import.set(Import::Checking);
-            wasm_bindgen_futures::spawn_local(async move {
-                let Some(bytes) = picked_file(&e).await else {
-                    import.set(Import::None);
-                    return;
-                };
-                let args = BytesArgs {
-                    bytes: bytes.clone(),
-                };
-                match ipc::call::<_, Vec<ServiceInput>>("preview_service_import", &args).await {
-                    Ok(rows) => import.set(Import::Preview(bytes, rows)),
-                    Err(e) => import.set(Import::Problems(e)),
-                }
-            });
-        })
-    };
-    let confirm = {
-        let import = import.clone();
-        Callback::from(move |_: MouseEvent| {
-            let Import::Preview(bytes, _) = (*import).clone() else {
-                return;
-            };
-            let import = import.clone();
-            import.set(Import::Checking);
-            wasm_bindgen_futures::spawn_local(async move {
-                match ipc::call::<_, ServiceImport>("import_services", &BytesArgs { bytes }).await {
-                    Ok(done) => import.set(Import::Done(done)),
-                    Err(e) => import.set(Import::Problems(e)),
-                }
-            });
-        })
-    };
-    let cancel = {
-        let import = import.clone();
-        Callback::from(move |_: MouseEvent| import.set(Import::None))
-    };
-    let import_panel = match &*import {
-        Import::None => html! {},
-        Import::Checking => html! { <p class="muted">{ tr(lang, "loading") }</p> },
-        Import::Preview(_, rows) => html! {
-            <div class="panel" id="import-preview">
-                <p>{ tr_args(lang, "services-import-preview", &[("n", (rows.len() as f64).into())]) }</p>
-                <ul>{ for rows.iter().take(8).map(|r| html! { <li>{ &r.name }</li> }) }</ul>
-                <div class="buttons">
-                    <button id="import-confirm" class="primary" onclick={confirm}>{ tr(lang, "services-import-confirm") }</button>
-                    <button class="secondary" onclick={cancel}>{ tr(lang, "cancel") }</button>
-                </div>
-            </div>
-        },
-        Import::Problems(e) => html! {
-            <div class="panel error" id="import-problems" role="alert">
-                <p>{ if e.fields.is_empty() { error_text(lang, e) } else { tr(lang, "services-import-problems") } }</p>
-                <ul>{ for e.fields.iter().map(|f| html! {
-                    <li>{ row_problem(lang, &f.field) }{ ": " }{ problem(lang, &f.problem) }{ given(&f.problem) }</li>
-                }) }</ul>
-            </div>
-        },
-        Import::Done(done) => html! {
-            <p class="panel" id="import-done">{ tr_args(lang, "services-imported", &[("n", (done.imported as f64).into())]) }</p>
-        },
-    };
     html! {
         <section class="services">
             <div class="heading-row">
                 <h1>{ tr(lang, "services-title") }</h1>
                 <button id="new-service" class="primary" onclick={new_service}>{ tr(lang, "services-new") }</button>
             </div>
-            <div class="import-row">
-                <label for="services-import">{ tr(lang, "services-import") }</label>
-                <input id="services-import" type="file" accept=".csv,text/csv" onchange={onfile} />
-            </div>
-            { import_panel }
+            <CsvImport<ServiceInput>
+                {lang}
+                input_id="services-import"
+                label={tr(lang, "services-import")}
+                preview="preview_service_import"
+                import="import_services"
+                fields="services"
+                row={Callback::from(|r: ServiceInput| r.name)}
+            />
             <div class="filters">
                 <input id="service-search" class="search" type="search" value={(*text).clone()} {oninput} placeholder={tr(lang, "services-search")} />
                 <select id="service-phase" onchange={onphase}>
@@ -212,37 +135,5 @@ pub fn Services(props: &ServicesProps) -> Html {
                 },
             } }
         </section>
-    }
-}
-
-/// What the file held, where the problem is a value that is not one of ours.
-fn given(p: &ivej_model::Problem) -> String {
-    match p {
-        ivej_model::Problem::NotAllowed { value, .. }
-        | ivej_model::Problem::InvalidLanguage { value } => format!(" (“{value}”)"),
-        _ => String::new(),
-    }
-}
-
-/// "Line 4, phase" for a problem the import names `rows.4.phases`; the file's own
-/// problems read as such.
-fn row_problem(lang: ivej_model::Lang, field: &str) -> String {
-    let mut parts = field.splitn(3, '.');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some("rows"), Some(line), Some(name)) => {
-            let name = name.split('.').next().unwrap_or(name);
-            tr_args(
-                lang,
-                "services-import-row",
-                &[
-                    ("line", line.parse::<f64>().unwrap_or(0.0).into()),
-                    (
-                        "field",
-                        tr(lang, &format!("services-{}", name.replace('_', "-"))).into(),
-                    ),
-                ],
-            )
-        }
-        _ => tr(lang, "services-import-file"),
     }
 }

@@ -124,3 +124,21 @@ pub fn street_suggestions(
 ) -> Result<Vec<ivej_model::matching::StreetSuggestion>, ApiError> {
     api(shell.node()?.street_suggestions(limit))
 }
+
+/// What a list of posts (CSV) would post, or every problem with its line; stores nothing.
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn preview_post_import(
+    shell: State<'_, Shell>,
+    bytes: Vec<u8>,
+) -> Result<Vec<ivej_model::PostInput>, ApiError> {
+    api(shell.node()?.preview_post_import(&bytes))
+}
+
+/// Posts every row of a list, or none.
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn import_posts(
+    shell: State<'_, Shell>,
+    bytes: Vec<u8>,
+) -> Result<ivej_model::Imported, ApiError> {
+    api(shell.node()?.import_posts(&bytes))
+}

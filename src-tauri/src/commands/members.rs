@@ -106,3 +106,21 @@ mod tests {
         assert_eq!(invite_address(None, Some("0.0.0.0:7117")), None);
     }
 }
+
+/// What a member list (CSV) would add, or every problem with its line; stores nothing.
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn preview_member_import(
+    shell: State<'_, Shell>,
+    bytes: Vec<u8>,
+) -> Result<Vec<ivej_model::OrgProfile>, ApiError> {
+    api(shell.node()?.preview_member_import(&bytes))
+}
+
+/// Adds every member of a list, or none (the facilitator's).
+#[tauri::command(async, rename_all = "snake_case")]
+pub fn import_members(
+    shell: State<'_, Shell>,
+    bytes: Vec<u8>,
+) -> Result<ivej_model::Imported, ApiError> {
+    api(shell.node()?.import_members(&bytes))
+}

@@ -1,7 +1,7 @@
 //! The service directory: list and find, one service, list or edit one, and a regional
 //! directory imported from a CSV file (checked first, then stored whole or not at all).
 
-use ivej_model::{ApiError, Service, ServiceFilter, ServiceImport, ServiceInput, ServiceView};
+use ivej_model::{ApiError, Imported, Service, ServiceFilter, ServiceInput, ServiceView};
 use tauri::State;
 
 use super::api;
@@ -44,6 +44,6 @@ pub fn preview_service_import(
 }
 
 #[tauri::command(async, rename_all = "snake_case")]
-pub fn import_services(shell: State<'_, Shell>, bytes: Vec<u8>) -> Result<ServiceImport, ApiError> {
+pub fn import_services(shell: State<'_, Shell>, bytes: Vec<u8>) -> Result<Imported, ApiError> {
     api(shell.node()?.import_services(&bytes, None))
 }

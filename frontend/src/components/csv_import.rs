@@ -60,7 +60,12 @@ where
             let step = step.clone();
             step.set(Step::Checking);
             wasm_bindgen_futures::spawn_local(async move {
-                let Some(bytes) = picked_file(&e).await else {
+                let picked = picked_file(&e).await;
+                // Cleared, so picking the same file again (mended) is a change too.
+                if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                    input.set_value("");
+                }
+                let Some(bytes) = picked else {
                     step.set(Step::None);
                     return;
                 };

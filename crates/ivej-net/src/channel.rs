@@ -62,8 +62,17 @@ impl<W> std::fmt::Debug for NoiseWriter<W> {
 async fn write_frame<S: AsyncWrite + Unpin>(stream: &mut S, frame: &[u8]) -> Result<(), NetError> {
     let len =
         u16::try_from(frame.len()).map_err(|_| NetError::Protocol("frame too long".into()))?;
-    stream.write_all(&len.to_be_bytes()).await?;
-    stream.write_all(frame).await?;
+    // The peer hung up while we wrote (it ended a session a newer one superseded, or shut
+    // down): a normal end, as when it hangs up between the messages we read.
+    let hung_up = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset => NetError::Closed,
+        _ => e.into(),
+    };
+    stream
+        .write_all(&len.to_be_bytes())
+        .await
+        .map_err(hung_up)?;
+    stream.write_all(frame).await.map_err(hung_up)?;
     Ok(())
 }
 
@@ -258,6 +267,17 @@ impl<R: AsyncRead + Unpin> NoiseReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A peer that hangs up while we write ended the session: `Closed`, as when it hangs
+    /// up between the messages we read, not an error (a superseded session's end raced
+    /// its last write and failed a test, now and then).
+    #[tokio::test]
+    async fn a_peer_hanging_up_while_we_write_is_a_normal_end() {
+        let (mut ours, theirs) = tokio::io::duplex(64);
+        drop(theirs);
+        let written = write_frame(&mut ours, b"hello").await;
+        assert!(matches!(written, Err(NetError::Closed)), "{written:?}");
+    }
 
     fn keys() -> Vec<u8> {
         let params = NOISE_PARAMS.parse().unwrap();

@@ -423,7 +423,12 @@ async fn run_session(
     .await;
     let p = peer.clone();
     let _ = blocking(&node, move |n| n.end_sync_session(&p.device, session)).await;
-    result.map(|()| report)
+    match result {
+        // The peer hung up while we wrote: it ended the session, as a close between
+        // messages does (the test of a second session took this for a failure, rarely).
+        Ok(()) | Err(NetError::Closed) => Ok(report),
+        Err(e) => Err(e),
+    }
 }
 
 /// Connects to a peer and syncs until the connection ends or `shutdown` says so.

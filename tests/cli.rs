@@ -1436,3 +1436,35 @@ fn a_closed_pipe_ends_a_listing_quietly_and_the_lan_switch_takes_yes_and_no() {
         );
     }
 }
+
+/// The tables a facilitator pastes into a funder's spreadsheet, from the command line.
+#[test]
+fn the_board_members_collaborations_and_attendance_export_as_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ivej_ok(d, &["demo"]);
+    for (table, header) in [
+        (
+            "posts",
+            "direction;kind;kind_name;title;organisation;status",
+        ),
+        ("members", "name;register;register_number;industries"),
+        ("collaborations", "title;kind;stage;organisations"),
+        ("attendance", "meeting;host;place;organisation;attended"),
+    ] {
+        let out = d.join(format!("{table}.csv"));
+        ivej_ok(
+            d,
+            &["export", "--csv", table, "--out", out.to_str().unwrap()],
+        );
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(
+            text.starts_with(&format!("\u{feff}{header}")),
+            "{table}: {text}"
+        );
+        assert!(text.lines().count() > 2, "{table} has rows");
+    }
+    let out = ivej(d, &["export", "--csv", "invoices"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("posts, members, collaborations or attendance"));
+}

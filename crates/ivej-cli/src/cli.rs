@@ -141,11 +141,16 @@ pub enum Command {
     /// The multilingual model that lets suggestions read meaning across languages.
     #[command(subcommand)]
     Model(ModelCommand),
-    /// The whole state as JSON.
+    /// The whole state as JSON, or one table as CSV for a spreadsheet.
     Export {
         /// Write to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Instead: posts, members, collaborations or attendance as CSV (UTF-8 with a
+        /// byte-order mark, semicolons: as Excel opens it in da/sv/fi), holding only what
+        /// this device may read.
+        #[arg(long, value_name = "TABLE", value_parser = parse_csv_export)]
+        csv: Option<ivej_model::ipc::CsvExport>,
     },
     /// The shipped reference data: kinds of post and NACE industries.
     #[command(subcommand)]
@@ -908,6 +913,11 @@ pub enum ServiceCommand {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+fn parse_csv_export(s: &str) -> Result<ivej_model::ipc::CsvExport, String> {
+    ivej_model::ipc::CsvExport::from_code(s)
+        .ok_or_else(|| "give posts, members, collaborations or attendance".to_string())
 }
 
 fn parse_phase(s: &str) -> Result<ivej_model::ExportPhase, String> {

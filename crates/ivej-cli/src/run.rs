@@ -89,9 +89,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Collab(cmd) => collab(&node, cmd, json),
         Command::Relation(cmd) => relation(&node, cmd, json),
         Command::Report => output::show(json, &node.report()?, output::report),
-        Command::Export { out } => {
-            let export = node.export()?;
-            let text = serde_json::to_string_pretty(&export)?;
+        Command::Export { out, csv } => {
+            let text = match csv {
+                Some(table) => node.export_csv(table)?,
+                None => serde_json::to_string_pretty(&node.export()?)?,
+            };
             match out {
                 Some(path) => {
                     std::fs::write(&path, text)
@@ -100,6 +102,7 @@ pub fn run(cli: Cli) -> Result<()> {
                         println!("Exported to {}", path.display());
                     }
                 }
+                None if csv.is_some() => print!("{text}"),
                 None => println!("{text}"),
             }
             Ok(())

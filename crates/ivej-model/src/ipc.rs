@@ -219,3 +219,39 @@ pub struct MeaningStatus {
     pub read: usize,
     pub total: usize,
 }
+
+/// What a CSV export holds: what a facilitator pastes into a funder's spreadsheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CsvExport {
+    /// The board: every post this device may read, in every status.
+    Posts,
+    /// The member directory.
+    Members,
+    /// Collaborations and their stage and value.
+    Collaborations,
+    /// Each meeting and who came.
+    Attendance,
+}
+
+impl CsvExport {
+    pub const ALL: [CsvExport; 4] = [
+        CsvExport::Posts,
+        CsvExport::Members,
+        CsvExport::Collaborations,
+        CsvExport::Attendance,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            CsvExport::Posts => "posts",
+            CsvExport::Members => "members",
+            CsvExport::Collaborations => "collaborations",
+            CsvExport::Attendance => "attendance",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<CsvExport> {
+        CsvExport::ALL.into_iter().find(|e| e.code() == code)
+    }
+}

@@ -13,6 +13,7 @@
 mod authorise;
 mod brokered;
 pub mod clock;
+mod csv_export;
 pub mod demo;
 mod drafts;
 mod error;

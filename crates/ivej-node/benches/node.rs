@@ -356,6 +356,69 @@ fn trust_costs() {
     );
 }
 
+/// The 10,000-post board with the meaning model: reading its open posts once (the
+/// background's work after a first sync), then suggestions for one need, beside the
+/// listing they rank, as for words alone (section `board`).
+fn meaning_on_the_board() {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let model = target.join("models").join(ivej_node::meaning::MODEL_FILE);
+    if !model.is_file() {
+        println!(
+            "meaning: no model at {} (cargo xtask model)",
+            model.display()
+        );
+        return;
+    }
+    let (dir, node) = board_of(10_000);
+    drop(node);
+    let mut options = NodeOptions::new(dir.path());
+    options.lan_discovery = false;
+    options.meaning_model = Some(model);
+    let node = Node::open(options).expect("open");
+    let (read, took) = time(|| node.read_meanings(|_, _| {}).expect("read"));
+    let status = node.meaning_status();
+    println!(
+        "meaning: {read} distinct texts of {} open posts and services read in {:.1} s ({:.1} ms each)",
+        status.total,
+        took.as_secs_f64(),
+        took.as_secs_f64() * 1e3 / read.max(1) as f64
+    );
+    let open = node.list_posts(&PostFilter::default()).expect("list");
+    let needs: Vec<String> = open
+        .iter()
+        .filter(|v| v.post.direction == Direction::Need)
+        .take(30)
+        .map(|v| v.post.id.clone())
+        .collect();
+    let (_, first) = time(|| node.suggestions(&needs[0], 10).expect("suggest").len());
+    let suggest: Vec<Duration> = needs
+        .iter()
+        .map(|id| time(|| node.suggestions(id, 10).expect("suggest").len()).1)
+        .collect();
+    let listing: Vec<Duration> = (0..30)
+        .map(|_| time(|| node.list_posts(&PostFilter::default()).expect("list").len()).1)
+        .collect();
+    let median = |v: &[Duration]| sorted(v.to_vec())[v.len() / 2];
+    println!(
+        "  the first ask, which prepares the board with meaning: {:.1} ms",
+        first.as_secs_f64() * 1e3
+    );
+    report(
+        &format!(
+            "  suggestions with meaning for one need among {} open posts",
+            open.len()
+        ),
+        suggest.clone(),
+    );
+    report("  limit: listing the open posts it ranks", listing.clone());
+    println!(
+        "  suggestions / listing: {:.3}x (goal: 50 ms median)",
+        median(&suggest).as_secs_f64() / median(&listing).as_secs_f64()
+    );
+}
+
 /// Spreadsheets of 5,000 rows, as Excel writes them in Denmark (Windows-1252, semicolons):
 /// a member list, then posts for those members; checked (the preview) and stored whole.
 fn imports() {
@@ -413,10 +476,11 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
-    let sections: [(&str, fn()); 5] = [
+    let sections: [(&str, fn()); 6] = [
         ("save", save_latency),
         ("trust", trust_costs),
         ("board", list_and_search),
+        ("meaning", meaning_on_the_board),
         ("open", open_two_year_street),
         ("import", imports),
     ];

@@ -645,13 +645,14 @@ fn run_tests(mut c: Command) -> Result<()> {
 
 fn bench() -> Result<()> {
     step("benchmarks (release build)");
+    // The node's section `meaning` and the suggestions' quality read the model.
+    model()?;
     let mut c = cargo();
     // With trust switchable, so each figure has its "before trust" beside it.
     c.args(["bench", "--package", "ivej-node", "--bench", "node"])
         .args(["--features", "bench-without-trust"]);
     run(c)?;
     // Suggestions' quality on the hand-graded set, with the meaning model and without.
-    model()?;
     let mut c = cargo();
     c.args(["bench", "--package", "ivej-node", "--bench", "suggestions"])
         .args(["--features", "bench-without-trust"]);

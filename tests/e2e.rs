@@ -461,6 +461,22 @@ fn the_demo_street_opens_on_a_full_board() {
         serde_json::json!([]),
     );
     s.screenshot("graph-demo");
+    // On paper each node carries its name (print styles): shown here as print shows them.
+    s.script(
+        "const st = document.createElement('style'); \
+         st.textContent = '.graph .label { display: inline } .graph { overflow: visible }'; \
+         document.head.appendChild(st);",
+        serde_json::json!([]),
+    );
+    let labels = s.script(
+        "return Array.from(document.querySelectorAll('#graph-now .label')).map(l => l.textContent).join('|');",
+        serde_json::json!([]),
+    );
+    assert!(
+        labels.as_str().unwrap_or_default().contains("Holbæk"),
+        "names beside the nodes: {labels}"
+    );
+    s.screenshot("graph-labels");
     s.click("#nav-meetings");
     s.click(".meeting-row td");
     s.find("#meeting-screen");

@@ -34,6 +34,22 @@ pub fn circle_layout(n: usize, cx: f64, cy: f64, radius: f64) -> Vec<(f64, f64)>
         .collect()
 }
 
+/// Where a node's name goes beside it on a circle around `cx`: to the left of nodes on the
+/// left half (anchored at its end), to the right otherwise; cut to `most` characters.
+pub fn node_label(name: &str, x: f64, cx: f64, most: usize) -> (&'static str, f64, String) {
+    let text = if name.chars().count() > most {
+        let cut: String = name.chars().take(most.saturating_sub(1)).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        name.to_string()
+    };
+    if x < cx - 1.0 {
+        ("end", x - 8.0, text)
+    } else {
+        ("start", x + 8.0, text)
+    }
+}
+
 /// The SVG `points` attribute of a polyline.
 pub fn polyline(points: &[(f64, f64)]) -> String {
     points
@@ -58,6 +74,10 @@ mod tests {
 
     #[test]
     fn nodes_sit_evenly_on_the_circle() {
+        let (anchor, x, text) = node_label("Holbæk Maskinfabrik ApS", 40.0, 100.0, 12);
+        assert_eq!((anchor, x, text.as_str()), ("end", 32.0, "Holbæk Mask…"));
+        let (anchor, x, text) = node_label("Tuse Træ", 160.0, 100.0, 12);
+        assert_eq!((anchor, x, text.as_str()), ("start", 168.0, "Tuse Træ"));
         let p = circle_layout(4, 100.0, 100.0, 50.0);
         let close =
             |a: (f64, f64), b: (f64, f64)| (a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9;

@@ -5,7 +5,7 @@ use ivej_model::{Collaboration, Lang, RelationKind, Stage, StreetSummary};
 use serde_json::json;
 use yew::prelude::*;
 
-use crate::charts::{circle_layout, line_points, polyline};
+use crate::charts::{circle_layout, line_points, node_label, polyline};
 use crate::dom::value_of;
 use crate::format;
 use crate::hooks::use_app_state::AppHandle;
@@ -106,11 +106,16 @@ fn graph(id: &'static str, g: &Graph, edges: &[GraphEdge]) -> Html {
                 };
                 html! { <line {class} x1={a.0.to_string()} y1={a.1.to_string()} x2={b.0.to_string()} y2={b.1.to_string()} /> }
             }) }
-            { for g.nodes.iter().zip(points.iter()).map(|(n, (x, y))| html! {
-                <g class="node">
-                    <circle cx={x.to_string()} cy={y.to_string()} r="5" />
-                    <title>{ &n.name }</title>
-                </g>
+            { for g.nodes.iter().zip(points.iter()).map(|(n, (x, y))| {
+                // Names on hover; on paper (the facilitator's print) beside each node.
+                let (anchor, lx, text) = node_label(&n.name, *x, size / 2.0, 16);
+                html! {
+                    <g class="node">
+                        <circle cx={x.to_string()} cy={y.to_string()} r="5" />
+                        <text class="label" x={lx.to_string()} y={(y + 3.0).to_string()} text-anchor={anchor}>{ text }</text>
+                        <title>{ &n.name }</title>
+                    </g>
+                }
             }) }
         </svg>
     }

@@ -413,6 +413,8 @@ fn the_demo_street_opens_on_a_full_board() {
     );
     std::fs::write(&members, &cp1252).unwrap();
     s.click("#nav-members");
+    // The list comes in one answer: once a row is there, all are.
+    s.find(".member-row");
     let before = s.texts(".member-row").len();
     s.type_into("#members-import", members.to_str().unwrap());
     s.wait_text("#import-problems", "Line 3");

@@ -89,7 +89,8 @@ fn chart(lang: Lang, r: &Report) -> Html {
 /// baseline, `now` everything (new relations drawn stronger).
 fn graph(id: &'static str, g: &Graph, edges: &[GraphEdge]) -> Html {
     let size = 320.0;
-    let points = circle_layout(g.nodes.len(), size / 2.0, size / 2.0, size / 2.0 - 40.0);
+    // Room around the circle for the names printed beside the nodes.
+    let points = circle_layout(g.nodes.len(), size / 2.0, size / 2.0, size / 2.0 - 64.0);
     let at: HashMap<&str, (f64, f64)> = g
         .nodes
         .iter()
@@ -108,7 +109,7 @@ fn graph(id: &'static str, g: &Graph, edges: &[GraphEdge]) -> Html {
             }) }
             { for g.nodes.iter().zip(points.iter()).map(|(n, (x, y))| {
                 // Names on hover; on paper (the facilitator's print) beside each node.
-                let (anchor, lx, text) = node_label(&n.name, *x, size / 2.0, 16);
+                let (anchor, lx, text) = node_label(&n.name, *x, size / 2.0, 14);
                 html! {
                     <g class="node">
                         <circle cx={x.to_string()} cy={y.to_string()} r="5" />

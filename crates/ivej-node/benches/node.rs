@@ -138,6 +138,37 @@ fn board_of(posts: usize) -> (tempfile::TempDir, Node) {
     (dir, node)
 }
 
+/// The open needs' ids (30 of them) and how many posts are open.
+fn open_needs(node: &Node) -> (Vec<String>, usize) {
+    let open = node.list_posts(&PostFilter::default()).expect("list");
+    let needs = open
+        .iter()
+        .filter(|v| v.post.direction == Direction::Need)
+        .take(30)
+        .map(|v| v.post.id.clone())
+        .collect();
+    (needs, open.len())
+}
+
+/// Suggestions for each of `needs`, beside listing the open posts they rank (their limit),
+/// measured in one run; prints both and their ratio against the 50 ms goal.
+fn suggestions_beside_listing(node: &Node, needs: &[String], what: &str) {
+    let suggest: Vec<Duration> = needs
+        .iter()
+        .map(|id| time(|| node.suggestions(id, 10).expect("suggest").len()).1)
+        .collect();
+    let listing: Vec<Duration> = (0..30)
+        .map(|_| time(|| node.list_posts(&PostFilter::default()).expect("list").len()).1)
+        .collect();
+    let median = |v: &[Duration]| sorted(v.to_vec())[v.len() / 2];
+    report(what, suggest.clone());
+    report("  limit: listing the open posts it ranks", listing.clone());
+    println!(
+        "  suggestions / listing: {:.3}x (goal: 50 ms median)",
+        median(&suggest).as_secs_f64() / median(&listing).as_secs_f64()
+    );
+}
+
 fn list_and_search() {
     let (_dir, node) = board_of(10_000);
     let all_statuses = PostFilter {
@@ -193,29 +224,13 @@ fn list_and_search() {
     );
     // Suggestions for needs, beside the listing every suggestion needs (its limit here):
     // the goal is 50 ms median on this machine.
-    let open = node.list_posts(&PostFilter::default()).expect("list");
-    let needs: Vec<String> = open
-        .iter()
-        .filter(|v| v.post.direction == Direction::Need)
-        .take(30)
-        .map(|v| v.post.id.clone())
-        .collect();
-    let suggest: Vec<Duration> = needs
-        .iter()
-        .map(|id| time(|| node.suggestions(id, 10).expect("suggest").len()).1)
-        .collect();
-    let listing: Vec<Duration> = (0..30)
-        .map(|_| time(|| node.list_posts(&PostFilter::default()).expect("list").len()).1)
-        .collect();
-    let median = |v: &[Duration]| sorted(v.to_vec())[v.len() / 2];
-    report(
-        &format!("  suggestions for one need among {} open posts", open.len()),
-        suggest.clone(),
-    );
-    report("  limit: listing the open posts it ranks", listing.clone());
-    println!(
-        "  suggestions / listing: {:.3}x (goal: 50 ms median; the first ask prepares the board)",
-        median(&suggest).as_secs_f64() / median(&listing).as_secs_f64()
+    let (needs, open) = open_needs(&node);
+    suggestions_beside_listing(
+        &node,
+        &needs,
+        &format!(
+            "  suggestions for one need among {open} open posts (the first ask prepares the board)"
+        ),
     );
     // Kept fresh as posts arrive: after each new post, only that post is prepared again.
     let fresh: Vec<Duration> = (0..20)
@@ -385,37 +400,16 @@ fn meaning_on_the_board() {
         took.as_secs_f64(),
         took.as_secs_f64() * 1e3 / read.max(1) as f64
     );
-    let open = node.list_posts(&PostFilter::default()).expect("list");
-    let needs: Vec<String> = open
-        .iter()
-        .filter(|v| v.post.direction == Direction::Need)
-        .take(30)
-        .map(|v| v.post.id.clone())
-        .collect();
+    let (needs, open) = open_needs(&node);
     let (_, first) = time(|| node.suggestions(&needs[0], 10).expect("suggest").len());
-    let suggest: Vec<Duration> = needs
-        .iter()
-        .map(|id| time(|| node.suggestions(id, 10).expect("suggest").len()).1)
-        .collect();
-    let listing: Vec<Duration> = (0..30)
-        .map(|_| time(|| node.list_posts(&PostFilter::default()).expect("list").len()).1)
-        .collect();
-    let median = |v: &[Duration]| sorted(v.to_vec())[v.len() / 2];
     println!(
         "  the first ask, which prepares the board with meaning: {:.1} ms",
         first.as_secs_f64() * 1e3
     );
-    report(
-        &format!(
-            "  suggestions with meaning for one need among {} open posts",
-            open.len()
-        ),
-        suggest.clone(),
-    );
-    report("  limit: listing the open posts it ranks", listing.clone());
-    println!(
-        "  suggestions / listing: {:.3}x (goal: 50 ms median)",
-        median(&suggest).as_secs_f64() / median(&listing).as_secs_f64()
+    suggestions_beside_listing(
+        &node,
+        &needs,
+        &format!("  suggestions with meaning for one need among {open} open posts"),
     );
 }
 
